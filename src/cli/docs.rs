@@ -1,0 +1,232 @@
+//! Generated documentation (shell completions, man pages) and `version`.
+
+use std::io::Write;
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use clap::{Args, ValueEnum};
+use clap_complete::Shell;
+
+#[derive(Args, Debug)]
+pub struct VersionArgs {
+    /// Output format: json or a Go template
+    #[arg(short, long)]
+    pub format: Option<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct CompletionArgs {
+    /// The shell to generate the script for
+    #[arg(value_enum)]
+    pub shell: CompletionShell,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug)]
+pub enum CompletionShell {
+    Bash,
+    Zsh,
+    Fish,
+}
+
+impl CompletionShell {
+    fn clap(self) -> Shell {
+        match self {
+            CompletionShell::Bash => Shell::Bash,
+            CompletionShell::Zsh => Shell::Zsh,
+            CompletionShell::Fish => Shell::Fish,
+        }
+    }
+
+    /// The file name each shell looks for.
+    fn file_name(self) -> &'static str {
+        match self {
+            CompletionShell::Bash => "engine.bash",
+            CompletionShell::Zsh => "_engine",
+            CompletionShell::Fish => "engine.fish",
+        }
+    }
+}
+
+pub fn version(args: VersionArgs) -> Result<()> {
+    let info = serde_json::json!({
+        "Version": env!("CARGO_PKG_VERSION"),
+        "OsArch": format!("{}/{}", std::env::consts::OS, crate::image::manifest::Platform::host().architecture),
+        "RustVersion": option_env!("CARGO_PKG_RUST_VERSION").unwrap_or(""),
+    });
+    let mut out = std::io::stdout().lock();
+    match args.format.as_deref() {
+        None => {
+            writeln!(
+                out,
+                "Version:      {}",
+                info["Version"].as_str().unwrap_or_default()
+            )?;
+            writeln!(
+                out,
+                "OS/Arch:      {}",
+                info["OsArch"].as_str().unwrap_or_default()
+            )?;
+            Ok(())
+        }
+        Some("json") => {
+            writeln!(out, "{}", serde_json::to_string_pretty(&info)?)?;
+            Ok(())
+        }
+        Some(template) => super::format::render_inspect(&[info], Some(template), &mut out),
+    }
+}
+
+pub fn completion(args: CompletionArgs) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    render_completion(args.shell, &mut out)
+}
+
+fn render_completion(shell: CompletionShell, out: &mut dyn Write) -> Result<()> {
+    let mut cmd = super::command();
+    clap_complete::generate(shell.clap(), &mut cmd, "engine", out);
+    Ok(())
+}
+
+/// Writes the completion scripts of every shell into `dir` (what `completions/` holds).
+pub fn write_completions(dir: &Path) -> Result<()> {
+    std::fs::create_dir_all(dir)?;
+    for shell in CompletionShell::value_variants() {
+        let mut buf = Vec::new();
+        render_completion(*shell, &mut buf)?;
+        let path = dir.join(shell.file_name());
+        std::fs::write(&path, buf).with_context(|| format!("writing {}", path.display()))?;
+    }
+    Ok(())
+}
+
+/// Examples shown in the man page of each command, keyed by the page name.
+fn examples(page: &str) -> &'static [(&'static str, &'static str)] {
+    match page {
+        "engine" => &[(
+            "Pull an image and list the local images",
+            "engine pull docker.io/library/busybox\nengine images",
+        )],
+        "engine-pull" | "engine-image-pull" => &[
+            ("Pull by tag", "engine pull docker.io/library/busybox:1.36"),
+            (
+                "Pull by digest, for another platform",
+                "engine pull --platform linux/arm64 quay.io/org/app@sha256:0123...",
+            ),
+            (
+                "Pull from a plain-HTTP test registry, printing only the ID",
+                "engine pull -q --tls-verify=false 127.0.0.1:5000/app",
+            ),
+        ],
+        "engine-images" | "engine-image-ls" => &[
+            ("List images with their digests", "engine images --digests"),
+            (
+                "Only the IDs of busybox images",
+                "engine images -q --filter reference=busybox",
+            ),
+            (
+                "A custom table",
+                "engine images --format 'table {{.Repository}}\\t{{.Size}}'",
+            ),
+        ],
+        "engine-rmi" | "engine-image-rm" => &[
+            (
+                "Remove an image by name",
+                "engine rmi docker.io/library/busybox:latest",
+            ),
+            ("Remove every image", "engine rmi --all"),
+        ],
+        "engine-tag" | "engine-image-tag" => &[(
+            "Give an image a second name",
+            "engine tag busybox localhost/mybox:1.0",
+        )],
+        "engine-inspect" | "engine-image-inspect" => &[
+            ("Show the whole record", "engine image inspect busybox"),
+            (
+                "Show one field",
+                "engine image inspect --format '{{.Architecture}}' busybox",
+            ),
+        ],
+        "engine-image-prune" => &[(
+            "Remove dangling images without asking",
+            "engine image prune -f",
+        )],
+        "engine-image" => &[("List images", "engine image ls")],
+        "engine-login" => &[(
+            "Log in, reading the password from a file",
+            "engine login -u alice --password-stdin registry.example.com < pass.txt",
+        )],
+        "engine-logout" => &[(
+            "Forget the credentials of every registry",
+            "engine logout --all",
+        )],
+        "engine-version" => &[("Print the version as JSON", "engine version --format json")],
+        "engine-completion" => &[(
+            "Load bash completion in the current shell",
+            "source <(engine completion bash)",
+        )],
+        _ => &[],
+    }
+}
+
+/// Writes one man page per command (engine.1, engine-pull.1, engine-image-ls.1, ...) into `dir`.
+pub fn write_man_pages(dir: &Path) -> Result<()> {
+    std::fs::create_dir_all(dir)?;
+    let mut root = super::command().disable_help_subcommand(true);
+    root.build();
+    write_page(&root, "engine", dir)
+}
+
+fn write_page(cmd: &clap::Command, page: &str, dir: &Path) -> Result<()> {
+    for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
+        let sub_page = format!("{page}-{}", sub.get_name());
+        let named = sub
+            .clone()
+            .display_name(sub_page.clone())
+            .bin_name(sub_page.replace('-', " "));
+        write_page(&named, &sub_page, dir)?;
+    }
+    let man = clap_mangen::Man::new(cmd.clone().name(page.to_string()))
+        .title(page.to_uppercase())
+        .source(concat!("engine ", env!("CARGO_PKG_VERSION")));
+    let mut buf = Vec::new();
+    man.render_title(&mut buf)?;
+    man.render_name_section(&mut buf)?;
+    man.render_synopsis_section(&mut buf)?;
+    man.render_description_section(&mut buf)?;
+    if cmd.get_arguments().any(|a| !a.is_hide_set()) {
+        man.render_options_section(&mut buf)?;
+    }
+    if cmd.has_subcommands() {
+        man.render_subcommands_section(&mut buf)?;
+    }
+    let examples = examples(page);
+    if !examples.is_empty() {
+        writeln!(buf, ".SH EXAMPLES")?;
+        for (what, command) in examples {
+            writeln!(
+                buf,
+                ".PP\n{}\n.PP\n.RS 4\n.nf\n{}\n.fi\n.RE",
+                roff_escape(what),
+                roff_escape(command)
+            )?;
+        }
+    }
+    let path = dir.join(format!("{page}.1"));
+    std::fs::write(&path, buf).with_context(|| format!("writing {}", path.display()))?;
+    Ok(())
+}
+
+/// Escapes text for roff: backslashes, and a leading dot or quote that would start a request.
+fn roff_escape(s: &str) -> String {
+    s.lines()
+        .map(|line| {
+            let escaped = line.replace('\\', "\\e").replace('-', "\\-");
+            if escaped.starts_with('.') || escaped.starts_with('\'') {
+                format!("\\&{escaped}")
+            } else {
+                escaped
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}

@@ -1,0 +1,192 @@
+//! The command line: clap definitions, dispatch, and printing. No business logic lives here, and
+//! no clap type leaves this module.
+
+mod docs;
+pub mod format;
+pub mod humanize;
+mod image;
+mod login;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use clap::{Args, CommandFactory, Parser, Subcommand};
+
+use crate::config::paths::Paths;
+use crate::store::Store;
+
+/// Exit status for errors of the engine itself (docker and podman use 125).
+pub const EXIT_ENGINE_ERROR: u8 = 125;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "engine",
+    version,
+    about = "A daemon-less, rootless container engine",
+    long_about = "engine manages container images and runs containers without a daemon and without root, \
+                  reading the standard containers configuration files (registries.conf, policy.json, auth.json, ...).",
+    propagate_version = true,
+    disable_help_subcommand = true
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalOpts,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every command accepts.
+#[derive(Args, Debug, Clone)]
+pub struct GlobalOpts {
+    /// Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)
+    #[arg(long, global = true, value_name = "DIR", env = "ENGINE_ROOT")]
+    pub root: Option<PathBuf>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Pull an image from a registry
+    Pull(image::PullArgs),
+    /// List images in local storage
+    Images(image::ImagesArgs),
+    /// Remove one or more images from local storage
+    Rmi(image::RmiArgs),
+    /// Add an additional name to a local image
+    Tag(image::TagArgs),
+    /// Display the configuration of an object
+    Inspect(image::InspectArgs),
+    /// Manage images
+    #[command(subcommand)]
+    Image(ImageCommand),
+    /// Log in to a container registry
+    Login(login::LoginArgs),
+    /// Log out of a container registry
+    Logout(login::LogoutArgs),
+    /// Display the engine version information
+    Version(docs::VersionArgs),
+    /// Generate shell completion scripts
+    Completion(docs::CompletionArgs),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ImageCommand {
+    /// List images in local storage
+    #[command(visible_alias = "list")]
+    Ls(image::ImagesArgs),
+    /// Pull an image from a registry
+    Pull(image::PullArgs),
+    /// Remove one or more images from local storage
+    #[command(visible_alias = "remove")]
+    Rm(image::RmiArgs),
+    /// Add an additional name to a local image
+    Tag(image::TagArgs),
+    /// Display the configuration of an image
+    Inspect(image::InspectArgs),
+    /// Remove unused images
+    Prune(image::PruneArgs),
+}
+
+/// What every command needs: where the files are.
+pub struct Session {
+    pub global: GlobalOpts,
+    pub paths: Paths,
+}
+
+impl Session {
+    fn new(global: GlobalOpts) -> Result<Session> {
+        Ok(Session {
+            global,
+            paths: Paths::from_env()?,
+        })
+    }
+
+    /// The store root: `--root`, else per user, else system-wide as root.
+    pub fn store_root(&self) -> PathBuf {
+        match &self.global.root {
+            Some(root) => root.clone(),
+            None if self.paths.rootless => self.paths.data_home.join("engine"),
+            None => PathBuf::from("/var/lib/engine"),
+        }
+    }
+
+    pub fn open_store(&self) -> Result<Store> {
+        let root = self.store_root();
+        Store::open(&root).with_context(|| format!("opening the store at {}", root.display()))
+    }
+}
+
+/// The program: parse, run, and map errors onto docker's exit codes.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let usage_error = e.use_stderr();
+            let _ = e.print();
+            return if usage_error {
+                ExitCode::from(EXIT_ENGINE_ERROR)
+            } else {
+                ExitCode::SUCCESS
+            };
+        }
+    };
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("Error: {}", one_line(&e));
+            ExitCode::from(EXIT_ENGINE_ERROR)
+        }
+    }
+}
+
+/// An error chain as one line, skipping parts that only repeat the previous one.
+fn one_line(e: &anyhow::Error) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    for cause in e.chain() {
+        let text = cause.to_string().replace('\n', " ");
+        if !parts.last().is_some_and(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+    }
+    parts.join(": ")
+}
+
+fn run(cli: Cli) -> Result<ExitCode> {
+    let session = Session::new(cli.global)?;
+    match cli.command {
+        Command::Pull(a) | Command::Image(ImageCommand::Pull(a)) => image::pull(&session, a),
+        Command::Images(a) | Command::Image(ImageCommand::Ls(a)) => image::images(&session, a),
+        Command::Rmi(a) | Command::Image(ImageCommand::Rm(a)) => image::rmi(&session, a),
+        Command::Tag(a) | Command::Image(ImageCommand::Tag(a)) => image::tag(&session, a),
+        Command::Inspect(a) | Command::Image(ImageCommand::Inspect(a)) => {
+            image::inspect(&session, a)
+        }
+        Command::Image(ImageCommand::Prune(a)) => image::prune(&session, a),
+        Command::Login(a) => login::login(&session, a),
+        Command::Logout(a) => login::logout(&session, a),
+        Command::Version(a) => docs::version(a),
+        Command::Completion(a) => docs::completion(a),
+    }
+    .map(|()| ExitCode::SUCCESS)
+}
+
+/// The clap command tree, for completions and man pages.
+pub fn command() -> clap::Command {
+    Cli::command()
+}
+
+/// A tokio runtime for the commands that talk to registries.
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("starting the async runtime")
+}
+
+fn is_tty(fd: i32) -> bool {
+    // SAFETY: isatty only inspects the descriptor.
+    unsafe { libc::isatty(fd) == 1 }
+}
+
+pub use docs::{write_completions, write_man_pages};

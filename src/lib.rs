@@ -1,0 +1,9 @@
+//! engine: a daemon-less, rootless container engine.
+//!
+//! Layers call only downwards: `cli` -> `image` -> `store`/`config` -> `util`.
+
+pub mod cli;
+pub mod config;
+pub mod image;
+pub mod store;
+pub mod util;

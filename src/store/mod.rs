@@ -1,0 +1,168 @@
+//! The local image store: content-addressed blobs plus an index of images.
+//!
+//! The root is `--root`, else `$XDG_DATA_HOME/engine` when rootless and `/var/lib/engine` for
+//! root. On-disk layout:
+//!
+//! ```text
+//! <root>/store.lock            flock: shared while reading images.json, exclusive for changes
+//! <root>/images.json           the image index {"version": 1, "images": [...]}, replaced by rename
+//! <root>/blobs/sha256/<hex>    content-addressed blobs: manifests, configs, compressed layers
+//! <root>/layers/<chain-hex>/   (later) unpacked layers, keyed by chain ID so equal chains are shared
+//! <root>/tmp/<pid>-<n>/        per-process scratch dirs, each holding a flock'd `lock` file
+//! ```
+//!
+//! Invariants, which let several engine processes (pull + pull, pull + rmi) share one store:
+//! - No file is ever visible half-written: blobs are written into the process's tmp dir and
+//!   renamed into `blobs/` after their digest checks; `images.json` is replaced atomically.
+//! - Every change to `images.json` is a read-modify-write under the exclusive lock, so no update
+//!   is lost. Blobs are deleted only under that lock, and only when no image references them.
+//! - A blob may vanish between download and `add_image` (a concurrent rmi dropped it); the add
+//!   then fails with [`MissingBlobs`] and the puller fetches it again.
+//! - At [`Store::open`], tmp dirs whose owner died (their lock is free) and index temp files left
+//!   by a crash are removed; a live process's files are never touched.
+
+mod blobs;
+mod images;
+mod lock;
+mod lookup;
+mod tmp;
+
+#[cfg(test)]
+mod tests;
+
+pub use blobs::BlobWriter;
+pub use images::{ImageRecord, LayerRecord, MissingBlobs, RemovedImage};
+
+use anyhow::{Context, Result, anyhow};
+use lock::LockGuard;
+use std::fs::{self, DirBuilder};
+use std::os::unix::fs::DirBuilderExt;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
+use tmp::TmpDir;
+
+const LOCK_FILE: &str = "store.lock";
+const INDEX_FILE: &str = "images.json";
+
+/// An open store. Cheap to share between threads (`&Store`); every operation takes the store
+/// lock itself, so separate `Store` values (or processes) on one root stay consistent.
+#[derive(Debug)]
+pub struct Store {
+    root: PathBuf,
+    /// Created on first use, so read-only commands leave no trace.
+    tmp: OnceLock<Arc<TmpDir>>,
+}
+
+impl Store {
+    /// Opens (creating if needed) the store at `root`, removes what dead processes left behind,
+    /// and refuses an index written by a newer engine.
+    pub fn open(root: &Path) -> Result<Store> {
+        let root = std::path::absolute(root)
+            .with_context(|| format!("resolving store root {}", root.display()))?;
+        let store = Store {
+            root,
+            tmp: OnceLock::new(),
+        };
+        for dir in [store.root.clone(), store.blobs_dir(), store.tmp_root()] {
+            DirBuilder::new()
+                .recursive(true)
+                .mode(0o700)
+                .create(&dir)
+                .with_context(|| format!("creating store directory {}", dir.display()))?;
+        }
+        store.remove_stale_files()?;
+        let _lock = store.lock_shared()?;
+        store.read_index()?;
+        Ok(store)
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// This process's scratch directory inside the store (same filesystem as the store, so
+    /// results can be renamed into place). Removed when the `Store` and its writers are gone.
+    pub fn tmp_dir(&self) -> Result<&Path> {
+        Ok(self.process_tmp()?.path())
+    }
+
+    fn process_tmp(&self) -> Result<&Arc<TmpDir>> {
+        if let Some(tmp) = self.tmp.get() {
+            return Ok(tmp);
+        }
+        let created = {
+            let _lock = self.lock_exclusive()?;
+            TmpDir::create(&self.tmp_root())?
+        };
+        // A racing thread may have set it first; then ours is dropped, which removes it.
+        let _ = self.tmp.set(Arc::new(created));
+        self.tmp
+            .get()
+            .ok_or_else(|| anyhow!("internal error: store tmp dir not initialised"))
+    }
+
+    /// Sweeps tmp dirs of dead processes and `images.json` temp files of crashed writers. Takes
+    /// the exclusive lock only when there is something to look at, so a clean open stays cheap.
+    fn remove_stale_files(&self) -> Result<()> {
+        if !tmp::has_candidates(&self.tmp_root())? && self.index_temp_files()?.is_empty() {
+            return Ok(());
+        }
+        let _lock = self.lock_exclusive()?;
+        tmp::remove_stale(&self.tmp_root())?;
+        // The index is written only under the exclusive lock, which we hold: any temp file
+        // of it now belongs to a writer that died mid-write.
+        for path in self.index_temp_files()? {
+            match fs::remove_file(&path) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                    return Err(e).with_context(|| {
+                        format!(
+                            "removing stale index temp file {}: remove it by hand",
+                            path.display()
+                        )
+                    });
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// Leftovers of `util::fs::write_atomic` for the index: `.images.json.tmp-<pid>-<n>`.
+    fn index_temp_files(&self) -> Result<Vec<PathBuf>> {
+        let prefix = format!(".{INDEX_FILE}.tmp-");
+        let entries = fs::read_dir(&self.root)
+            .with_context(|| format!("listing store directory {}", self.root.display()))?;
+        let mut found = Vec::new();
+        for entry in entries {
+            let entry = entry.with_context(|| format!("listing {}", self.root.display()))?;
+            if entry
+                .file_name()
+                .to_str()
+                .is_some_and(|n| n.starts_with(&prefix))
+            {
+                found.push(entry.path());
+            }
+        }
+        Ok(found)
+    }
+
+    fn lock_shared(&self) -> Result<LockGuard> {
+        lock::lock_shared(&self.root.join(LOCK_FILE))
+    }
+
+    fn lock_exclusive(&self) -> Result<LockGuard> {
+        lock::lock_exclusive(&self.root.join(LOCK_FILE))
+    }
+
+    fn index_path(&self) -> PathBuf {
+        self.root.join(INDEX_FILE)
+    }
+
+    fn blobs_dir(&self) -> PathBuf {
+        self.root.join("blobs").join("sha256")
+    }
+
+    fn tmp_root(&self) -> PathBuf {
+        self.root.join("tmp")
+    }
+}

@@ -1,0 +1,72 @@
+//! Store-level tests on real directories, with the helpers they share.
+
+mod durability;
+mod lifecycle;
+mod names;
+
+use super::*;
+use crate::util::digest::Digest;
+
+fn open() -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("store")).unwrap();
+    (dir, store)
+}
+
+fn put(store: &Store, data: &[u8]) -> Digest {
+    let digest = Digest::of(data);
+    store.put_blob(data, &digest).unwrap();
+    digest
+}
+
+/// Stores the blobs of an image whose config is `config` and returns its (unadded) record.
+fn image(
+    store: &Store,
+    config: &str,
+    layers: &[&str],
+    names: &[&str],
+    pulled: &str,
+) -> ImageRecord {
+    let config_digest = put(store, config.as_bytes());
+    let layers: Vec<LayerRecord> = layers
+        .iter()
+        .map(|data| {
+            let digest = put(store, data.as_bytes());
+            LayerRecord {
+                diff_id: digest.clone(),
+                digest,
+                media_type: "application/vnd.oci.image.layer.v1.tar+gzip".into(),
+                size: data.len() as u64,
+                uncompressed_size: data.len() as u64,
+            }
+        })
+        .collect();
+    let manifest = format!("manifest of {config_digest} with {layers:?}");
+    ImageRecord {
+        id: config_digest.hex().to_string(),
+        names: names.iter().map(|s| s.to_string()).collect(),
+        digests: Vec::new(),
+        manifest_digest: put(store, manifest.as_bytes()),
+        manifest_media_type: "application/vnd.oci.image.manifest.v1+json".into(),
+        config_digest,
+        layers,
+        created: None,
+        pulled: pulled.into(),
+        architecture: "amd64".into(),
+        os: "linux".into(),
+        variant: None,
+        size: 0,
+    }
+}
+
+fn names_of(store: &Store, id: &str) -> Vec<String> {
+    let found = store.images().unwrap().into_iter().find(|i| i.id == id);
+    found.map(|i| i.names).unwrap_or_default()
+}
+
+fn found_id(store: &Store, query: &str) -> Option<String> {
+    store.find_image(query).unwrap().map(|i| i.id)
+}
+
+const T1: &str = "2025-01-01T00:00:00Z";
+const T2: &str = "2025-01-02T00:00:00+02:00";

@@ -1,0 +1,4 @@
+//! Small helpers shared by every layer: atomic file writes and digests.
+
+pub mod digest;
+pub mod fs;
