@@ -501,21 +501,23 @@ fn plain_http_registry_needs_insecure_or_tls_verify_false() {
 
 // --- errors ---
 
+// podman's wording names the repository and the tag apart: "reading manifest TAG in REPO".
 #[test]
 fn unknown_tag_names_the_reference() {
     let sb = Sandbox::new();
-    let reference = format!("{}/engine-test/busybox:no-such-tag", env().registry);
-    assert_engine_error(&pull(&sb, &[&reference]), &[&reference, "manifest unknown"]);
+    let repository = format!("{}/engine-test/busybox", env().registry);
+    let out = pull(&sb, &[&format!("{repository}:no-such-tag")]);
+    assert_engine_error(&out, &[&repository, "no-such-tag", "manifest unknown"]);
     assert_nothing_stored(&sb);
 }
 
 #[test]
 fn unknown_repository_names_the_reference() {
     let sb = Sandbox::new();
-    let reference = format!("{}/engine-test/no-such-repository:latest", env().registry);
-    // distribution says NAME_UNKNOWN, "repository name not known to registry".
-    let out = pull(&sb, &[&reference]);
-    assert_engine_error_any(&out, &[&reference], &["unknown", "not known", "not found"]);
+    let repository = format!("{}/engine-test/no-such-repository", env().registry);
+    let out = pull(&sb, &[&format!("{repository}:latest")]);
+    // distribution answers MANIFEST_UNKNOWN or NAME_UNKNOWN ("repository name not known").
+    assert_engine_error_any(&out, &[&repository], &["unknown", "not known", "not found"]);
     assert_nothing_stored(&sb);
 }
 

@@ -78,7 +78,7 @@ pub struct ImagesArgs {
     /// Do not print the header
     #[arg(short = 'n', long)]
     pub noheading: bool,
-    /// Filter output: reference=PATTERN, dangling=true|false, label=KEY[=VALUE], before=IMAGE, since=IMAGE
+    /// Filter output: reference=PATTERN, dangling=true|false, before=IMAGE, since=IMAGE
     #[arg(short, long, value_name = "FILTER")]
     pub filter: Vec<String>,
     /// Output format: table, json, or a Go template such as '{{.ID}} {{.Repository}}'
@@ -508,9 +508,11 @@ fn remove_one(store: &Store, query: &str, force: bool) -> Result<Vec<String>> {
         );
     }
     let removed = store.remove_image(&image.id)?;
+    // Like podman, report tags only; repo@digest references go silently with the image.
     let mut lines: Vec<String> = removed
         .untagged
         .iter()
+        .filter(|n| !n.contains('@'))
         .map(|n| format!("Untagged: {n}"))
         .collect();
     lines.push(format!("Deleted: {}", removed.id));

@@ -26,7 +26,6 @@ pub const EXIT_ENGINE_ERROR: u8 = 125;
     about = "A daemon-less, rootless container engine",
     long_about = "engine manages container images and runs containers without a daemon and without root, \
                   reading the standard containers configuration files (registries.conf, policy.json, auth.json, ...).",
-    propagate_version = true,
     disable_help_subcommand = true
 )]
 pub struct Cli {
@@ -120,14 +119,17 @@ impl Session {
 pub fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
-        Err(e) => {
-            let usage_error = e.use_stderr();
+        Err(e) if !e.use_stderr() => {
+            // --help and --version, and a command group without its subcommand.
             let _ = e.print();
-            return if usage_error {
-                ExitCode::from(EXIT_ENGINE_ERROR)
-            } else {
-                ExitCode::SUCCESS
-            };
+            return ExitCode::SUCCESS;
+        }
+        Err(e) => {
+            eprintln!(
+                "Error: {}\nSee 'engine --help'.",
+                usage_error_line(&e.render().to_string())
+            );
+            return ExitCode::from(EXIT_ENGINE_ERROR);
         }
     };
     match run(cli) {
@@ -137,6 +139,30 @@ pub fn main() -> ExitCode {
             ExitCode::from(EXIT_ENGINE_ERROR)
         }
     }
+}
+
+/// clap's usage error as one line, like podman's: the message without the usage and tips.
+fn usage_error_line(rendered: &str) -> String {
+    // A command group without its subcommand: clap renders the group's help.
+    if let Some(usage) = rendered
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("Usage: "))
+        && usage.ends_with("<COMMAND>")
+    {
+        let group: Vec<&str> = usage
+            .split_whitespace()
+            .take_while(|w| !w.starts_with(['[', '<']))
+            .collect();
+        return format!("missing command '{} COMMAND'", group.join(" "));
+    }
+    rendered
+        .lines()
+        .map(str::trim)
+        .take_while(|l| !l.starts_with("Usage:"))
+        .filter(|l| !l.is_empty() && !l.starts_with("tip:"))
+        .map(|l| l.strip_prefix("error: ").unwrap_or(l))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// An error chain as one line, skipping parts that only repeat the previous one.

@@ -174,7 +174,9 @@ async fn pull_from_source(
         },
         credentials,
     };
-    let registry = Registry::connect(&endpoint, repository).await?;
+    let registry = Registry::connect(&endpoint, repository)
+        .await
+        .with_context(|| format!("pulling {reference}"))?;
     let wanted = match &reference.digest {
         Some(d) => d.to_string(),
         None => reference.tag.clone().unwrap_or_else(|| "latest".into()),

@@ -101,11 +101,16 @@ impl Registry {
                     Ok(_) => Ok(http),
                     // Report the HTTPS failure: it is the one the user most likely cares about.
                     Err(_) => Err(http
-                        .describe(OciDistributionError::RequestError(e), "pinging registry")
+                        .describe(
+                            OciDistributionError::RequestError(e),
+                            &format!("pinging registry {}", endpoint.host),
+                        )
                         .into()),
                 }
             }
-            Err(e) => Err(https.describe(e, "pinging registry").into()),
+            Err(e) => Err(https
+                .describe(e, &format!("pinging registry {}", endpoint.host))
+                .into()),
         }
     }
 
@@ -315,7 +320,7 @@ fn reqwest_client(endpoint: &Endpoint) -> Result<reqwest::Client> {
 fn classify(endpoint: &Endpoint, err: OciDistributionError, what: &str) -> RegistryError {
     let host = &endpoint.host;
     let login_hint = if endpoint.credentials.is_some() {
-        format!("the stored credentials were refused; run `engine login {host}` again")
+        format!("the credentials were refused; check them or run `engine login {host}` again")
     } else {
         format!("authentication required; run `engine login {host}` first")
     };

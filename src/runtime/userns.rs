@@ -1,0 +1,62 @@
+//! The rootless user namespace, like `podman unshare`.
+//!
+//! A rootless user owns only their own UID, plus the subordinate ranges root granted them in
+//! `/etc/subuid` and `/etc/subgid`. Inside a user namespace built from them (podman's layout:
+//! container ID 0 = the user, 1..=N = the subordinate ranges in file order) the user is root and
+//! files get their real owners: UID 1000 in an image is `subuid_start + 999` on disk. Layers are
+//! unpacked in there, and `engine unshare` runs commands in there.
+//!
+//! Nothing is kept alive between commands (no podman-style pause process): each
+//! [`UsernsCommand`] builds a fresh namespace, which costs a few milliseconds (two setuid-helper
+//! runs) and never goes stale when `/etc/subuid` changes.
+//!
+//! # Protocol
+//!
+//! The engine is multi-threaded, so it cannot `unshare` itself, and `std::process::Command` waits
+//! for `exec` before returning, so a `pre_exec` hook cannot wait for the parent either. Instead the
+//! engine starts itself again as a helper:
+//!
+//! ```text
+//! /proc/self/exe __userns-exec --sync=GO_FD,READY_FD -- PROGRAM ARGS...
+//! ```
+//!
+//! 1. The helper (single-threaded, `main.rs` calls [`userns_exec_main`] before anything else)
+//!    calls `unshare(CLONE_NEWUSER | CLONE_NEWNS)` and writes `r` to READY_FD (or `e` and a
+//!    one-line error, then exits 125).
+//! 2. The parent writes the ID maps: `newuidmap`/`newgidmap` for ranges, or `/proc/PID/uid_map`,
+//!    `setgroups` = `deny` and `gid_map` itself for a single ID, then writes `g` to GO_FD. On any
+//!    failure it closes GO_FD instead, and the helper exits 125.
+//! 3. The helper becomes root in the namespace, makes all mounts private (so mounts made later
+//!    do not propagate), closes both fds and `execvp`s PROGRAM (127: not found, 126: cannot run;
+//!    docker's exit codes).
+//!
+//! The `Child` the parent gets back is the helper, which after `exec` *is* PROGRAM (same PID):
+//! waiting on it gives PROGRAM's status and signals sent to it reach PROGRAM.
+
+mod command;
+mod helper;
+mod mappings;
+mod subid;
+
+#[cfg(test)]
+mod tests;
+
+pub use command::{UsernsCommand, exit_code};
+pub use helper::userns_exec_main;
+pub use mappings::{IdMappings, IdRange, rootless_mappings, single_mapping_warning};
+pub use subid::{
+    SUBGID_FILE_ENV, SUBUID_FILE_ENV, subgid_file, subordinate_ranges, subuid_file,
+};
+
+/// `argv[1]` that makes the engine binary act as the user namespace helper.
+pub const USERNS_EXEC_ARG: &str = "__userns-exec";
+
+/// Whether this process is in a user namespace other than the initial one, whose
+/// `/proc/self/uid_map` is the identity `0 0 4294967295`.
+pub fn in_user_namespace() -> bool {
+    std::fs::read_to_string("/proc/self/uid_map").is_ok_and(|map| !is_identity_uid_map(&map))
+}
+
+fn is_identity_uid_map(map: &str) -> bool {
+    map.split_whitespace().eq(["0", "0", "4294967295"])
+}

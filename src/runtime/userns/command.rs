@@ -1,0 +1,321 @@
+//! The parent side: start the helper, write its ID maps, let it run PROGRAM.
+
+use std::ffi::{OsStr, OsString};
+use std::fs::File;
+use std::io::{Read, Write};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+
+use anyhow::{Context, Result, bail};
+use nix::fcntl::{FcntlArg, OFlag, fcntl};
+use nix::unistd::{getegid, geteuid, pipe2};
+
+use super::mappings::{
+    IdMappings, IdRange, NEWGIDMAP, NEWUIDMAP, find_id_map_tool, user_name,
+};
+use super::subid::{subgid_file, subuid_file};
+use super::helper::{self, SYNC_OPTION};
+use super::USERNS_EXEC_ARG;
+
+/// A command to run as root in a fresh rootless user namespace (and mount namespace): a
+/// `std::process::Command` builder whose `spawn` does the [protocol](super).
+///
+/// As real root (euid 0) PROGRAM runs directly, with no namespace: root owns every ID already,
+/// so the identity mapping a namespace would need changes nothing.
+///
+/// `spawn` blocks for the handshake (a few ms); call it from `spawn_blocking` in async code.
+pub struct UsernsCommand {
+    program: OsString,
+    args: Vec<OsString>,
+    /// Applied in order; `None` removes the variable.
+    env_changes: Vec<(OsString, Option<OsString>)>,
+    env_clear: bool,
+    current_dir: Option<PathBuf>,
+    stdin: Option<Stdio>,
+    stdout: Option<Stdio>,
+    stderr: Option<Stdio>,
+}
+
+impl UsernsCommand {
+    pub fn new<I, S>(program: impl AsRef<OsStr>, args: I) -> UsernsCommand
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        UsernsCommand {
+            program: program.as_ref().to_owned(),
+            args: args.into_iter().map(|arg| arg.as_ref().to_owned()).collect(),
+            env_changes: Vec::new(),
+            env_clear: false,
+            current_dir: None,
+            stdin: None,
+            stdout: None,
+            stderr: None,
+        }
+    }
+
+    pub fn env(mut self, key: impl AsRef<OsStr>, value: impl AsRef<OsStr>) -> Self {
+        let change = (key.as_ref().to_owned(), Some(value.as_ref().to_owned()));
+        self.env_changes.push(change);
+        self
+    }
+
+    pub fn envs<I, K, V>(self, vars: I) -> Self
+    where
+        I: IntoIterator<Item = (K, V)>,
+        K: AsRef<OsStr>,
+        V: AsRef<OsStr>,
+    {
+        vars.into_iter().fold(self, |command, (key, value)| command.env(key, value))
+    }
+
+    pub fn env_remove(mut self, key: impl AsRef<OsStr>) -> Self {
+        self.env_changes.push((key.as_ref().to_owned(), None));
+        self
+    }
+
+    /// Starts PROGRAM with only the variables set after this call (and no inherited ones).
+    pub fn env_clear(mut self) -> Self {
+        self.env_clear = true;
+        self.env_changes.clear();
+        self
+    }
+
+    pub fn current_dir(mut self, dir: impl AsRef<Path>) -> Self {
+        self.current_dir = Some(dir.as_ref().to_owned());
+        self
+    }
+
+    pub fn stdin(mut self, cfg: impl Into<Stdio>) -> Self {
+        self.stdin = Some(cfg.into());
+        self
+    }
+
+    pub fn stdout(mut self, cfg: impl Into<Stdio>) -> Self {
+        self.stdout = Some(cfg.into());
+        self
+    }
+
+    pub fn stderr(mut self, cfg: impl Into<Stdio>) -> Self {
+        self.stderr = Some(cfg.into());
+        self
+    }
+
+    /// Starts PROGRAM in a new user namespace with `mappings`. The `Child` is PROGRAM itself.
+    /// As real root, starts PROGRAM directly and ignores `mappings`.
+    pub fn spawn(self, mappings: &IdMappings) -> Result<Child> {
+        if geteuid().is_root() {
+            let program = self.program.clone();
+            return self
+                .into_command(None)
+                .spawn()
+                .with_context(|| format!("cannot run {}", program.to_string_lossy()));
+        }
+        // Both pipes are close-on-exec, so children that other threads spawn meanwhile do not
+        // inherit them (a stray copy of the helper's READY end would hide its death from us);
+        // the helper's two ends lose the flag in the forked child, just before exec.
+        let (ready_read, ready_write) = cloexec_pipe()?;
+        let (go_read, go_write) = cloexec_pipe()?;
+        let inherited = [go_read.as_raw_fd(), ready_write.as_raw_fd()];
+        let mut command = self.into_command(Some(inherited));
+        // SAFETY: the hook only calls fcntl, which is async-signal-safe, and allocates nothing.
+        unsafe {
+            command.pre_exec(move || inherited.into_iter().try_for_each(clear_cloexec));
+        }
+        let mut child = command
+            .spawn()
+            .context("cannot start the user namespace helper (/proc/self/exe)")?;
+        drop((go_read, ready_write));
+
+        match handshake(&child, ready_read, go_write, mappings) {
+            Ok(()) => Ok(child),
+            Err(err) => {
+                // The helper has not run PROGRAM (it got no "go"), so killing it loses nothing.
+                let _ = child.kill();
+                let _ = child.wait();
+                Err(err)
+            }
+        }
+    }
+
+    /// Runs PROGRAM in a new user namespace with `mappings` and waits for it.
+    pub fn status(self, mappings: &IdMappings) -> Result<ExitStatus> {
+        let program = self.program.clone();
+        let mut child = self.spawn(mappings)?;
+        child
+            .wait()
+            .with_context(|| format!("cannot wait for {}", program.to_string_lossy()))
+    }
+
+    /// The `Command` that runs PROGRAM directly, or through the helper when given the helper's
+    /// two sync fds (GO read end, READY write end).
+    fn into_command(self, helper_sync: Option<[RawFd; 2]>) -> Command {
+        let mut command = match helper_sync {
+            None => Command::new(&self.program),
+            Some([go, ready]) => {
+                // /proc/self/exe rather than current_exe(): it still names this very binary
+                // when an upgrade has replaced the file, so the helper speaks our protocol.
+                let mut helper = Command::new("/proc/self/exe");
+                helper.arg(USERNS_EXEC_ARG).arg(format!("{SYNC_OPTION}{go},{ready}"));
+                helper.arg("--").arg(&self.program);
+                helper
+            }
+        };
+        command.args(&self.args);
+        if self.env_clear {
+            command.env_clear();
+        }
+        for (key, value) in self.env_changes {
+            match value {
+                Some(value) => command.env(key, value),
+                None => command.env_remove(key),
+            };
+        }
+        if let Some(dir) = self.current_dir {
+            command.current_dir(dir);
+        }
+        if let Some(cfg) = self.stdin {
+            command.stdin(cfg);
+        }
+        if let Some(cfg) = self.stdout {
+            command.stdout(cfg);
+        }
+        if let Some(cfg) = self.stderr {
+            command.stderr(cfg);
+        }
+        command
+    }
+}
+
+/// The shell-style exit code of `status`: the code, or 128 + the signal that killed it.
+pub fn exit_code(status: ExitStatus) -> i32 {
+    match (status.code(), status.signal()) {
+        (Some(code), _) => code,
+        (None, Some(signal)) => 128 + signal,
+        (None, None) => 125,
+    }
+}
+
+fn cloexec_pipe() -> Result<(OwnedFd, OwnedFd)> {
+    let (read, write) = pipe2(OFlag::O_CLOEXEC).context("cannot create a pipe")?;
+    Ok((above_stdio(read)?, above_stdio(write)?))
+}
+
+/// `fd` moved to a number above 2 if needed: when the engine runs with stdin/stdout/stderr
+/// closed a pipe can get fd 0-2, which the child's stdio setup would overwrite.
+fn above_stdio(fd: OwnedFd) -> Result<OwnedFd> {
+    if fd.as_raw_fd() > 2 {
+        return Ok(fd);
+    }
+    let moved = fcntl(&fd, FcntlArg::F_DUPFD_CLOEXEC(3)).context("cannot duplicate a pipe fd")?;
+    // SAFETY: F_DUPFD_CLOEXEC returned a new descriptor that nothing else owns.
+    Ok(unsafe { OwnedFd::from_raw_fd(moved) })
+}
+
+/// Lets `fd` survive exec. Runs between fork and exec, so: no allocation, no locks.
+fn clear_cloexec(fd: RawFd) -> std::io::Result<()> {
+    // SAFETY: fcntl on a plain integer fd has no memory-safety requirements.
+    if unsafe { libc::fcntl(fd, libc::F_SETFD, 0) } == -1 {
+        return Err(std::io::Error::last_os_error());
+    }
+    Ok(())
+}
+
+/// Waits for the helper's namespace, writes its ID maps and tells it to go on.
+fn handshake(child: &Child, ready: OwnedFd, go: OwnedFd, mappings: &IdMappings) -> Result<()> {
+    let mut ready = File::from(ready);
+    let mut status = [0u8];
+    let read = ready.read(&mut status).context("cannot read from the user namespace helper")?;
+    match (read, status[0]) {
+        (1, helper::READY) => {}
+        (1, helper::FAILED) => {
+            let mut message = String::new();
+            let _ = ready.read_to_string(&mut message);
+            bail!("{}", message.trim());
+        }
+        _ => bail!("the user namespace helper exited before creating the namespace"),
+    }
+    let pid = child.id();
+    write_id_map(pid, IdKind::Uid, &mappings.uids)?;
+    write_id_map(pid, IdKind::Gid, &mappings.gids)?;
+    File::from(go)
+        .write_all(&[helper::GO])
+        .context("cannot signal the user namespace helper")
+}
+
+#[derive(Clone, Copy)]
+enum IdKind {
+    Uid,
+    Gid,
+}
+
+impl IdKind {
+    fn map_file(self) -> &'static str {
+        match self {
+            IdKind::Uid => "uid_map",
+            IdKind::Gid => "gid_map",
+        }
+    }
+}
+
+/// Writes `ranges` as the UID or GID map of process `pid`. Only our own ID can be mapped without
+/// privileges (after denying setgroups, for GIDs); anything more goes through the setuid tool,
+/// which checks the subordinate ID files.
+fn write_id_map(pid: u32, kind: IdKind, ranges: &[IdRange]) -> Result<()> {
+    let own = match kind {
+        IdKind::Uid => geteuid().as_raw(),
+        IdKind::Gid => getegid().as_raw(),
+    };
+    match ranges {
+        [] => bail!("no {} given for the user namespace", kind.map_file()),
+        [range] if range.size == 1 && range.host == own => write_own_id_map(pid, kind, range),
+        _ => run_id_map_tool(pid, kind, ranges),
+    }
+}
+
+fn write_own_id_map(pid: u32, kind: IdKind, range: &IdRange) -> Result<()> {
+    if let IdKind::Gid = kind {
+        // The kernel refuses an unprivileged gid_map while setgroups(2) could still drop groups.
+        let setgroups = format!("/proc/{pid}/setgroups");
+        std::fs::write(&setgroups, "deny").with_context(|| format!("cannot write {setgroups}"))?;
+    }
+    let map = format!("/proc/{pid}/{}", kind.map_file());
+    let line = format!("{} {} {}\n", range.container, range.host, range.size);
+    std::fs::write(&map, line).with_context(|| format!("cannot write {map}"))
+}
+
+fn run_id_map_tool(pid: u32, kind: IdKind, ranges: &[IdRange]) -> Result<()> {
+    let (tool, file, capability) = match kind {
+        IdKind::Uid => (NEWUIDMAP, subuid_file(), "cap_setuid"),
+        IdKind::Gid => (NEWGIDMAP, subgid_file(), "cap_setgid"),
+    };
+    let Some(path) = find_id_map_tool(tool) else {
+        bail!("{tool} is not installed (mapping more than one ID needs it); install package uidmap");
+    };
+    let output = Command::new(&path)
+        .args(id_map_tool_args(pid, ranges))
+        .stdin(Stdio::null())
+        .output()
+        .with_context(|| format!("cannot run {}", path.display()))?;
+    if !output.status.success() {
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let stderr: Vec<&str> = stderr.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+        let user = user_name(geteuid().as_raw());
+        bail!(
+            "{tool} failed ({}): {}; check {} has a range for {user} and {tool} is setuid root \
+             or has {capability} (package uidmap)",
+            output.status,
+            stderr.join("; "),
+            file.display()
+        );
+    }
+    Ok(())
+}
+
+/// `PID CONTAINER HOST SIZE ...`, the arguments of newuidmap(1) and newgidmap(1).
+pub(super) fn id_map_tool_args(pid: u32, ranges: &[IdRange]) -> Vec<String> {
+    let triples = ranges.iter().flat_map(|range| [range.container, range.host, range.size]);
+    std::iter::once(pid).chain(triples).map(|n| n.to_string()).collect()
+}

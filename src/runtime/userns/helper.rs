@@ -1,0 +1,180 @@
+//! The helper side: `engine __userns-exec --sync=GO,READY -- PROGRAM ARGS...`.
+//!
+//! Runs single-threaded, before anything else in the process, because `unshare(CLONE_NEWUSER)`
+//! is refused to multi-threaded processes. Errors before the namespace exists go back to the
+//! parent through READY; later ones can only go to stderr.
+
+use std::ffi::{CString, OsString};
+use std::fs::File;
+use std::io::{Read, Write};
+use std::os::fd::{FromRawFd, OwnedFd, RawFd};
+use std::os::unix::ffi::OsStrExt;
+use std::process::exit;
+
+use nix::errno::Errno;
+use nix::mount::{MsFlags, mount};
+use nix::sched::{CloneFlags, unshare};
+use nix::sys::signal::{SigHandler, SigSet, SigmaskHow, Signal, signal, sigprocmask};
+use nix::unistd::{Gid, Uid, execvp, setgroups, setresgid, setresuid};
+
+/// Precedes the two fd numbers in the helper's arguments.
+pub(super) const SYNC_OPTION: &str = "--sync=";
+/// Helper to parent: the namespace exists, write its ID maps.
+pub(super) const READY: u8 = b'r';
+/// Helper to parent: it failed, a one-line message follows.
+pub(super) const FAILED: u8 = b'e';
+/// Parent to helper: the maps are written, run PROGRAM.
+pub(super) const GO: u8 = b'g';
+
+/// Setup failed: the engine's own exit code for "the engine failed", as podman and docker.
+const EXIT_SETUP_FAILED: i32 = 125;
+const EXIT_CANNOT_RUN: i32 = 126;
+const EXIT_NOT_FOUND: i32 = 127;
+
+/// The hidden entry point: `main` calls it first thing, before any thread exists, when
+/// `args[1]` (of the whole argv) is [`super::USERNS_EXEC_ARG`]. Never returns: it becomes
+/// PROGRAM or exits 125 (setup failed), 126 (cannot run PROGRAM) or 127 (PROGRAM not found).
+pub fn userns_exec_main(args: &[OsString]) -> ! {
+    let (sync, program) = match parse_args(args) {
+        Ok(parsed) => parsed,
+        Err(message) => fail(&message),
+    };
+    let (go, ready) = match take_sync_fds(sync) {
+        Ok(fds) => fds,
+        Err(message) => fail(&message),
+    };
+    let mut ready = File::from(ready);
+    if let Err(errno) = unshare(CloneFlags::CLONE_NEWUSER | CloneFlags::CLONE_NEWNS) {
+        let hint = match errno {
+            Errno::EPERM | Errno::ENOSPC | Errno::EINVAL => {
+                "; user namespaces may be disabled (sysctl user.max_user_namespaces) or \
+                 forbidden here (a container or seccomp profile that blocks unshare)"
+            }
+            _ => "",
+        };
+        let message = format!("cannot create a user namespace: unshare: {errno}{hint}");
+        let _ = ready.write_all(&[&[FAILED], message.as_bytes()].concat());
+        exit(EXIT_SETUP_FAILED);
+    }
+    let mut answer = [0u8];
+    let went = ready.write_all(&[READY]).is_ok()
+        && File::from(go).read_exact(&mut answer).is_ok()
+        && answer[0] == GO;
+    if !went {
+        // The parent failed to write the ID maps and reports why; nothing to add.
+        exit(EXIT_SETUP_FAILED);
+    }
+    drop(ready);
+    if let Err(message) = become_root().and_then(|()| make_mounts_private()) {
+        fail(&message);
+    }
+    exec(&program)
+}
+
+fn fail(message: &str) -> ! {
+    eprintln!("engine: {message}");
+    exit(EXIT_SETUP_FAILED)
+}
+
+/// `[exe, __userns-exec, --sync=GO,READY, --, PROGRAM, ARGS...]` -> (`GO,READY`, PROGRAM ARGS).
+fn parse_args(args: &[OsString]) -> Result<(&str, &[OsString]), String> {
+    let usage = || {
+        format!(
+            "{} is internal to the engine (usage: {} {SYNC_OPTION}GO,READY -- PROGRAM [ARG...]); \
+             use `engine unshare` instead",
+            super::USERNS_EXEC_ARG,
+            super::USERNS_EXEC_ARG
+        )
+    };
+    match args {
+        [_, _, sync, separator, program @ ..] if separator == "--" && !program.is_empty() => {
+            let sync = sync.to_str().and_then(|s| s.strip_prefix(SYNC_OPTION));
+            sync.map(|sync| (sync, program)).ok_or_else(usage)
+        }
+        _ => Err(usage()),
+    }
+}
+
+/// Adopts the two inherited pipe ends named by `GO,READY`, close-on-exec again so PROGRAM never
+/// sees them.
+fn take_sync_fds(sync: &str) -> Result<(OwnedFd, OwnedFd), String> {
+    let bad = || format!("bad {SYNC_OPTION}{sync}: expected two open file descriptors");
+    let (go, ready) = sync.split_once(',').ok_or_else(bad)?;
+    let adopt = |fd: &str| -> Result<OwnedFd, String> {
+        let fd: RawFd = fd.parse().map_err(|_| bad())?;
+        // SAFETY: fcntl on an integer fd has no memory-safety requirements; it checks the fd is
+        // open (and > 2, so it is not stdio) before this process takes ownership of it.
+        if fd <= 2 || unsafe { libc::fcntl(fd, libc::F_SETFD, libc::FD_CLOEXEC) } == -1 {
+            return Err(bad());
+        }
+        // SAFETY: the parent opened this fd for us alone and nothing else in this process has
+        // adopted it.
+        Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+    };
+    let go = adopt(go)?;
+    if ready.parse::<RawFd>().ok() == Some(std::os::fd::AsRawFd::as_raw_fd(&go)) {
+        return Err(bad());
+    }
+    Ok((go, adopt(ready)?))
+}
+
+/// Root in the namespace: `setresgid`, clear supplementary groups (unless setgroups is denied,
+/// as with a single-GID map), `setresuid`.
+fn become_root() -> Result<(), String> {
+    let root_gid = Gid::from_raw(0);
+    setresgid(root_gid, root_gid, root_gid)
+        .map_err(|e| format!("cannot become root in the user namespace: setresgid(0): {e}"))?;
+    let setgroups_allowed = std::fs::read_to_string("/proc/self/setgroups")
+        .is_ok_and(|state| state.trim() == "allow");
+    if setgroups_allowed {
+        setgroups(&[]).map_err(|e| format!("cannot drop supplementary groups: {e}"))?;
+    }
+    let root_uid = Uid::from_raw(0);
+    setresuid(root_uid, root_uid, root_uid)
+        .map_err(|e| format!("cannot become root in the user namespace: setresuid(0): {e}"))
+}
+
+/// Our mount namespace started as a copy of the host's; without this, mounts made later could
+/// propagate back through shared mounts, and host mounts would keep appearing in here.
+fn make_mounts_private() -> Result<(), String> {
+    mount(None::<&str>, "/", None::<&str>, MsFlags::MS_REC | MsFlags::MS_PRIVATE, None::<&str>)
+        .map_err(|e| format!("cannot make the mounts of the new namespace private: {e}"))
+}
+
+/// Replaces this process with PROGRAM (found in `$PATH` when it has no slash), with docker's
+/// exit codes when that fails.
+fn exec(program: &[OsString]) -> ! {
+    let name = program[0].to_string_lossy().into_owned();
+    let Ok(argv) = program
+        .iter()
+        .map(|arg| CString::new(arg.as_bytes()))
+        .collect::<Result<Vec<CString>, _>>()
+    else {
+        eprintln!("engine: cannot run {name}: an argument contains a NUL byte");
+        exit(EXIT_CANNOT_RUN);
+    };
+    reset_signals();
+    let Err(errno) = execvp(&argv[0], &argv);
+    match errno {
+        Errno::ENOENT | Errno::ENOTDIR if !name.contains('/') => {
+            eprintln!("engine: {name}: executable file not found in $PATH");
+            exit(EXIT_NOT_FOUND)
+        }
+        Errno::ENOENT | Errno::ENOTDIR => {
+            eprintln!("engine: {name}: no such file or directory");
+            exit(EXIT_NOT_FOUND)
+        }
+        _ => {
+            eprintln!("engine: cannot run {name}: {}", errno.desc());
+            exit(EXIT_CANNOT_RUN)
+        }
+    }
+}
+
+/// Rust's runtime ignores SIGPIPE at startup and exec keeps ignored signals ignored: without
+/// this, PROGRAM would get EPIPE errors instead of dying quietly in `cmd | head -1`.
+fn reset_signals() {
+    // SAFETY: installing SIG_DFL runs no handler code; this process has a single thread.
+    let _ = unsafe { signal(Signal::SIGPIPE, SigHandler::SigDfl) };
+    let _ = sigprocmask(SigmaskHow::SIG_SETMASK, Some(&SigSet::empty()), None);
+}

@@ -1,0 +1,290 @@
+#!/usr/bin/env bash
+# Pull benchmark: `sudo tests/bench/pull.sh`. Debian 12, as root. Not part of the test suite.
+#
+# Times a cold `engine pull` of a ~250 MB (uncompressed) six-layer image from a local plain-HTTP
+# registry, as the unprivileged test user into a fresh store each run, next to rootless podman
+# when it is installed, and next to what this machine can do on the same bytes (sha256 and
+# gunzip throughput). engine does not unpack layers yet (that comes with the runtime work);
+# podman does, so the comparison flatters engine and says so in the output.
+#
+# It reuses tests/setup/*.sh: the registry is started like the suite's, in a fresh world-readable
+# $W=/tmp/engine-bench.XXXXXX that is stopped and removed on exit, pass or fail.
+#
+# Switches (environment):
+#   ENGINE_BENCH_BIN=PATH    use this engine binary instead of `cargo build --release`
+#   ENGINE_BENCH_RUNS=N      pulls per tool (default 3); the table shows median and min
+#   ENGINE_BENCH_CACHE=DIR   where the generated image layout is kept between runs
+#                            (default /var/tmp/engine-bench; keyed by make_image.py's hash)
+#   ENGINE_BENCH_PODMAN=0    skip podman even if it is installed
+#   ENGINE_BENCH_PERF=1      also profile one extra engine pull with perf and print the top symbols
+#   ENGINE_BENCH_KEEP=1      keep $W for a post-mortem
+#
+# The machine may be shared: the load average before each run is printed, and the median of
+# several runs (with the min next to it) is the figure to quote.
+set -euo pipefail
+export LC_ALL=C
+
+# shellcheck source-path=SCRIPTDIR/../..
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+BENCH="$REPO/tests/bench"
+TEST_USER=enginetest
+source "$REPO/tests/setup/common.sh"
+source "$REPO/tests/setup/host.sh"
+source "$REPO/tests/setup/registry.sh"
+source "$REPO/tests/setup/images.sh"
+
+# The harness's helpers log as tests/run.sh; say who is talking.
+log() { printf '[tests/bench/pull.sh] %s\n' "$*" >&2; }
+
+RUNS=${ENGINE_BENCH_RUNS:-3}
+CACHE=${ENGINE_BENCH_CACHE:-/var/tmp/engine-bench}
+[[ $RUNS =~ ^[1-9][0-9]*$ ]] || die "ENGINE_BENCH_RUNS must be a positive number, not '$RUNS'"
+((EUID == 0)) || die "run as root (it starts a registry and runs pulls as $TEST_USER): sudo $0"
+
+# What the benchmark needs; install_packages (host.sh) installs whichever is missing.
+# `time` is GNU time, for the peak RSS that bash's builtin cannot report.
+TEST_PACKAGES=(docker-registry skopeo uidmap python3 time curl openssl gzip)
+USE_PODMAN=0
+if [[ ${ENGINE_BENCH_PODMAN:-1} != 0 ]] && command -v podman >/dev/null; then USE_PODMAN=1; fi
+
+# shellcheck disable=SC2317 # invoked by the EXIT trap
+cleanup() {
+    local status=$?
+    trap - EXIT INT TERM
+    if [[ -n ${W:-} && -d $W ]]; then
+        stop_registries
+        stop_podman_pause_processes
+        if [[ -n ${ENGINE_BENCH_KEEP:-} ]]; then
+            log "kept $W (ENGINE_BENCH_KEEP is set)"
+        else
+            rm -rf "$W" || log "could not remove $W"
+        fi
+    fi
+    end_phase
+    log "finished with status $status after $(seconds_since "$RUN_STARTED")"
+    exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# cargo is usually in ~/.cargo/bin, which sudo's secure_path drops: root's, then the caller's.
+find_cargo() {
+    command -v cargo >/dev/null && return
+    local home
+    if [[ -x $HOME/.cargo/bin/cargo ]]; then
+        PATH="$HOME/.cargo/bin:$PATH"
+    elif [[ -n ${SUDO_USER:-} ]] && home=$(getent passwd "$SUDO_USER" | cut -d: -f6) &&
+        [[ -x $home/.cargo/bin/cargo ]]; then
+        PATH="$home/.cargo/bin:$PATH"
+        export CARGO_HOME="$home/.cargo" RUSTUP_HOME="${RUSTUP_HOME:-$home/.rustup}"
+    else
+        die "cargo is not in PATH nor in ~/.cargo/bin (or set ENGINE_BENCH_BIN=PATH)"
+    fi
+}
+
+# image_layout: prints the path of the benchmark's OCI layout, generating it on a cache miss.
+# The key is make_image.py's hash, so editing the generator regenerates; stale ones are removed.
+image_layout() {
+    local key dir
+    key=$(sha256sum "$BENCH/make_image.py" | cut -c1-12)
+    dir="$CACHE/big-$key"
+    if [[ ! -f $dir.json || ! -f $dir/index.json ]]; then
+        log "  generating the image into $dir (once per generator version, ~30 s)"
+        mkdir -p "$CACHE"
+        chmod 0700 "$CACHE"
+        find "$CACHE" -mindepth 1 -maxdepth 1 -name 'big-*' -exec rm -rf {} +
+        /usr/bin/python3 "$BENCH/make_image.py" "$dir.tmp" >"$dir.json.tmp"
+        mv "$dir.tmp" "$dir"
+        mv "$dir.json.tmp" "$dir.json"
+    else
+        log "  using the cached image $dir"
+    fi
+    echo "$dir"
+}
+
+# new_home NAME: a fresh home for one pull, as the test user's login would have it: XDG dirs,
+# XDG_RUNTIME_DIR mode 0700, a registries.conf marking the registry insecure (plain HTTP) and a
+# policy.json accepting anything. Prints its path.
+new_home() {
+    local home="$W/homes/$1"
+    rm -rf "$home"
+    mkdir -p "$home"/{.config/containers,.local/share,.cache,run}
+    cat >"$home/.config/containers/registries.conf" <<EOF
+[[registry]]
+location = "$REGISTRY"
+insecure = true
+EOF
+    echo '{"default": [{"type": "insecureAcceptAnything"}]}' >"$home/.config/containers/policy.json"
+    chown -R "$TEST_USER:" "$home"
+    chmod 0700 "$home/run"
+    echo "$home"
+}
+
+# as_user HOME CMD...: CMD as the test user in HOME, with only a login's environment.
+as_user() {
+    local home=$1
+    shift
+    runuser -u "$TEST_USER" -- env -i -C "$home" HOME="$home" USER="$TEST_USER" \
+        LOGNAME="$TEST_USER" PATH=/usr/sbin:/usr/bin:/sbin:/bin \
+        XDG_CONFIG_HOME="$home/.config" XDG_DATA_HOME="$home/.local/share" \
+        XDG_CACHE_HOME="$home/.cache" XDG_RUNTIME_DIR="$home/run" "$@"
+}
+
+# timed_pull TOOL RUN HOME CMD...: runs CMD as the user under GNU time, checks that it printed
+# the image id, and appends "tool run wall rss_kib user sys load" to $W/runs.tsv.
+timed_pull() {
+    local tool=$1 run=$2 home=$3 load
+    shift 3
+    load=$(cut -d' ' -f1 /proc/loadavg)
+    if ! as_user "$home" /usr/bin/time -o "$home/time.out" -f '%e\t%M\t%U\t%S' "$@" \
+        >"$home/stdout" 2>"$home/stderr"; then
+        tail -n 20 "$home/stderr" >&2
+        die "$tool pull (run $run) failed: $* (stderr above)"
+    fi
+    grep -qx "$IMAGE_ID" "$home/stdout" ||
+        die "$tool pull (run $run) printed '$(head -c 200 "$home/stdout")', not the image id $IMAGE_ID"
+    printf '%s\t%s\t%s\t%s\n' "$tool" "$run" "$(cat "$home/time.out")" "$load" >>"$W/runs.tsv"
+    log "  $tool run $run: $(cut -f1 "$home/time.out") s, peak RSS $(($(cut -f2 "$home/time.out") / 1024)) MiB (load before: $load)"
+}
+
+bench_engine() {
+    local run=$1 home
+    home=$(new_home "engine-$run")
+    timed_pull engine "$run" "$home" "$W/bin/engine" --root "$home/store" pull -q "$IMAGE"
+    rm -rf "$home"
+}
+
+# Podman keeps a rootless "pause" process per XDG_RUNTIME_DIR to hold its user namespace; each
+# fresh runtime dir starts one, which must not outlive the run. Only pids podman recorded in
+# our homes are signalled.
+stop_podman_pause_processes() {
+    local file pid
+    for file in "$W"/homes/*/run/libpod/tmp/pause.pid; do
+        [[ -f $file ]] || continue
+        pid=$(cat "$file")
+        if [[ $pid =~ ^[0-9]+$ ]]; then kill "$pid" 2>/dev/null || true; fi
+    done
+}
+
+bench_podman() {
+    local run=$1 home
+    home=$(new_home "podman-$run")
+    # Podman refuses a runroot path longer than 50 characters, hence one directly below $W.
+    local runroot="$W/podman-run-$run"
+    install -d -m 0700 -o "$TEST_USER" "$runroot"
+    local store=(--root "$home/storage" --runroot "$runroot" --storage-driver overlay)
+    # --events-backend none: podman would otherwise log a pull event to a file; not the work
+    # being compared.
+    timed_pull podman "$run" "$home" podman "${store[@]}" --events-backend none \
+        pull -q --tls-verify=false "$IMAGE"
+    # The unpacked layers may hold files owned by subordinate ids; remove them from inside the
+    # user namespace, as the user would.
+    as_user "$home" podman "${store[@]}" unshare rm -rf "$home/storage" "$runroot" ||
+        log "  podman unshare rm failed; removing as root"
+    stop_podman_pause_processes
+    rm -rf "$home" "$runroot"
+}
+
+# best_of N FUNCTION: runs FUNCTION N times and prints the shortest wall time in seconds.
+best_of() {
+    local n=$1 fn=$2 i start best=""
+    for ((i = 0; i < n; i++)); do
+        start=$(now_us)
+        "$fn"
+        local took=$(($(now_us) - start))
+        if [[ -z $best ]] || ((took < best)); then best=$took; fi
+    done
+    printf '%d.%06d\n' $((best / 1000000)) $((best % 1000000))
+}
+
+# The single-stream limits, on exactly the layer blobs the pulls transfer.
+sha256_pass() { cat "${BLOBS[@]}" | sha256sum >/dev/null; }
+openssl_sha256_pass() { cat "${BLOBS[@]}" | openssl dgst -sha256 >/dev/null; }
+gunzip_pass() { cat "${BLOBS[@]}" | gzip -dc >/dev/null; }
+diff_id_pass() { cat "${BLOBS[@]}" | gzip -dc | sha256sum >/dev/null; }
+
+measure_limits() {
+    # Warm the page cache, as the registry's copy of the blobs is warm for the pulls.
+    cat "${BLOBS[@]}" >/dev/null
+    {
+        printf 'sha256sum\t%s\tcoreutils sha256sum of the compressed blobs\n' "$(best_of 3 sha256_pass)"
+        printf 'openssl sha256\t%s\topenssl dgst -sha256 (SHA-NI when the CPU has it)\n' "$(best_of 3 openssl_sha256_pass)"
+        printf 'gunzip\t%s\tgzip -dc >/dev/null\n' "$(best_of 3 gunzip_pass)"
+        printf 'gunzip | sha256sum\t%s\tdiff_id pipeline: gzip -dc | sha256sum (2 processes)\n' "$(best_of 3 diff_id_pass)"
+    } >"$W/limits.tsv"
+}
+
+# perf_engine: one more engine pull under `perf record`, then the hottest symbols and threads.
+perf_engine() {
+    command -v perf >/dev/null || { log "  perf is not installed; skipping the profile"; return; }
+    local home
+    home=$(new_home engine-perf)
+    perf record -q -F 999 -g -o "$W/perf.data" -- \
+        runuser -u "$TEST_USER" -- env -i -C "$home" HOME="$home" XDG_RUNTIME_DIR="$home/run" \
+        XDG_CONFIG_HOME="$home/.config" XDG_DATA_HOME="$home/.local/share" \
+        "$W/bin/engine" --root "$home/store" pull -q "$IMAGE" >/dev/null 2>"$W/perf.log" ||
+        { tail -n 20 "$W/perf.log" >&2; log "  perf record failed (above)"; return; }
+    echo
+    echo "perf: hottest symbols of one engine pull (self time, all threads)"
+    perf report -i "$W/perf.data" --no-children --comm engine,tokio-runtime-w --sort dso,symbol \
+        --stdio -g none --percent-limit 1.5 2>/dev/null | grep -v '^#' | grep -v '^$' | head -n 30
+    rm -rf "$home"
+}
+
+phase "packages and user"
+install_packages
+ensure_test_user "$TEST_USER"
+
+W=$(mktemp -d /tmp/engine-bench.XXXXXX)
+chmod 0755 "$W"
+mkdir -p "$W/bin" "$W/homes"
+: >"$W/pids"
+: >"$W/runs.tsv"
+log "  work dir $W"
+
+if [[ -n ${ENGINE_BENCH_BIN:-} ]]; then
+    phase "build: using $ENGINE_BENCH_BIN"
+    install -m 0755 "$ENGINE_BENCH_BIN" "$W/bin/engine"
+else
+    phase "build: cargo build --release"
+    find_cargo
+    (cd "$REPO" && cargo build --release --locked)
+    # The checkout may be unreadable to the test user; it runs this copy.
+    install -m 0755 "${CARGO_TARGET_DIR:-$REPO/target}/release/engine" "$W/bin/engine"
+fi
+
+phase "image: generate (or reuse) and push"
+LAYOUT=$(image_layout)
+IMAGE_ID=$(/usr/bin/python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["image_id"])' "$LAYOUT.json")
+mapfile -t BLOBS < <(/usr/bin/python3 -c 'import json, sys
+for layer in json.load(open(sys.argv[1]))["layers"]:
+    print(sys.argv[2] + "/blobs/sha256/" + layer["digest"].split(":", 1)[1])' "$LAYOUT.json" "$LAYOUT")
+start_registry bench
+REGISTRY="127.0.0.1:$REGISTRY_PORT"
+IMAGE="$REGISTRY/bench/big:latest"
+skopeo_quiet copy --dest-tls-verify=false "oci:$LAYOUT:latest" "docker://$IMAGE"
+
+tools="engine"
+if ((USE_PODMAN)); then tools+=" and podman"; fi
+phase "pulls: $RUNS each of $tools, $(nproc) CPUs"
+for ((run = 1; run <= RUNS; run++)); do
+    # Interleaved, so a burst of load from other jobs hits both tools alike.
+    bench_engine "$run"
+    if ((USE_PODMAN)); then bench_podman "$run"; fi
+done
+
+phase "machine limits"
+measure_limits
+
+end_phase
+echo
+echo "engine pull benchmark: $IMAGE as $TEST_USER, fresh store per run, $(nproc) CPUs, load now $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "NOTE: engine does not unpack layers yet (unpacking into layer directories comes with the"
+echo "      runtime work); podman unpacks every layer during pull, so it does more work."
+/usr/bin/python3 "$BENCH/summarize.py" "$LAYOUT.json" "$W/runs.tsv" "$W/limits.tsv"
+
+if [[ -n ${ENGINE_BENCH_PERF:-} ]]; then
+    phase "perf"
+    perf_engine
+fi
