@@ -359,3 +359,37 @@ fn permissive_mode_tries_search_registries_in_order() {
         [format!("{plain}/engine-test/other:latest")]
     );
 }
+
+/// On a terminal, an ambiguous short name is a prompt; the choice is pulled and recorded in the
+/// user's alias cache, so the next pull resolves it without asking (podman's behaviour).
+#[test]
+fn prompted_short_name_choice_is_recorded_as_an_alias() {
+    let sb = Sandbox::new();
+    let (plain, tls) = (&env().registry, &env().tls_registry);
+    sb.registries_conf(&format!(
+        "unqualified-search-registries = [\"{tls}\", \"{plain}\"]\nshort-name-mode = \"enforcing\"\n\n\
+         [[registry]]\nlocation = \"{plain}\"\ninsecure = true\n"
+    ));
+    // `script` gives the engine a real pseudo-terminal; the answer "2" picks the plain registry.
+    let bin = env().bin.display().to_string();
+    let out = sb.sh_as_user(&format!(
+        "printf '2\\n' | script -qec '{bin} pull -q engine-test/busybox' /dev/null"
+    ));
+    out.ok();
+    assert!(
+        out.stdout
+            .contains(fixture_str("busybox:latest", "image_id")),
+        "{out}"
+    );
+    let cache = std::fs::read_to_string(sb.cache_dir().join("containers/short-name-aliases.conf"))
+        .unwrap_or_else(|e| panic!("no alias cache written: {e}\n{out}"));
+    assert!(
+        cache.contains(&format!(
+            "\"engine-test/busybox\" = \"{plain}/engine-test/busybox\""
+        )),
+        "{cache}"
+    );
+    // No terminal now: enforcing mode would refuse an ambiguous name, but the alias resolves it.
+    let again = pull(&sb, &["engine-test/busybox"]);
+    assert_pulled(&again, fixture_str("busybox:latest", "image_id"));
+}

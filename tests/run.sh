@@ -163,7 +163,7 @@ test_args=("$@")
 phase "tests: cargo test ${test_args[*]}"
 find_cargo
 set +e
-cargo test "${cargo_locked[@]}" "${test_args[@]}"
+cargo test --no-fail-fast "${cargo_locked[@]}" "${test_args[@]}"
 status=$?
 set -e
 exit "$status"

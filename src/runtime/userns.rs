@@ -35,6 +35,7 @@
 
 mod command;
 mod helper;
+mod id_map;
 mod mappings;
 mod subid;
 
@@ -44,9 +45,7 @@ mod tests;
 pub use command::{UsernsCommand, exit_code};
 pub use helper::userns_exec_main;
 pub use mappings::{IdMappings, IdRange, rootless_mappings, single_mapping_warning};
-pub use subid::{
-    SUBGID_FILE_ENV, SUBUID_FILE_ENV, subgid_file, subordinate_ranges, subuid_file,
-};
+pub use subid::{SUBGID_FILE_ENV, SUBUID_FILE_ENV, subgid_file, subordinate_ranges, subuid_file};
 
 /// `argv[1]` that makes the engine binary act as the user namespace helper.
 pub const USERNS_EXEC_ARG: &str = "__userns-exec";

@@ -121,14 +121,21 @@ EOF
     echo "$home"
 }
 
-# as_user HOME CMD...: CMD as the test user in HOME, with only a login's environment.
-as_user() {
+# user_prefix HOME: sets AS_USER to the command prefix that runs a program as the test user in
+# HOME, with only a login's environment (an array, so perf can exec it too).
+user_prefix() {
     local home=$1
+    AS_USER=(runuser -u "$TEST_USER" -- env -i -C "$home" HOME="$home" USER="$TEST_USER"
+        LOGNAME="$TEST_USER" PATH=/usr/sbin:/usr/bin:/sbin:/bin
+        XDG_CONFIG_HOME="$home/.config" XDG_DATA_HOME="$home/.local/share"
+        XDG_CACHE_HOME="$home/.cache" XDG_RUNTIME_DIR="$home/run")
+}
+
+# as_user HOME CMD...: CMD as the test user in HOME.
+as_user() {
+    user_prefix "$1"
     shift
-    runuser -u "$TEST_USER" -- env -i -C "$home" HOME="$home" USER="$TEST_USER" \
-        LOGNAME="$TEST_USER" PATH=/usr/sbin:/usr/bin:/sbin:/bin \
-        XDG_CONFIG_HOME="$home/.config" XDG_DATA_HOME="$home/.local/share" \
-        XDG_CACHE_HOME="$home/.cache" XDG_RUNTIME_DIR="$home/run" "$@"
+    "${AS_USER[@]}" "$@"
 }
 
 # timed_pull TOOL RUN HOME CMD...: runs CMD as the user under GNU time, checks that it printed
@@ -155,35 +162,35 @@ bench_engine() {
     rm -rf "$home"
 }
 
-# Podman keeps a rootless "pause" process per XDG_RUNTIME_DIR to hold its user namespace; each
-# fresh runtime dir starts one, which must not outlive the run. Only pids podman recorded in
-# our homes are signalled.
+# Rootless podman starts a "pause" process (catatonit) per XDG_RUNTIME_DIR to keep its user
+# namespace; `system reset` stops it, this is the safety net. Only pids recorded in our homes,
+# and only if they still are catatonit (the test user may run other jobs' processes).
 stop_podman_pause_processes() {
     local file pid
     for file in "$W"/homes/*/run/libpod/tmp/pause.pid; do
         [[ -f $file ]] || continue
         pid=$(cat "$file")
-        if [[ $pid =~ ^[0-9]+$ ]]; then kill "$pid" 2>/dev/null || true; fi
+        if [[ $pid =~ ^[0-9]+$ && $(cat "/proc/$pid/comm" 2>/dev/null) == catatonit ]]; then
+            kill "$pid" 2>/dev/null || true
+        fi
     done
 }
 
 bench_podman() {
     local run=$1 home
     home=$(new_home "podman-$run")
-    # Podman refuses a runroot path longer than 50 characters, hence one directly below $W.
-    local runroot="$W/podman-run-$run"
-    install -d -m 0700 -o "$TEST_USER" "$runroot"
-    local store=(--root "$home/storage" --runroot "$runroot" --storage-driver overlay)
-    # --events-backend none: podman would otherwise log a pull event to a file; not the work
-    # being compared.
+    # Podman refuses a runroot longer than 50 characters: keep it short.
+    local store=(--root "$home/storage" --runroot "$home/r" --storage-driver overlay)
+    # --events-backend none: podman would also log a pull event, which is not the work compared.
     timed_pull podman "$run" "$home" podman "${store[@]}" --events-backend none \
         pull -q --tls-verify=false "$IMAGE"
-    # The unpacked layers may hold files owned by subordinate ids; remove them from inside the
-    # user namespace, as the user would.
-    as_user "$home" podman "${store[@]}" unshare rm -rf "$home/storage" "$runroot" ||
-        log "  podman unshare rm failed; removing as root"
+    # The unpacked layers may hold files owned by subordinate ids, and the overlay dir stays
+    # mounted in the pause process's namespace (a plain `podman unshare rm -rf` gets EBUSY):
+    # `system reset` unmounts, removes the store as the user, and stops the pause process.
+    as_user "$home" podman "${store[@]}" system reset -f >>"$W/podman-reset.log" 2>&1 ||
+        log "  podman system reset failed (see $W/podman-reset.log); removing as root"
     stop_podman_pause_processes
-    rm -rf "$home" "$runroot"
+    rm -rf "$home"
 }
 
 # best_of N FUNCTION: runs FUNCTION N times and prints the shortest wall time in seconds.
@@ -215,20 +222,24 @@ measure_limits() {
     } >"$W/limits.tsv"
 }
 
+# perf_table ARGS...: perf report's table without its comments and column padding.
+perf_table() {
+    perf report -i "$W/perf.data" --no-children --stdio -g none "$@" 2>/dev/null |
+        grep -v -e '^#' -e '^$' | sed 's/[[:space:]-]*$//' | cut -c1-130
+}
+
 # perf_engine: one more engine pull under `perf record`, then the hottest symbols and threads.
 perf_engine() {
     command -v perf >/dev/null || { log "  perf is not installed; skipping the profile"; return; }
     local home
     home=$(new_home engine-perf)
-    perf record -q -F 999 -g -o "$W/perf.data" -- \
-        runuser -u "$TEST_USER" -- env -i -C "$home" HOME="$home" XDG_RUNTIME_DIR="$home/run" \
-        XDG_CONFIG_HOME="$home/.config" XDG_DATA_HOME="$home/.local/share" \
-        "$W/bin/engine" --root "$home/store" pull -q "$IMAGE" >/dev/null 2>"$W/perf.log" ||
+    user_prefix "$home"
+    perf record -q -F 999 -g -o "$W/perf.data" -- "${AS_USER[@]}" "$W/bin/engine" --root "$home/store" pull -q "$IMAGE" >/dev/null 2>"$W/perf.log" ||
         { tail -n 20 "$W/perf.log" >&2; log "  perf record failed (above)"; return; }
     echo
-    echo "perf: hottest symbols of one engine pull (self time, all threads)"
-    perf report -i "$W/perf.data" --no-children --comm engine,tokio-runtime-w --sort dso,symbol \
-        --stdio -g none --percent-limit 1.5 2>/dev/null | grep -v '^#' | grep -v '^$' | head -n 30
+    echo "perf: one engine pull, share of samples per thread name and hottest symbols (self time)"
+    perf_table --sort comm
+    perf_table --sort dso,symbol --percent-limit 1 | head -n 25
     rm -rf "$home"
 }
 

@@ -10,14 +10,12 @@ use std::process::{Child, Command, ExitStatus, Stdio};
 
 use anyhow::{Context, Result, bail};
 use nix::fcntl::{FcntlArg, OFlag, fcntl};
-use nix::unistd::{getegid, geteuid, pipe2};
+use nix::unistd::{geteuid, pipe2};
 
-use super::mappings::{
-    IdMappings, IdRange, NEWGIDMAP, NEWUIDMAP, find_id_map_tool, user_name,
-};
-use super::subid::{subgid_file, subuid_file};
-use super::helper::{self, SYNC_OPTION};
 use super::USERNS_EXEC_ARG;
+use super::helper::{self, SYNC_OPTION};
+use super::id_map::{IdKind, write_id_map};
+use super::mappings::IdMappings;
 
 /// A command to run as root in a fresh rootless user namespace (and mount namespace): a
 /// `std::process::Command` builder whose `spawn` does the [protocol](super).
@@ -46,7 +44,10 @@ impl UsernsCommand {
     {
         UsernsCommand {
             program: program.as_ref().to_owned(),
-            args: args.into_iter().map(|arg| arg.as_ref().to_owned()).collect(),
+            args: args
+                .into_iter()
+                .map(|arg| arg.as_ref().to_owned())
+                .collect(),
             env_changes: Vec::new(),
             env_clear: false,
             current_dir: None,
@@ -68,7 +69,8 @@ impl UsernsCommand {
         K: AsRef<OsStr>,
         V: AsRef<OsStr>,
     {
-        vars.into_iter().fold(self, |command, (key, value)| command.env(key, value))
+        vars.into_iter()
+            .fold(self, |command, (key, value)| command.env(key, value))
     }
 
     pub fn env_remove(mut self, key: impl AsRef<OsStr>) -> Self {
@@ -158,7 +160,9 @@ impl UsernsCommand {
                 // /proc/self/exe rather than current_exe(): it still names this very binary
                 // when an upgrade has replaced the file, so the helper speaks our protocol.
                 let mut helper = Command::new("/proc/self/exe");
-                helper.arg(USERNS_EXEC_ARG).arg(format!("{SYNC_OPTION}{go},{ready}"));
+                helper
+                    .arg(USERNS_EXEC_ARG)
+                    .arg(format!("{SYNC_OPTION}{go},{ready}"));
                 helper.arg("--").arg(&self.program);
                 helper
             }
@@ -227,7 +231,9 @@ fn clear_cloexec(fd: RawFd) -> std::io::Result<()> {
 fn handshake(child: &Child, ready: OwnedFd, go: OwnedFd, mappings: &IdMappings) -> Result<()> {
     let mut ready = File::from(ready);
     let mut status = [0u8];
-    let read = ready.read(&mut status).context("cannot read from the user namespace helper")?;
+    let read = ready
+        .read(&mut status)
+        .context("cannot read from the user namespace helper")?;
     match (read, status[0]) {
         (1, helper::READY) => {}
         (1, helper::FAILED) => {
@@ -243,79 +249,4 @@ fn handshake(child: &Child, ready: OwnedFd, go: OwnedFd, mappings: &IdMappings) 
     File::from(go)
         .write_all(&[helper::GO])
         .context("cannot signal the user namespace helper")
-}
-
-#[derive(Clone, Copy)]
-enum IdKind {
-    Uid,
-    Gid,
-}
-
-impl IdKind {
-    fn map_file(self) -> &'static str {
-        match self {
-            IdKind::Uid => "uid_map",
-            IdKind::Gid => "gid_map",
-        }
-    }
-}
-
-/// Writes `ranges` as the UID or GID map of process `pid`. Only our own ID can be mapped without
-/// privileges (after denying setgroups, for GIDs); anything more goes through the setuid tool,
-/// which checks the subordinate ID files.
-fn write_id_map(pid: u32, kind: IdKind, ranges: &[IdRange]) -> Result<()> {
-    let own = match kind {
-        IdKind::Uid => geteuid().as_raw(),
-        IdKind::Gid => getegid().as_raw(),
-    };
-    match ranges {
-        [] => bail!("no {} given for the user namespace", kind.map_file()),
-        [range] if range.size == 1 && range.host == own => write_own_id_map(pid, kind, range),
-        _ => run_id_map_tool(pid, kind, ranges),
-    }
-}
-
-fn write_own_id_map(pid: u32, kind: IdKind, range: &IdRange) -> Result<()> {
-    if let IdKind::Gid = kind {
-        // The kernel refuses an unprivileged gid_map while setgroups(2) could still drop groups.
-        let setgroups = format!("/proc/{pid}/setgroups");
-        std::fs::write(&setgroups, "deny").with_context(|| format!("cannot write {setgroups}"))?;
-    }
-    let map = format!("/proc/{pid}/{}", kind.map_file());
-    let line = format!("{} {} {}\n", range.container, range.host, range.size);
-    std::fs::write(&map, line).with_context(|| format!("cannot write {map}"))
-}
-
-fn run_id_map_tool(pid: u32, kind: IdKind, ranges: &[IdRange]) -> Result<()> {
-    let (tool, file, capability) = match kind {
-        IdKind::Uid => (NEWUIDMAP, subuid_file(), "cap_setuid"),
-        IdKind::Gid => (NEWGIDMAP, subgid_file(), "cap_setgid"),
-    };
-    let Some(path) = find_id_map_tool(tool) else {
-        bail!("{tool} is not installed (mapping more than one ID needs it); install package uidmap");
-    };
-    let output = Command::new(&path)
-        .args(id_map_tool_args(pid, ranges))
-        .stdin(Stdio::null())
-        .output()
-        .with_context(|| format!("cannot run {}", path.display()))?;
-    if !output.status.success() {
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        let stderr: Vec<&str> = stderr.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
-        let user = user_name(geteuid().as_raw());
-        bail!(
-            "{tool} failed ({}): {}; check {} has a range for {user} and {tool} is setuid root \
-             or has {capability} (package uidmap)",
-            output.status,
-            stderr.join("; "),
-            file.display()
-        );
-    }
-    Ok(())
-}
-
-/// `PID CONTAINER HOST SIZE ...`, the arguments of newuidmap(1) and newgidmap(1).
-pub(super) fn id_map_tool_args(pid: u32, ranges: &[IdRange]) -> Vec<String> {
-    let triples = ranges.iter().flat_map(|range| [range.container, range.host, range.size]);
-    std::iter::once(pid).chain(triples).map(|n| n.to_string()).collect()
 }

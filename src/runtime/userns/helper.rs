@@ -4,18 +4,19 @@
 //! is refused to multi-threaded processes. Errors before the namespace exists go back to the
 //! parent through READY; later ones can only go to stderr.
 
-use std::ffi::{CString, OsString};
+use std::ffi::{CString, OsStr, OsString};
 use std::fs::File;
 use std::io::{Read, Write};
 use std::os::fd::{FromRawFd, OwnedFd, RawFd};
-use std::os::unix::ffi::OsStrExt;
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
+use std::path::PathBuf;
 use std::process::exit;
 
 use nix::errno::Errno;
 use nix::mount::{MsFlags, mount};
 use nix::sched::{CloneFlags, unshare};
 use nix::sys::signal::{SigHandler, SigSet, SigmaskHow, Signal, signal, sigprocmask};
-use nix::unistd::{Gid, Uid, execvp, setgroups, setresgid, setresuid};
+use nix::unistd::{AccessFlags, Gid, Uid, access, execv, setgroups, setresgid, setresuid};
 
 /// Precedes the two fd numbers in the helper's arguments.
 pub(super) const SYNC_OPTION: &str = "--sync=";
@@ -53,7 +54,7 @@ pub fn userns_exec_main(args: &[OsString]) -> ! {
             _ => "",
         };
         let message = format!("cannot create a user namespace: unshare: {errno}{hint}");
-        let _ = ready.write_all(&[&[FAILED], message.as_bytes()].concat());
+        let _ = ready.write_all(&[&[FAILED][..], message.as_bytes()].concat());
         exit(EXIT_SETUP_FAILED);
     }
     let mut answer = [0u8];
@@ -68,7 +69,7 @@ pub fn userns_exec_main(args: &[OsString]) -> ! {
     if let Err(message) = become_root().and_then(|()| make_mounts_private()) {
         fail(&message);
     }
-    exec(&program)
+    exec(program)
 }
 
 fn fail(message: &str) -> ! {
@@ -77,7 +78,7 @@ fn fail(message: &str) -> ! {
 }
 
 /// `[exe, __userns-exec, --sync=GO,READY, --, PROGRAM, ARGS...]` -> (`GO,READY`, PROGRAM ARGS).
-fn parse_args(args: &[OsString]) -> Result<(&str, &[OsString]), String> {
+pub(super) fn parse_args(args: &[OsString]) -> Result<(&str, &[OsString]), String> {
     let usage = || {
         format!(
             "{} is internal to the engine (usage: {} {SYNC_OPTION}GO,READY -- PROGRAM [ARG...]); \
@@ -98,24 +99,22 @@ fn parse_args(args: &[OsString]) -> Result<(&str, &[OsString]), String> {
 /// Adopts the two inherited pipe ends named by `GO,READY`, close-on-exec again so PROGRAM never
 /// sees them.
 fn take_sync_fds(sync: &str) -> Result<(OwnedFd, OwnedFd), String> {
-    let bad = || format!("bad {SYNC_OPTION}{sync}: expected two open file descriptors");
+    let bad = || format!("bad {SYNC_OPTION}{sync}: expected two distinct open file descriptors");
     let (go, ready) = sync.split_once(',').ok_or_else(bad)?;
-    let adopt = |fd: &str| -> Result<OwnedFd, String> {
-        let fd: RawFd = fd.parse().map_err(|_| bad())?;
-        // SAFETY: fcntl on an integer fd has no memory-safety requirements; it checks the fd is
-        // open (and > 2, so it is not stdio) before this process takes ownership of it.
-        if fd <= 2 || unsafe { libc::fcntl(fd, libc::F_SETFD, libc::FD_CLOEXEC) } == -1 {
+    let (go, ready): (RawFd, RawFd) = match (go.parse(), ready.parse()) {
+        (Ok(go), Ok(ready)) if go != ready && go > 2 && ready > 2 => (go, ready),
+        _ => return Err(bad()),
+    };
+    for fd in [go, ready] {
+        // SAFETY: fcntl on an integer fd has no memory-safety requirements; failing means the
+        // fd is not open, so the process must not adopt it.
+        if unsafe { libc::fcntl(fd, libc::F_SETFD, libc::FD_CLOEXEC) } == -1 {
             return Err(bad());
         }
-        // SAFETY: the parent opened this fd for us alone and nothing else in this process has
-        // adopted it.
-        Ok(unsafe { OwnedFd::from_raw_fd(fd) })
-    };
-    let go = adopt(go)?;
-    if ready.parse::<RawFd>().ok() == Some(std::os::fd::AsRawFd::as_raw_fd(&go)) {
-        return Err(bad());
     }
-    Ok((go, adopt(ready)?))
+    // SAFETY: both are open, distinct, and were opened by the parent for this process alone;
+    // nothing else here owns them.
+    Ok(unsafe { (OwnedFd::from_raw_fd(go), OwnedFd::from_raw_fd(ready)) })
 }
 
 /// Root in the namespace: `setresgid`, clear supplementary groups (unless setgroups is denied,
@@ -124,8 +123,8 @@ fn become_root() -> Result<(), String> {
     let root_gid = Gid::from_raw(0);
     setresgid(root_gid, root_gid, root_gid)
         .map_err(|e| format!("cannot become root in the user namespace: setresgid(0): {e}"))?;
-    let setgroups_allowed = std::fs::read_to_string("/proc/self/setgroups")
-        .is_ok_and(|state| state.trim() == "allow");
+    let setgroups_allowed =
+        std::fs::read_to_string("/proc/self/setgroups").is_ok_and(|state| state.trim() == "allow");
     if setgroups_allowed {
         setgroups(&[]).map_err(|e| format!("cannot drop supplementary groups: {e}"))?;
     }
@@ -134,41 +133,69 @@ fn become_root() -> Result<(), String> {
         .map_err(|e| format!("cannot become root in the user namespace: setresuid(0): {e}"))
 }
 
-/// Our mount namespace started as a copy of the host's; without this, mounts made later could
-/// propagate back through shared mounts, and host mounts would keep appearing in here.
+/// The new mount namespace is a copy of the host's. The kernel already turned its shared mounts
+/// into slaves (a less privileged namespace never propagates back), but host mounts and unmounts
+/// would still arrive here while layers are unpacked; private cuts propagation both ways.
 fn make_mounts_private() -> Result<(), String> {
-    mount(None::<&str>, "/", None::<&str>, MsFlags::MS_REC | MsFlags::MS_PRIVATE, None::<&str>)
-        .map_err(|e| format!("cannot make the mounts of the new namespace private: {e}"))
+    mount(
+        None::<&str>,
+        "/",
+        None::<&str>,
+        MsFlags::MS_REC | MsFlags::MS_PRIVATE,
+        None::<&str>,
+    )
+    .map_err(|e| format!("cannot make the mounts of the new namespace private: {e}"))
 }
 
-/// Replaces this process with PROGRAM (found in `$PATH` when it has no slash), with docker's
-/// exit codes when that fails.
+/// Replaces this process with PROGRAM, with docker's exit codes when that fails.
 fn exec(program: &[OsString]) -> ! {
-    let name = program[0].to_string_lossy().into_owned();
-    let Ok(argv) = program
-        .iter()
-        .map(|arg| CString::new(arg.as_bytes()))
-        .collect::<Result<Vec<CString>, _>>()
-    else {
+    let Some(first) = program.first() else {
+        fail("no program to run");
+    };
+    let name = first.to_string_lossy().into_owned();
+    let Some(path) = find_program(first) else {
+        eprintln!("engine: {name}: executable file not found in $PATH");
+        exit(EXIT_NOT_FOUND);
+    };
+    let (Ok(path), Ok(argv)) = (
+        CString::new(path.into_os_string().into_vec()),
+        program
+            .iter()
+            .map(|arg| CString::new(arg.as_bytes()))
+            .collect::<Result<Vec<CString>, _>>(),
+    ) else {
         eprintln!("engine: cannot run {name}: an argument contains a NUL byte");
         exit(EXIT_CANNOT_RUN);
     };
     reset_signals();
-    let Err(errno) = execvp(&argv[0], &argv);
-    match errno {
-        Errno::ENOENT | Errno::ENOTDIR if !name.contains('/') => {
-            eprintln!("engine: {name}: executable file not found in $PATH");
-            exit(EXIT_NOT_FOUND)
-        }
-        Errno::ENOENT | Errno::ENOTDIR => {
-            eprintln!("engine: {name}: no such file or directory");
-            exit(EXIT_NOT_FOUND)
-        }
-        _ => {
-            eprintln!("engine: cannot run {name}: {}", errno.desc());
-            exit(EXIT_CANNOT_RUN)
-        }
+    let Err(errno) = execv(&path, &argv);
+    if let Errno::ENOENT | Errno::ENOTDIR = errno {
+        eprintln!("engine: {name}: no such file or directory");
+        exit(EXIT_NOT_FOUND)
     }
+    eprintln!("engine: cannot run {name}: {}", errno.desc());
+    exit(EXIT_CANNOT_RUN)
+}
+
+/// PROGRAM itself when it has a slash, else the first executable file named PROGRAM in `$PATH`.
+/// Like docker (Go's LookPath), unlike execvp(3): a `$PATH` directory we may not search means
+/// "not found" (127), not "permission denied" (126).
+fn find_program(program: &OsStr) -> Option<PathBuf> {
+    if program.as_bytes().contains(&b'/') {
+        return Some(PathBuf::from(program));
+    }
+    // execvp's default when PATH is unset.
+    let path = std::env::var_os("PATH").unwrap_or_else(|| "/bin:/usr/bin".into());
+    std::env::split_paths(&path)
+        .map(|dir| {
+            if dir.as_os_str().is_empty() {
+                PathBuf::from(".")
+            } else {
+                dir
+            }
+        })
+        .map(|dir| dir.join(program))
+        .find(|candidate| candidate.is_file() && access(candidate, AccessFlags::X_OK).is_ok())
 }
 
 /// Rust's runtime ignores SIGPIPE at startup and exec keeps ignored signals ignored: without

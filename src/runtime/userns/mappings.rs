@@ -22,7 +22,11 @@ impl IdRange {
     /// The host ID of `container_id`, if this range maps it.
     pub fn to_host(&self, container_id: u32) -> Option<u32> {
         let offset = container_id.checked_sub(self.container)?;
-        if offset < self.size { self.host.checked_add(offset) } else { None }
+        if offset < self.size {
+            self.host.checked_add(offset)
+        } else {
+            None
+        }
     }
 }
 
@@ -36,14 +40,30 @@ pub struct IdMappings {
 impl IdMappings {
     /// Only the user's own IDs, as root in the namespace: what any user may map without help.
     pub fn single(uid: u32, gid: u32) -> IdMappings {
-        let own = |host| vec![IdRange { container: 0, host, size: 1 }];
-        IdMappings { uids: own(uid), gids: own(gid) }
+        let own = |host| {
+            vec![IdRange {
+                container: 0,
+                host,
+                size: 1,
+            }]
+        };
+        IdMappings {
+            uids: own(uid),
+            gids: own(gid),
+        }
     }
 
     /// The initial namespace's `0 0 4294967295`: container IDs are host IDs (real root).
     pub fn identity() -> IdMappings {
-        let all = vec![IdRange { container: 0, host: 0, size: u32::MAX }];
-        IdMappings { uids: all.clone(), gids: all }
+        let all = vec![IdRange {
+            container: 0,
+            host: 0,
+            size: u32::MAX,
+        }];
+        IdMappings {
+            uids: all.clone(),
+            gids: all,
+        }
     }
 
     /// podman's rootless layout: container 0 = `uid`/`gid`, then the subordinate `(start, count)`
@@ -62,12 +82,16 @@ impl IdMappings {
 
     /// The host UID of `container_uid`, or None when the namespace cannot represent it.
     pub fn host_uid(&self, container_uid: u32) -> Option<u32> {
-        self.uids.iter().find_map(|range| range.to_host(container_uid))
+        self.uids
+            .iter()
+            .find_map(|range| range.to_host(container_uid))
     }
 
     /// The host GID of `container_gid`, or None when the namespace cannot represent it.
     pub fn host_gid(&self, container_gid: u32) -> Option<u32> {
-        self.gids.iter().find_map(|range| range.to_host(container_gid))
+        self.gids
+            .iter()
+            .find_map(|range| range.to_host(container_gid))
     }
 
     /// Whether only one UID and one GID are mapped (the fallback without subordinate IDs).
@@ -78,10 +102,18 @@ impl IdMappings {
 }
 
 fn stack_ranges(own: u32, subordinate: &[(u32, u32)], kind: &str) -> Result<Vec<IdRange>> {
-    let mut ranges = vec![IdRange { container: 0, host: own, size: 1 }];
+    let mut ranges = vec![IdRange {
+        container: 0,
+        host: own,
+        size: 1,
+    }];
     let mut next: u32 = 1;
     for &(host, size) in subordinate {
-        ranges.push(IdRange { container: next, host, size });
+        ranges.push(IdRange {
+            container: next,
+            host,
+            size,
+        });
         let Some(after) = next.checked_add(size) else {
             bail!("the subordinate {kind} ranges add up to more than 2^32 - 1 IDs; remove some");
         };

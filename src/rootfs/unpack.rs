@@ -1,0 +1,215 @@
+//! Unpacking one image layer (an uncompressed tar stream) into its own directory, once, at pull
+//! time, to serve later as an overlay lower dir.
+//!
+//! Security first: nothing is ever written outside the destination, whatever the tar holds.
+//! Names with `..` refuse the layer; absolute names are taken relative to the destination; every
+//! parent directory is resolved with `openat2(RESOLVE_IN_ROOT)` so symlinks planted by the layer
+//! resolve inside it; the final component is created or replaced with `*at()` calls on that
+//! parent fd that never follow it. The `tar` crate only parses; its unpack functions are unused.
+//!
+//! Whiteouts are written in the overlay format: `.wh.NAME` becomes a 0/0 character device NAME,
+//! `.wh..wh..opq` sets `<prefix>opaque=y` on its directory.
+//!
+//! The unpacker runs as real root, or in a user namespace mapping the user's subordinate ids
+//! (chown to image ids works), or in a single-id namespace where chown to other ids fails and
+//! [`UnpackOptions::ignore_chown_errors`] keeps the unpacking user as owner.
+
+mod entry_path;
+mod layer_root;
+mod metadata;
+mod nodes;
+mod notes;
+mod remove;
+#[cfg(test)]
+mod tests;
+
+use std::collections::HashSet;
+use std::io::Read;
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use rustix::fs::{FileType, Timespec};
+use tar::EntryType;
+
+use entry_path::{EntryPath, Marker, quoted};
+use layer_root::LayerRoot;
+use metadata::{Metadata, Node};
+use notes::Notes;
+
+/// How deletions and opaque directories are represented on disk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WhiteoutFormat {
+    /// overlay whiteouts: char 0/0 devices and `<prefix>opaque=y` xattrs
+    Overlay {
+        /// "user.overlay." (rootless, mounted with `userxattr`) or "trusted.overlay."
+        xattr_prefix: &'static str,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub struct UnpackOptions {
+    pub whiteouts: WhiteoutFormat,
+    /// Keep going, owned by the unpacking user, when chown to an image id fails (a user
+    /// namespace without the subordinate id range); each skip is noted in the stats.
+    pub ignore_chown_errors: bool,
+}
+
+#[derive(Debug, Default)]
+pub struct UnpackStats {
+    /// Tar entries processed (pax global headers excluded).
+    pub entries: u64,
+    /// File data written, in bytes (the logical size of sparse files).
+    pub bytes: u64,
+    /// What was skipped and why, one line per reason, e.g. device nodes we may not create.
+    pub skipped: Vec<String>,
+}
+
+/// Unpacks the uncompressed layer tar `tar_stream` into `dest`, an existing empty directory.
+///
+/// Reads the stream to its end (past the end-of-archive blocks), so a caller hashing it sees
+/// every byte. On error `dest` holds a partial layer and should be removed.
+pub fn unpack_layer(
+    tar_stream: impl Read,
+    dest: &Path,
+    opts: &UnpackOptions,
+) -> Result<UnpackStats> {
+    unpack(tar_stream, dest, opts).context("unpacking layer")
+}
+
+fn unpack(tar_stream: impl Read, dest: &Path, opts: &UnpackOptions) -> Result<UnpackStats> {
+    let mut unpacker = Unpacker::new(dest, opts)?;
+    let mut archive = tar::Archive::new(tar_stream);
+    for entry in archive.entries().context("reading the tar stream")? {
+        let mut entry = entry.context("reading the tar stream (truncated or not a tar archive?)")?;
+        let raw_name = entry.path_bytes().into_owned();
+        unpacker
+            .entry(&mut entry, &raw_name)
+            .with_context(|| format!("entry {}", quoted(&raw_name)))?;
+    }
+    std::io::copy(&mut archive.into_inner(), &mut std::io::sink())
+        .context("reading the tar stream after the end-of-archive marker")?;
+    unpacker.finish()
+}
+
+/// A directory's mode and mtime, applied once the layer is complete: creating children changes
+/// a directory's mtime, and a read-only mode would stop us creating them.
+struct DeferredDir {
+    path: EntryPath,
+    mode: u32,
+    mtime: Timespec,
+}
+
+/// The state of one layer being unpacked.
+struct Unpacker<'o> {
+    root: LayerRoot,
+    opts: &'o UnpackOptions,
+    entries: u64,
+    bytes: u64,
+    notes: Notes,
+    deferred_dirs: Vec<DeferredDir>,
+    /// Device nodes we could not create, so that hard links to them are skipped too instead of
+    /// failing the layer.
+    skipped_devices: HashSet<Vec<u8>>,
+    /// File data goes through this one buffer: memory stays bounded whatever the file sizes.
+    copy_buffer: Vec<u8>,
+}
+
+const COPY_BUFFER_SIZE: usize = 128 * 1024;
+
+impl<'o> Unpacker<'o> {
+    fn new(dest: &Path, opts: &'o UnpackOptions) -> Result<Self> {
+        Ok(Self {
+            root: LayerRoot::open(dest)?,
+            opts,
+            entries: 0,
+            bytes: 0,
+            notes: Notes::default(),
+            deferred_dirs: Vec::new(),
+            skipped_devices: HashSet::new(),
+            copy_buffer: vec![0; COPY_BUFFER_SIZE],
+        })
+    }
+
+    fn entry<R: Read>(&mut self, entry: &mut tar::Entry<'_, R>, raw_name: &[u8]) -> Result<()> {
+        let kind = entry.header().entry_type();
+        if kind == EntryType::XGlobalHeader {
+            // Global pax defaults (tar already applies what it supports); no file of its own.
+            return Ok(());
+        }
+        self.entries += 1;
+        let Some(path) = EntryPath::parse(raw_name)? else {
+            // The layer root itself: the store owns the destination directory's metadata.
+            return Ok(());
+        };
+        match path.marker()? {
+            Marker::None => {}
+            Marker::Opaque => return self.opaque(&path),
+            Marker::Whiteout(target) => return self.whiteout(&path, target),
+            Marker::AufsMetadata => {
+                self.notes.note("AUFS metadata ignored", &path);
+                return Ok(());
+            }
+        }
+        let meta = Metadata::read(entry)?;
+        match kind {
+            // Pre-POSIX archives mark directories as regular files with a trailing slash.
+            EntryType::Regular if raw_name.ends_with(b"/") => self.directory(&path, &meta),
+            EntryType::Directory => self.directory(&path, &meta),
+            EntryType::Regular | EntryType::Continuous => {
+                self.regular_file(&path, &meta, entry, false)
+            }
+            // tar's reader expands the sparse map: holes read as zeros, which are skipped again.
+            EntryType::GNUSparse => self.regular_file(&path, &meta, entry, true),
+            EntryType::Symlink => {
+                let target = entry.link_name_bytes().unwrap_or_default().into_owned();
+                self.symlink(&path, &meta, &target)
+            }
+            EntryType::Link => {
+                let target = entry.link_name_bytes().unwrap_or_default().into_owned();
+                self.hard_link(&path, &meta, &target)
+            }
+            EntryType::Fifo => self.special_file(&path, &meta, FileType::Fifo, 0),
+            EntryType::Char | EntryType::Block => {
+                let header = entry.header();
+                let major = header.device_major().context("reading device major")?;
+                let minor = header.device_minor().context("reading device minor")?;
+                let dev = rustix::fs::makedev(major.unwrap_or(0), minor.unwrap_or(0));
+                let file_type = if kind == EntryType::Char {
+                    FileType::CharacterDevice
+                } else {
+                    FileType::BlockDevice
+                };
+                self.special_file(&path, &meta, file_type, dev)
+            }
+            other => {
+                let code = other.as_byte().escape_ascii();
+                self.notes.note(format!("unsupported tar entry type '{code}'"), &path);
+                Ok(())
+            }
+        }
+    }
+
+    /// Applies the deferred directory modes and mtimes, deepest (latest) first. Only the last
+    /// header of a directory counts, and directories replaced later in the layer are left alone.
+    fn finish(self) -> Result<UnpackStats> {
+        let mut done = HashSet::new();
+        for dir in self.deferred_dirs.iter().rev() {
+            if !done.insert(dir.path.as_bytes()) {
+                continue;
+            }
+            let apply = || -> Result<()> {
+                if let Some(fd) = self.root.reopen_dir(&dir.path)? {
+                    let node = Node::Open(std::os::fd::AsFd::as_fd(&fd));
+                    metadata::write_mode_and_times(node, dir.mode, dir.mtime)?;
+                }
+                Ok(())
+            };
+            apply().with_context(|| format!("entry {}", dir.path.quoted()))?;
+        }
+        Ok(UnpackStats {
+            entries: self.entries,
+            bytes: self.bytes,
+            skipped: self.notes.into_lines(),
+        })
+    }
+}
