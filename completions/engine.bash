@@ -43,6 +43,9 @@ _engine() {
             engine,tag)
                 cmd="engine__subcmd__tag"
                 ;;
+            engine,unshare)
+                cmd="engine__subcmd__unshare"
+                ;;
             engine,version)
                 cmd="engine__subcmd__version"
                 ;;
@@ -77,7 +80,7 @@ _engine() {
 
     case "${cmd}" in
         engine)
-            opts="-h -V --root --help --version pull images rmi tag inspect image login logout version completion"
+            opts="-h -V --root --help --version pull images rmi tag inspect image unshare login logout version completion"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -499,6 +502,24 @@ _engine() {
             return 0
             ;;
         engine__subcmd__tag)
+            opts="-h --root --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        engine__subcmd__unshare)
             opts="-h --root --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

@@ -33,6 +33,7 @@ complete -c engine -n "__fish_engine_needs_command" -f -a "rmi" -d 'Remove one o
 complete -c engine -n "__fish_engine_needs_command" -f -a "tag" -d 'Add an additional name to a local image'
 complete -c engine -n "__fish_engine_needs_command" -f -a "inspect" -d 'Display the configuration of an object'
 complete -c engine -n "__fish_engine_needs_command" -f -a "image" -d 'Manage images'
+complete -c engine -n "__fish_engine_needs_command" -f -a "unshare" -d 'Run a command in the user namespace the engine uses for its store'
 complete -c engine -n "__fish_engine_needs_command" -f -a "login" -d 'Log in to a container registry'
 complete -c engine -n "__fish_engine_needs_command" -f -a "logout" -d 'Log out of a container registry'
 complete -c engine -n "__fish_engine_needs_command" -f -a "version" -d 'Display the engine version information'
@@ -128,6 +129,8 @@ complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_sub
 complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_subcommand_from prune" -s a -l all -d 'Remove all images not used by containers, not only dangling ones'
 complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_subcommand_from prune" -s f -l force -d 'Do not ask for confirmation'
 complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_subcommand_from prune" -s h -l help -d 'Print help'
+complete -c engine -n "__fish_engine_using_subcommand unshare" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
+complete -c engine -n "__fish_engine_using_subcommand unshare" -s h -l help -d 'Print help'
 complete -c engine -n "__fish_engine_using_subcommand login" -s u -l username -d 'Username' -r
 complete -c engine -n "__fish_engine_using_subcommand login" -s p -l password -d 'Password (prefer --password-stdin: command lines are visible to other users)' -r
 complete -c engine -n "__fish_engine_using_subcommand login" -l authfile -d 'Path of the authentication file (default: ${XDG_RUNTIME_DIR}/containers/auth.json)' -r -F

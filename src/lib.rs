@@ -5,5 +5,7 @@
 pub mod cli;
 pub mod config;
 pub mod image;
+pub mod rootfs;
+pub mod runtime;
 pub mod store;
 pub mod util;

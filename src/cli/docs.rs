@@ -160,6 +160,16 @@ fn examples(page: &str) -> &'static [(&'static str, &'static str)] {
             "engine logout --all",
         )],
         "engine-version" => &[("Print the version as JSON", "engine version --format json")],
+        "engine-unshare" => &[
+            (
+                "See who owns the files of the store",
+                "engine unshare ls -ln ~/.local/share/engine",
+            ),
+            (
+                "Remove a store whose files belong to subordinate ids",
+                "engine unshare rm -rf ~/.local/share/engine",
+            ),
+        ],
         "engine-completion" => &[(
             "Load bash completion in the current shell",
             "source <(engine completion bash)",

@@ -6,6 +6,7 @@ pub mod format;
 pub mod humanize;
 mod image;
 mod login;
+mod unshare;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -58,6 +59,8 @@ pub enum Command {
     /// Manage images
     #[command(subcommand)]
     Image(ImageCommand),
+    /// Run a command in the user namespace the engine uses for its store
+    Unshare(unshare::UnshareArgs),
     /// Log in to a container registry
     Login(login::LoginArgs),
     /// Log out of a container registry
@@ -188,6 +191,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             image::inspect(&session, a)
         }
         Command::Image(ImageCommand::Prune(a)) => image::prune(&session, a),
+        Command::Unshare(a) => return unshare::unshare(&session, a),
         Command::Login(a) => login::login(&session, a),
         Command::Logout(a) => login::logout(&session, a),
         Command::Version(a) => docs::version(a),

@@ -25,6 +25,7 @@ mod tests;
 
 use std::collections::HashSet;
 use std::io::Read;
+use std::os::fd::AsFd;
 use std::path::Path;
 
 use anyhow::{Context, Result};
@@ -80,7 +81,8 @@ fn unpack(tar_stream: impl Read, dest: &Path, opts: &UnpackOptions) -> Result<Un
     let mut unpacker = Unpacker::new(dest, opts)?;
     let mut archive = tar::Archive::new(tar_stream);
     for entry in archive.entries().context("reading the tar stream")? {
-        let mut entry = entry.context("reading the tar stream (truncated or not a tar archive?)")?;
+        let mut entry =
+            entry.context("reading the tar stream (truncated or not a tar archive?)")?;
         let raw_name = entry.path_bytes().into_owned();
         unpacker
             .entry(&mut entry, &raw_name)
@@ -183,7 +185,8 @@ impl<'o> Unpacker<'o> {
             }
             other => {
                 let code = other.as_byte().escape_ascii();
-                self.notes.note(format!("unsupported tar entry type '{code}'"), &path);
+                self.notes
+                    .note(format!("unsupported tar entry type '{code}'"), &path);
                 Ok(())
             }
         }
@@ -199,7 +202,7 @@ impl<'o> Unpacker<'o> {
             }
             let apply = || -> Result<()> {
                 if let Some(fd) = self.root.reopen_dir(&dir.path)? {
-                    let node = Node::Open(std::os::fd::AsFd::as_fd(&fd));
+                    let node = Node::Open(fd.as_fd());
                     metadata::write_mode_and_times(node, dir.mode, dir.mtime)?;
                 }
                 Ok(())

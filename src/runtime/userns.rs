@@ -27,8 +27,11 @@
 //!    `setgroups` = `deny` and `gid_map` itself for a single ID, then writes `g` to GO_FD. On any
 //!    failure it closes GO_FD instead, and the helper exits 125.
 //! 3. The helper becomes root in the namespace, makes all mounts private (so mounts made later
-//!    do not propagate), closes both fds and `execvp`s PROGRAM (127: not found, 126: cannot run;
-//!    docker's exit codes).
+//!    do not propagate), closes both fds, resets SIGPIPE (Rust ignores it) and `execv`s PROGRAM,
+//!    looked up in `$PATH` like docker does (127: not found, 126: cannot run).
+//!
+//! The fd numbers travel in argv rather than the environment: nothing to scrub before exec,
+//! and no `unsafe` `remove_var`.
 //!
 //! The `Child` the parent gets back is the helper, which after `exec` *is* PROGRAM (same PID):
 //! waiting on it gives PROGRAM's status and signals sent to it reach PROGRAM.

@@ -119,11 +119,15 @@ fn make_dir(parent: BorrowedFd<'_>, name: &[u8]) -> rustix::io::Result<OwnedFd> 
 }
 
 fn parent_error(path: &[u8], err: Errno) -> anyhow::Error {
-    let shown = if path.is_empty() { "\"/\"".to_owned() } else { quoted(path) };
+    let shown = if path.is_empty() {
+        "\"/\"".to_owned()
+    } else {
+        quoted(path)
+    };
     match err {
-        Errno::NOTDIR => anyhow::anyhow!(
-            "parent {shown} is not a directory; the layer is malformed"
-        ),
+        Errno::NOTDIR => {
+            anyhow::anyhow!("parent {shown} is not a directory; the layer is malformed")
+        }
         Errno::NOSYS => anyhow::anyhow!(
             "resolving parent {shown}: openat2 is not available; Linux 5.6 or later is required"
         ),

@@ -147,7 +147,7 @@ impl Node<'_> {
     }
 
     /// Symlinks have no mode of their own on Linux; it is never applied to them.
-    pub(super) fn chmod(self, mode: u32) -> rustix::io::Result<()> {
+    fn chmod(self, mode: u32) -> rustix::io::Result<()> {
         let mode = Mode::from_raw_mode(mode);
         match self {
             Node::Open(fd) => rustix::fs::fchmod(fd, mode),
@@ -161,7 +161,7 @@ impl Node<'_> {
     }
 
     /// Sets atime and mtime both to `mtime`, as containers/storage does.
-    pub(super) fn set_times(self, mtime: Timespec) -> rustix::io::Result<()> {
+    fn set_times(self, mtime: Timespec) -> rustix::io::Result<()> {
         let times = Timestamps {
             last_access: mtime,
             last_modification: mtime,

@@ -9,6 +9,7 @@ use std::ffi::OsStr;
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::os::fd::AsFd;
+use std::os::unix::ffi::OsStrExt;
 
 use anyhow::{Context, Result, bail};
 use rustix::fs::{AtFlags, Dev, FileType, Mode, OFlags, XattrFlags};
@@ -34,10 +35,12 @@ impl Unpacker<'_> {
         let dir = open_dir_nofollow(parent.as_fd(), ".").context("opening the opaque directory")?;
         match rustix::fs::fsetxattr(&dir, &xattr, b"y", XattrFlags::empty()) {
             Ok(()) => Ok(()),
-            Err(e @ (Errno::PERM | Errno::ACCESS)) if xattr_prefix.starts_with("trusted.") => bail!(
-                "marking the directory opaque with xattr {xattr} ({e}): trusted.* xattrs need \
-                 real root; rootless overlay uses the user.overlay. prefix with `userxattr`"
-            ),
+            Err(e @ (Errno::PERM | Errno::ACCESS)) if xattr_prefix.starts_with("trusted.") => {
+                bail!(
+                    "marking the directory opaque with xattr {xattr} ({e}): trusted.* xattrs \
+                     need real root; rootless overlay uses the user.overlay. prefix with `userxattr`"
+                )
+            }
             Err(e) => Err(e).with_context(|| format!("marking the directory opaque with {xattr}")),
         }
     }
@@ -47,14 +50,21 @@ impl Unpacker<'_> {
         let parent = self.root.create_dirs(marker.parent())?;
         remove_entry(parent.as_fd(), target).context("removing what the whiteout replaces")?;
         let whiteout_dev = rustix::fs::makedev(0, 0);
-        rustix::fs::mknodat(&parent, target, FileType::CharacterDevice, Mode::empty(), whiteout_dev)
-            .with_context(|| {
-                format!(
-                    "creating the overlay whiteout for {} (character device 0/0); unprivileged \
+        let mode = Mode::empty();
+        rustix::fs::mknodat(
+            &parent,
+            target,
+            FileType::CharacterDevice,
+            mode,
+            whiteout_dev,
+        )
+        .map_err(|e| {
+            anyhow::anyhow!(
+                "creating the overlay whiteout {} (character device 0/0): {e}; unprivileged \
                      whiteouts need Linux 5.8 or later",
-                    quoted(std::os::unix::ffi::OsStrExt::as_bytes(target))
-                )
-            })
+                quoted(target.as_bytes())
+            )
+        })
     }
 
     /// An existing directory is kept (its metadata updated), anything else there is replaced.
@@ -92,9 +102,15 @@ impl Unpacker<'_> {
     ) -> Result<()> {
         let parent = self.root.create_dirs(path.parent())?;
         remove_entry(parent.as_fd(), path.name()).context("replacing the existing entry")?;
-        let flags = OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL | OFlags::NOFOLLOW | OFlags::CLOEXEC;
-        let fd = rustix::fs::openat(&parent, path.name(), flags, Mode::from_raw_mode(PRIVATE_FILE_MODE))
-            .context("creating the file")?;
+        let flags =
+            OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+        let fd = rustix::fs::openat(
+            &parent,
+            path.name(),
+            flags,
+            Mode::from_raw_mode(PRIVATE_FILE_MODE),
+        )
+        .context("creating the file")?;
         let mut file = File::from(fd);
         let written = copy_data(data, &mut file, &mut self.copy_buffer, sparse)
             .context("copying file data")?;
@@ -105,7 +121,12 @@ impl Unpacker<'_> {
     }
 
     /// The target is stored verbatim: it is resolved (inside the root) only when used.
-    pub(super) fn symlink(&mut self, path: &EntryPath, meta: &Metadata, target: &[u8]) -> Result<()> {
+    pub(super) fn symlink(
+        &mut self,
+        path: &EntryPath,
+        meta: &Metadata,
+        target: &[u8],
+    ) -> Result<()> {
         if target.is_empty() {
             bail!("symlink has an empty target; the layer is malformed");
         }
@@ -124,10 +145,15 @@ impl Unpacker<'_> {
 
     /// The target is an earlier entry of the layer, resolved inside the root like any path;
     /// `linkat` without `AT_SYMLINK_FOLLOW` links a symlink itself, never what it points to.
-    pub(super) fn hard_link(&mut self, path: &EntryPath, meta: &Metadata, target: &[u8]) -> Result<()> {
+    pub(super) fn hard_link(
+        &mut self,
+        path: &EntryPath,
+        meta: &Metadata,
+        target: &[u8],
+    ) -> Result<()> {
         let shown = quoted(target);
-        let Some(target) = EntryPath::parse(target)
-            .with_context(|| format!("hard link target {shown}"))?
+        let Some(target) =
+            EntryPath::parse(target).with_context(|| format!("hard link target {shown}"))?
         else {
             bail!("hard link to the layer root {shown}; the layer is malformed or hostile");
         };
@@ -140,7 +166,9 @@ impl Unpacker<'_> {
             match rustix::fs::statat(&target_parent, target.name(), AtFlags::SYMLINK_NOFOLLOW) {
                 Ok(st) => st,
                 Err(Errno::NOENT) => return self.missing_link_target(path, &target),
-                Err(e) => return Err(e).with_context(|| format!("inspecting hard link target {shown}")),
+                Err(e) => {
+                    return Err(e).with_context(|| format!("inspecting hard link target {shown}"));
+                }
             };
         let target_type = FileType::from_raw_mode(target_stat.st_mode);
         if target_type == FileType::Directory {
@@ -154,8 +182,14 @@ impl Unpacker<'_> {
         );
         if !already_linked {
             remove_entry(parent.as_fd(), name).context("replacing the existing entry")?;
-            rustix::fs::linkat(&target_parent, target.name(), &parent, name, AtFlags::empty())
-                .with_context(|| format!("creating the hard link to {shown}"))?;
+            rustix::fs::linkat(
+                &target_parent,
+                target.name(),
+                &parent,
+                name,
+                AtFlags::empty(),
+            )
+            .with_context(|| format!("creating the hard link to {shown}"))?;
         }
         let node = Node::Named {
             parent: parent.as_fd(),
@@ -168,7 +202,10 @@ impl Unpacker<'_> {
 
     fn missing_link_target(&mut self, path: &EntryPath, target: &EntryPath) -> Result<()> {
         if self.skipped_devices.contains(target.as_bytes()) {
-            self.notes.note("hard link to a device node that was not created, skipped", path);
+            self.notes.note(
+                "hard link to a device node that was not created, skipped",
+                path,
+            );
             return Ok(());
         }
         bail!(
@@ -193,7 +230,8 @@ impl Unpacker<'_> {
         match rustix::fs::mknodat(&parent, path.name(), file_type, mode, dev) {
             Ok(()) => {}
             Err(e @ (Errno::PERM | Errno::INVAL)) if file_type != FileType::Fifo => {
-                self.notes.note(format!("device node not created (mknod: {e})"), path);
+                self.notes
+                    .note(format!("device node not created (mknod: {e})"), path);
                 self.skipped_devices.insert(path.as_bytes().to_vec());
                 return Ok(());
             }
@@ -208,7 +246,12 @@ impl Unpacker<'_> {
         metadata::write_mode_and_times(node, meta.mode, meta.mtime)
     }
 
-    fn owner_and_xattrs(&mut self, node: Node<'_>, meta: &Metadata, path: &EntryPath) -> Result<()> {
+    fn owner_and_xattrs(
+        &mut self,
+        node: Node<'_>,
+        meta: &Metadata,
+        path: &EntryPath,
+    ) -> Result<()> {
         let ignore = self.opts.ignore_chown_errors;
         metadata::write_owner_and_xattrs(node, meta, ignore, path, &mut self.notes)
     }
@@ -216,7 +259,12 @@ impl Unpacker<'_> {
 
 /// Copies an entry's data through `buffer`. For sparse entries all-zero chunks become holes
 /// (seeked over), so a hostile "1 TB of holes" entry does not fill the disk.
-fn copy_data(src: &mut impl Read, dst: &mut File, buffer: &mut [u8], sparse: bool) -> io::Result<u64> {
+fn copy_data(
+    src: &mut impl Read,
+    dst: &mut File,
+    buffer: &mut [u8],
+    sparse: bool,
+) -> io::Result<u64> {
     let mut total: u64 = 0;
     let mut ends_in_hole = false;
     loop {

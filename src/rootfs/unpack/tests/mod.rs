@@ -58,14 +58,20 @@ impl Layer {
         old.name[..name.len()].copy_from_slice(name);
         old.linkname[..link.len()].copy_from_slice(link);
         header.set_entry_type(kind);
-        header.set_mode(if kind == EntryType::Directory { 0o755 } else { 0o644 });
+        header.set_mode(if kind == EntryType::Directory {
+            0o755
+        } else {
+            0o644
+        });
         header.set_size(data.len() as u64);
         header.set_mtime(MTIME);
         header.set_uid(0);
         header.set_gid(0);
         edit(&mut header);
         header.set_cksum();
-        self.builder.append(&header, data).expect("appending to an in-memory tar");
+        self.builder
+            .append(&header, data)
+            .expect("appending to an in-memory tar");
         self
     }
 
@@ -89,9 +95,15 @@ impl Layer {
         self.entry(EntryType::Link, name.as_bytes(), target.as_bytes(), b"")
     }
 
+    pub(super) fn fifo(self, name: &str) -> Self {
+        self.entry(EntryType::Fifo, name.as_bytes(), b"", b"")
+    }
+
     /// Appends a header built by the caller, as is.
     pub(super) fn header(mut self, header: &Header, data: &[u8]) -> Self {
-        self.builder.append(header, data).expect("appending to an in-memory tar");
+        self.builder
+            .append(header, data)
+            .expect("appending to an in-memory tar");
         self
     }
 
@@ -109,6 +121,8 @@ impl Layer {
         header.set_size(data.len() as u64);
         header.set_mode(0o644);
         header.set_mtime(MTIME);
+        header.set_uid(0);
+        header.set_gid(0);
         self.builder
             .append_data(&mut header, name, data)
             .expect("appending to an in-memory tar");
@@ -116,7 +130,9 @@ impl Layer {
     }
 
     pub(super) fn finish(self) -> Vec<u8> {
-        self.builder.into_inner().expect("finishing an in-memory tar")
+        self.builder
+            .into_inner()
+            .expect("finishing an in-memory tar")
     }
 }
 
@@ -175,6 +191,11 @@ impl Fixture {
         assert!(meta.is_file());
         assert_eq!(meta.mode() & 0o7777, 0o644);
         assert_eq!(meta.nlink(), 1, "something hard-linked the canary");
+        assert_eq!(
+            meta.uid(),
+            rustix::process::geteuid().as_raw(),
+            "the canary was chowned"
+        );
         assert_eq!(xattr_names(&self.canary), Vec::<String>::new());
         assert_eq!(xattr_names(&file), Vec::<String>::new());
     }
@@ -195,12 +216,12 @@ pub(super) fn xattr(path: &Path, name: &str) -> Option<Vec<u8>> {
 }
 
 fn xattr_names(path: &Path) -> Vec<String> {
-    let mut buf = vec![0 as std::ffi::c_char; 4096];
+    let mut buf = vec![0u8; 4096];
     let n = rustix::fs::llistxattr(path, &mut buf[..]).expect("listxattr");
     buf[..n]
         .split(|&c| c == 0)
         .filter(|name| !name.is_empty())
-        .map(|name| name.iter().map(|&c| c as u8 as char).collect::<String>())
+        .map(|name| String::from_utf8_lossy(name).into_owned())
         // SELinux hosts label everything; only what a layer could have set matters.
         .filter(|name| !name.starts_with("security.selinux"))
         .collect()
@@ -210,7 +231,8 @@ fn xattr_names(path: &Path) -> Vec<String> {
 pub(super) fn user_xattrs_supported(dir: &Path) -> bool {
     let probe = dir.join(".xattr-probe");
     fs::write(&probe, b"").expect("writing probe");
-    let ok = rustix::fs::setxattr(&probe, "user.probe", b"1", rustix::fs::XattrFlags::empty()).is_ok();
+    let ok =
+        rustix::fs::setxattr(&probe, "user.probe", b"1", rustix::fs::XattrFlags::empty()).is_ok();
     fs::remove_file(&probe).expect("removing probe");
     ok
 }

@@ -13,7 +13,9 @@ use super::{Fixture, Layer, is_root, lstat};
 fn fifo_is_created() {
     let fx = Fixture::new();
     let layer = Layer::new()
-        .entry_with(EntryType::Fifo, b"run/initctl", b"", b"", |h| h.set_mode(0o620))
+        .entry_with(EntryType::Fifo, b"run/initctl", b"", b"", |h| {
+            h.set_mode(0o620)
+        })
         .finish();
     fx.unpack(layer).unwrap();
     let meta = lstat(&fx.path("run/initctl"));
@@ -32,7 +34,10 @@ fn device_layer() -> Vec<u8> {
             h.set_device_major(7).unwrap();
             h.set_device_minor(0).unwrap();
         })
-        .hardlink("dev/null2", "dev/null")
+        // Hard link headers carry the inode's metadata, and it is applied (containers/storage).
+        .entry_with(EntryType::Link, b"dev/null2", b"dev/null", b"", |h| {
+            h.set_mode(0o666)
+        })
         .file("after", b"unpacked")
         .finish()
 }
@@ -43,7 +48,13 @@ fn device_nodes_are_created_when_root() {
     let stats = fx.unpack(device_layer()).unwrap();
     if !is_root() {
         assert!(!fx.path("dev/null").exists());
-        assert!(stats.skipped.iter().any(|s| s.starts_with("device node not created")), "{stats:?}");
+        assert!(
+            stats
+                .skipped
+                .iter()
+                .any(|s| s.starts_with("device node not created")),
+            "{stats:?}"
+        );
         return;
     }
     let null = lstat(&fx.path("dev/null"));
@@ -68,10 +79,16 @@ fn gnu_sparse_file_keeps_its_holes() {
     header.set_entry_type(EntryType::GNUSparse);
     header.set_size(1024);
     header.set_mode(0o644);
+    header.set_uid(0);
+    header.set_gid(0);
+    header.set_mtime(super::MTIME);
     header.set_cksum();
     let mut data = vec![b'a'; 512];
     data.extend_from_slice(&[b'b'; 512]);
-    let layer = Layer::new().header(&header, &data).file("after", b"x").finish();
+    let layer = Layer::new()
+        .header(&header, &data)
+        .file("after", b"x")
+        .finish();
 
     let fx = Fixture::new();
     let stats = fx.unpack(layer).unwrap();
@@ -81,19 +98,33 @@ fn gnu_sparse_file_keeps_its_holes() {
     assert!(content[512..HOLE as usize].iter().all(|&b| b == 0));
     assert!(content[HOLE as usize..].iter().all(|&b| b == b'b'));
     let allocated = lstat(&fx.path("sparse.img")).blocks() * 512;
-    assert!(allocated < 1024 * 1024, "holes were written out: {allocated} bytes allocated");
+    assert!(
+        allocated < 1024 * 1024,
+        "holes were written out: {allocated} bytes allocated"
+    );
     assert_eq!(stats.bytes, HOLE + 512 + 1);
 }
 
 /// Runs `inner` in a fresh single-id user namespace (`unshare -Ur`): only our own id is mapped,
 /// as for a rootless user without /etc/subuid entries.
 fn run_in_single_id_namespace(inner: &str) {
-    let Ok(exe) = std::env::current_exe() else { return };
-    let test = format!("{}::{inner}", module_path!().split_once("::").map_or("", |(_, rest)| rest));
+    let Ok(exe) = std::env::current_exe() else {
+        return;
+    };
+    let test = format!(
+        "{}::{inner}",
+        module_path!().split_once("::").map_or("", |(_, rest)| rest)
+    );
     let output = Command::new("unshare")
         .args(["--user", "--map-root-user", "--"])
         .arg(exe)
-        .args(["--exact", &test, "--ignored", "--nocapture", "--test-threads=1"])
+        .args([
+            "--exact",
+            &test,
+            "--ignored",
+            "--nocapture",
+            "--test-threads=1",
+        ])
         .env("UNPACK_TEST_IN_USERNS", "1")
         .output();
     let output = match output {
@@ -113,7 +144,10 @@ fn run_in_single_id_namespace(inner: &str) {
         }
     };
     let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(stdout.contains("1 passed"), "the inner test did not run:\n{stdout}");
+    assert!(
+        stdout.contains("1 passed"),
+        "the inner test did not run:\n{stdout}"
+    );
 }
 
 fn in_namespace() -> bool {
@@ -139,7 +173,10 @@ fn single_id_namespace_with_ignore_chown_errors() {
 #[test]
 #[ignore = "run by single_id_namespace_with_ignore_chown_errors inside `unshare -Ur`"]
 fn single_id_namespace_with_ignore_chown_errors_inner() {
-    assert!(in_namespace(), "run through single_id_namespace_with_ignore_chown_errors");
+    assert!(
+        in_namespace(),
+        "run through single_id_namespace_with_ignore_chown_errors"
+    );
     let opts = UnpackOptions {
         whiteouts: WhiteoutFormat::Overlay {
             xattr_prefix: "user.overlay.",
@@ -160,9 +197,18 @@ fn single_id_namespace_with_ignore_chown_errors_inner() {
     assert!(!fx.path("dev/null").exists());
     assert_eq!(fs::read(fx.path("after")).unwrap(), b"unpacked");
     let skipped = stats.skipped.join("\n");
-    assert!(skipped.contains("owner left as the unpacking user"), "{skipped}");
-    assert!(skipped.contains("device node not created (mknod: Operation not permitted"), "{skipped}");
-    assert!(skipped.contains("hard link to a device node that was not created"), "{skipped}");
+    assert!(
+        skipped.contains("owner left as the unpacking user"),
+        "{skipped}"
+    );
+    assert!(
+        skipped.contains("device node not created (mknod: Operation not permitted"),
+        "{skipped}"
+    );
+    assert!(
+        skipped.contains("hard link to a device node that was not created"),
+        "{skipped}"
+    );
 }
 
 #[test]
@@ -173,7 +219,10 @@ fn single_id_namespace_refuses_unmapped_owner() {
 #[test]
 #[ignore = "run by single_id_namespace_refuses_unmapped_owner inside `unshare -Ur`"]
 fn single_id_namespace_refuses_unmapped_owner_inner() {
-    assert!(in_namespace(), "run through single_id_namespace_refuses_unmapped_owner");
+    assert!(
+        in_namespace(),
+        "run through single_id_namespace_refuses_unmapped_owner"
+    );
     let opts = UnpackOptions {
         whiteouts: WhiteoutFormat::Overlay {
             xattr_prefix: "user.overlay.",
@@ -184,9 +233,14 @@ fn single_id_namespace_refuses_unmapped_owner_inner() {
     let err = unpack_layer(owned_layer().as_slice(), &fx.dest, &opts).unwrap_err();
     let err = format!("{err:#}");
     assert!(
-        err.starts_with("unpacking layer: entry \"home/user/file\": cannot chown to uid 1000 gid 1000"),
+        err.starts_with(
+            "unpacking layer: entry \"home/user/file\": cannot chown to uid 1000 gid 1000"
+        ),
         "{err}"
     );
-    assert!(err.contains("/etc/subuid") && err.contains("ignore_chown_errors"), "{err}");
+    assert!(
+        err.contains("/etc/subuid") && err.contains("ignore_chown_errors"),
+        "{err}"
+    );
     assert!(!err.contains('\n'), "{err}");
 }

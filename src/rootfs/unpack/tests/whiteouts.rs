@@ -10,7 +10,10 @@ use super::{Fixture, Layer, is_root, lstat, user_xattrs_supported, xattr};
 
 fn assert_whiteout(fx: &Fixture, name: &str) {
     let meta = lstat(&fx.path(name));
-    assert!(meta.file_type().is_char_device(), "{name} is not a whiteout");
+    assert!(
+        meta.file_type().is_char_device(),
+        "{name} is not a whiteout"
+    );
     assert_eq!(meta.rdev(), 0, "{name}: whiteouts are device 0/0");
 }
 
@@ -24,7 +27,10 @@ fn whiteout_becomes_a_0_0_char_device() {
     let stats = fx.unpack(layer).unwrap();
     assert_whiteout(&fx, "etc/passwd");
     assert_whiteout(&fx, "toplevel");
-    assert!(!fx.path("etc/.wh.passwd").exists(), "the marker itself is not written");
+    assert!(
+        !fx.path("etc/.wh.passwd").exists(),
+        "the marker itself is not written"
+    );
     assert!(!fx.path(".wh.toplevel").exists());
     assert_eq!(stats.entries, 2);
 }
@@ -58,8 +64,14 @@ fn opaque_marker_sets_the_xattr() {
         .file("missing/dir/.wh..wh..opq", b"")
         .finish();
     fx.unpack(layer).unwrap();
-    assert_eq!(xattr(&fx.path("usr/share"), "user.overlay.opaque").as_deref(), Some(&b"y"[..]));
-    assert_eq!(xattr(&fx.path("missing/dir"), "user.overlay.opaque").as_deref(), Some(&b"y"[..]));
+    assert_eq!(
+        xattr(&fx.path("usr/share"), "user.overlay.opaque").as_deref(),
+        Some(&b"y"[..])
+    );
+    assert_eq!(
+        xattr(&fx.path("missing/dir"), "user.overlay.opaque").as_deref(),
+        Some(&b"y"[..])
+    );
     assert_eq!(xattr(&fx.path("usr"), "user.overlay.opaque"), None);
     assert!(!fx.path("usr/share/.wh..wh..opq").exists());
     assert!(fx.path("usr/share/kept").exists());
@@ -80,7 +92,10 @@ fn opaque_with_the_trusted_prefix_when_root() {
     };
     let layer = Layer::new().file("d/.wh..wh..opq", b"").finish();
     unpack_layer(layer.as_slice(), &fx.dest, &opts).unwrap();
-    assert_eq!(xattr(&fx.path("d"), "trusted.overlay.opaque").as_deref(), Some(&b"y"[..]));
+    assert_eq!(
+        xattr(&fx.path("d"), "trusted.overlay.opaque").as_deref(),
+        Some(&b"y"[..])
+    );
 }
 
 #[test]
@@ -93,7 +108,13 @@ fn aufs_metadata_is_ignored() {
         .entry(EntryType::Regular, b"real", b"", b"x")
         .finish();
     let stats = fx.unpack(layer).unwrap();
-    let names: Vec<_> = fs::read_dir(&fx.dest).unwrap().map(|e| e.unwrap().file_name()).collect();
+    let names: Vec<_> = fs::read_dir(&fx.dest)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
     assert_eq!(names, ["real"]);
-    assert_eq!(stats.skipped, ["AUFS metadata ignored: 3 entries, first \".wh..wh.plnk\""]);
+    assert_eq!(
+        stats.skipped,
+        ["AUFS metadata ignored: 3 entries, first \".wh..wh.plnk\""]
+    );
 }
