@@ -16,6 +16,9 @@ _engine() {
             ",$1")
                 cmd="engine"
                 ;;
+            engine,__unpack-layer)
+                cmd="engine__subcmd____unpack__subcmd__layer"
+                ;;
             engine,completion)
                 cmd="engine__subcmd__completion"
                 ;;
@@ -80,13 +83,43 @@ _engine() {
 
     case "${cmd}" in
         engine)
-            opts="-h -V --root --help --version pull images rmi tag inspect image unshare login logout version completion"
+            opts="-h -V --root --log-level --help --version pull images rmi tag inspect image unshare login logout version completion __unpack-layer"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-level)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        engine__subcmd____unpack__subcmd__layer)
+            opts="-h --ignore-chown-errors --xattr-prefix --root --log-level --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --xattr-prefix)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-level)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -98,13 +131,17 @@ _engine() {
             return 0
             ;;
         engine__subcmd__completion)
-            opts="-h --root --help bash zsh fish"
+            opts="-h --root --log-level --help bash zsh fish"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-level)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -116,13 +153,17 @@ _engine() {
             return 0
             ;;
         engine__subcmd__image)
-            opts="-h --root --help ls list pull rm remove tag inspect prune"
+            opts="-h --root --log-level --help ls list pull rm remove tag inspect prune"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-level)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -134,7 +175,7 @@ _engine() {
             return 0
             ;;
         engine__subcmd__image__subcmd__inspect)
-            opts="-f -h --format --root --help"
+            opts="-f -h --format --root --log-level --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -152,6 +193,10 @@ _engine() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --log-level)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -160,7 +205,7 @@ _engine() {
             return 0
             ;;
         engine__subcmd__image__subcmd__ls)
-            opts="-a -q -n -f -h --all --quiet --digests --no-trunc --noheading --filter --format --root --help"
+            opts="-a -q -n -f -h --all --quiet --digests --no-trunc --noheading --filter --format --root --log-level --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -182,6 +227,10 @@ _engine() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --log-level)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -190,13 +239,17 @@ _engine() {
             return 0
             ;;
         engine__subcmd__image__subcmd__prune)
-            opts="-a -f -h --all --force --root --help"
+            opts="-a -f -h --all --force --root --log-level --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-level)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -208,7 +261,7 @@ _engine() {
             return 0
             ;;
         engine__subcmd__image__subcmd__pull)
-            opts="-q -h --quiet --platform --arch --os --variant --tls-verify --authfile --cert-dir --creds --signature-policy --policy --root --help"
+            opts="-q -h --quiet --platform --arch --os --variant --tls-verify --authfile --cert-dir --creds --signature-policy --policy --root --log-level --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -258,6 +311,10 @@ _engine() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --log-level)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -266,13 +323,17 @@ _engine() {
             return 0
             ;;
         engine__subcmd__image__subcmd__rm)
-            opts="-a -f -h --all --force --root --help"
+            opts="-a -f -h --all --force --root --log-level --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-level)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -284,13 +345,17 @@ _engine() {
             return 0
             ;;
         engine__subcmd__image__subcmd__tag)
-            opts="-h --root --help"
+            opts="-h --root --log-level --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-level)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -302,7 +367,7 @@ _engine() {
             return 0
             ;;
         engine__subcmd__images)
-            opts="-a -q -n -f -h --all --quiet --digests --no-trunc --noheading --filter --format --root --help"
+            opts="-a -q -n -f -h --all --quiet --digests --no-trunc --noheading --filter --format --root --log-level --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -324,6 +389,10 @@ _engine() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --log-level)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -332,7 +401,7 @@ _engine() {
             return 0
             ;;
         engine__subcmd__inspect)
-            opts="-f -h --format --root --help"
+            opts="-f -h --format --root --log-level --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -350,6 +419,10 @@ _engine() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --log-level)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -358,7 +431,7 @@ _engine() {
             return 0
             ;;
         engine__subcmd__login)
-            opts="-u -p -h --username --password --password-stdin --authfile --tls-verify --cert-dir --get-login --root --help"
+            opts="-u -p -h --username --password --password-stdin --authfile --tls-verify --cert-dir --get-login --root --log-level --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -396,6 +469,10 @@ _engine() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --log-level)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -404,7 +481,7 @@ _engine() {
             return 0
             ;;
         engine__subcmd__logout)
-            opts="-a -h --all --authfile --root --help"
+            opts="-a -h --all --authfile --root --log-level --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -418,6 +495,10 @@ _engine() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --log-level)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -426,7 +507,7 @@ _engine() {
             return 0
             ;;
         engine__subcmd__pull)
-            opts="-q -h --quiet --platform --arch --os --variant --tls-verify --authfile --cert-dir --creds --signature-policy --policy --root --help"
+            opts="-q -h --quiet --platform --arch --os --variant --tls-verify --authfile --cert-dir --creds --signature-policy --policy --root --log-level --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -476,6 +557,10 @@ _engine() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --log-level)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -484,13 +569,17 @@ _engine() {
             return 0
             ;;
         engine__subcmd__rmi)
-            opts="-a -f -h --all --force --root --help"
+            opts="-a -f -h --all --force --root --log-level --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-level)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -502,13 +591,17 @@ _engine() {
             return 0
             ;;
         engine__subcmd__tag)
-            opts="-h --root --help"
+            opts="-h --root --log-level --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-level)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -520,13 +613,17 @@ _engine() {
             return 0
             ;;
         engine__subcmd__unshare)
-            opts="-h --root --help"
+            opts="-h --root --log-level --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-level)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -538,7 +635,7 @@ _engine() {
             return 0
             ;;
         engine__subcmd__version)
-            opts="-f -h --format --root --help"
+            opts="-f -h --format --root --log-level --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -553,6 +650,10 @@ _engine() {
                     return 0
                     ;;
                 --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-level)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

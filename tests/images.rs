@@ -37,16 +37,18 @@ fn images_formatted(sb: &Sandbox, template: &str, args: &[&str]) -> Vec<String> 
     lines(out.ok()).into_iter().map(str::to_string).collect()
 }
 
-/// The uncompressed size of a fixture image: what `Size` reports.
-fn uncompressed_size(sb: &Sandbox, key: &str) -> u64 {
-    let root = store::root(sb);
+/// The uncompressed size of a fixture image: what `Size` reports. Computed from the layer
+/// blobs in the registry's storage (the engine keeps layers unpacked, not compressed).
+fn uncompressed_size(_sb: &Sandbox, key: &str) -> u64 {
+    let blobs = env().registry_dir.join("docker/registry/v2/blobs/sha256");
     let layers = fixture(key)["layers"].as_array().expect("layers");
     layers
         .iter()
         .map(|digest| {
             let hex = store::hex_of(digest.as_str().expect("digest"));
-            let blob =
-                std::fs::read(root.join("blobs/sha256").join(hex)).expect("reading a layer blob");
+            let path = blobs.join(&hex[..2]).join(&hex).join("data");
+            let blob = std::fs::read(&path)
+                .unwrap_or_else(|e| panic!("reading layer blob {}: {e}", path.display()));
             let mut tar = Vec::new();
             GzDecoder::new(blob.as_slice())
                 .read_to_end(&mut tar)

@@ -5,6 +5,7 @@ mod docs;
 pub mod format;
 pub mod humanize;
 mod image;
+mod internal;
 mod login;
 mod unshare;
 
@@ -15,7 +16,9 @@ use anyhow::{Context, Result};
 use clap::{Args, CommandFactory, Parser, Subcommand};
 
 use crate::config::paths::Paths;
-use crate::store::Store;
+use crate::store::{Store, TreeRemover};
+use crate::util::log;
+use std::sync::Arc;
 
 /// Exit status for errors of the engine itself (docker and podman use 125).
 pub const EXIT_ENGINE_ERROR: u8 = 125;
@@ -42,6 +45,15 @@ pub struct GlobalOpts {
     /// Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)
     #[arg(long, global = true, value_name = "DIR", env = "ENGINE_ROOT")]
     pub root: Option<PathBuf>,
+    /// Diagnostics to print: error, warn, info or debug
+    #[arg(
+        long,
+        global = true,
+        value_name = "LEVEL",
+        env = "ENGINE_LOG_LEVEL",
+        default_value = "warn"
+    )]
+    pub log_level: String,
 }
 
 #[derive(Subcommand, Debug)]
@@ -69,6 +81,9 @@ pub enum Command {
     Version(docs::VersionArgs),
     /// Generate shell completion scripts
     Completion(docs::CompletionArgs),
+    /// Unpack a layer from stdin (the engine's own helper)
+    #[command(name = "__unpack-layer", hide = true)]
+    UnpackLayer(internal::UnpackLayerArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -114,7 +129,10 @@ impl Session {
 
     pub fn open_store(&self) -> Result<Store> {
         let root = self.store_root();
-        Store::open(&root).with_context(|| format!("opening the store at {}", root.display()))
+        // Unpacked layers belong to subordinate ids: removing them takes the user namespace.
+        let remover: TreeRemover = Arc::new(crate::runtime::userns::remove_tree);
+        Store::open_with(&root, remover)
+            .with_context(|| format!("opening the store at {}", root.display()))
     }
 }
 
@@ -181,6 +199,13 @@ fn one_line(e: &anyhow::Error) -> String {
 }
 
 fn run(cli: Cli) -> Result<ExitCode> {
+    let level = log::Level::parse(&cli.global.log_level).ok_or_else(|| {
+        anyhow::anyhow!(
+            "invalid --log-level {:?}: use error, warn, info or debug",
+            cli.global.log_level
+        )
+    })?;
+    log::set_level(level);
     let session = Session::new(cli.global)?;
     match cli.command {
         Command::Pull(a) | Command::Image(ImageCommand::Pull(a)) => image::pull(&session, a),
@@ -196,6 +221,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Logout(a) => login::logout(&session, a),
         Command::Version(a) => docs::version(a),
         Command::Completion(a) => docs::completion(a),
+        Command::UnpackLayer(a) => internal::unpack_layer_command(a),
     }
     .map(|()| ExitCode::SUCCESS)
 }

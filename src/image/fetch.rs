@@ -1,6 +1,6 @@
-//! Streaming one blob from a registry into the store: the compressed digest and the layer's
-//! diff_id are both checked as bytes arrive, and nothing is visible in the store until both match.
-//! Memory stays bounded: chunks flow through a short channel to a blocking worker.
+//! Streaming blobs from a registry into the store. A layer is hashed, decompressed, hashed again
+//! and unpacked as its bytes arrive; nothing is visible in the store until its digest and diff_id
+//! both match. Memory stays bounded: chunks flow through a short channel to a blocking worker.
 
 use std::io::{self, BufRead, BufReader, Read, Write};
 
@@ -13,7 +13,8 @@ use tokio::sync::mpsc;
 
 use crate::image::manifest::{Blob, Compression, sniff_compression};
 use crate::image::registry::Registry;
-use crate::store::Store;
+use crate::rootfs::unpacker::{LayerUnpacker, UnpackProcess};
+use crate::store::{LayerStaging, Store};
 use crate::util::digest::Digest;
 
 /// What a verified layer turned out to be once decompressed.
@@ -68,19 +69,30 @@ pub async fn fetch_small(
     Ok(data)
 }
 
-/// Downloads a layer into the store, checking its digest, its declared size and its diff_id.
-pub async fn fetch_layer(
+/// A verified, unpacked layer waiting to be published under its chain ID.
+pub struct FetchedLayer<'a> {
+    pub info: LayerInfo,
+    pub staging: LayerStaging<'a>,
+}
+
+/// Downloads a layer and unpacks it into a staging directory as the bytes arrive, checking its
+/// digest, its declared size and its diff_id. No compressed copy is kept.
+pub async fn fetch_layer<'a>(
     registry: &Registry,
     repository: &str,
     blob: &Blob,
     expected_diff_id: &Digest,
-    store: &Store,
+    store: &'a Store,
+    unpacker: &LayerUnpacker,
     progress: &ProgressBar,
-) -> Result<LayerInfo> {
+) -> Result<FetchedLayer<'a>> {
+    let context = || format!("fetching layer {} from {}", blob.digest, registry.host());
     let stream = registry
         .blob_stream(repository, &blob.digest, blob.size)
         .await?;
-    let writer = store.new_blob_writer()?;
+    let staging = store.new_layer_staging()?;
+    let process = tokio::task::block_in_place(|| unpacker.spawn(&staging.diff_dir()))
+        .with_context(context)?;
     let (tx, rx) = mpsc::channel::<io::Result<Bytes>>(CHANNEL_DEPTH);
     let expected = blob.clone();
     let worker = tokio::task::spawn_blocking(move || {
@@ -89,8 +101,8 @@ pub async fn fetch_layer(
                 rx,
                 chunk: Bytes::new(),
             },
-            writer,
             &expected,
+            process,
         )
     });
 
@@ -124,7 +136,6 @@ pub async fn fetch_layer(
     let outcome = worker
         .await
         .map_err(|e| anyhow!("layer worker failed: {e}"))?;
-    let context = || format!("fetching layer {} from {}", blob.digest, registry.host());
     if let Some(e) = network_error {
         return Err(e).with_context(context);
     }
@@ -143,76 +154,122 @@ pub async fn fetch_layer(
             info.diff_id
         );
     }
-    Ok(info)
+    Ok(FetchedLayer { info, staging })
 }
 
-/// Computes the diff_id of a layer blob already in the store.
-pub fn layer_info_from_store(store: &Store, digest: &Digest) -> Result<LayerInfo> {
-    let path = store.blob_path(digest);
-    let file =
-        std::fs::File::open(&path).with_context(|| format!("opening blob {}", path.display()))?;
-    let mut input = BufReader::with_capacity(256 << 10, file);
-    diff_id_of(&mut input).with_context(|| format!("decompressing layer {digest}"))
-}
-
-/// The blocking half: tee the compressed bytes into the blob writer while decompressing them.
-fn ingest(
-    source: ChannelReader,
-    writer: crate::store::BlobWriter,
-    blob: &Blob,
-) -> Result<LayerInfo> {
-    let mut tee = BufReader::with_capacity(
-        256 << 10,
-        TeeReader {
-            inner: source,
-            sink: writer,
-        },
-    );
-    let info = diff_id_of(&mut tee).context("decompressing layer")?;
-    // Whatever follows the compressed stream still belongs to the blob and its digest.
-    io::copy(&mut tee, &mut io::sink()).context("reading the rest of the layer")?;
-    let TeeReader { sink: writer, .. } = tee.into_inner();
-    writer.commit(&blob.digest)?;
-    Ok(info)
-}
-
-/// Decompresses (gzip, zstd or none, decided by the bytes) and hashes the tar stream.
-fn diff_id_of(input: &mut impl BufRead) -> Result<LayerInfo> {
-    let compression = sniff_compression(input.fill_buf()?);
-    let mut hasher = HashingSink {
-        hasher: Sha256::new(),
-        bytes: 0,
+/// The blocking half: hash the compressed bytes, decompress, hash the tar stream and feed it to
+/// the unpacker. The compressed digest is checked before the unpacker's result is accepted.
+fn ingest(source: ChannelReader, blob: &Blob, mut unpack: UnpackProcess) -> Result<LayerInfo> {
+    let mut compressed = BufReader::with_capacity(256 << 10, HashingReader::new(source));
+    let decoded = match unpack.stdin() {
+        Ok(stdin) => decode_into(&mut compressed, HashingWriter::new(stdin)),
+        Err(e) => Err(e),
     };
+    let info = match decoded {
+        Ok(info) => info,
+        Err(e) => {
+            // A dead unpacker breaks our pipe: its own error is the one worth reporting.
+            let broken_pipe = e
+                .downcast_ref::<io::Error>()
+                .is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe);
+            if broken_pipe {
+                return Err(unpack.finish().err().unwrap_or(e)).context("unpacking layer");
+            }
+            unpack.abort();
+            return Err(e).context("decompressing layer");
+        }
+    };
+    // Whatever follows the compressed stream still belongs to the blob and its digest.
+    if let Err(e) = io::copy(&mut compressed, &mut io::sink()) {
+        unpack.abort();
+        return Err(e).context("reading the rest of the layer");
+    }
+    let digest = compressed.into_inner().finish();
+    if digest != blob.digest {
+        unpack.abort();
+        bail!(
+            "the layer's content hashes to {digest}, not {} as the manifest says; refusing it",
+            blob.digest
+        );
+    }
+    let skipped = unpack.finish().context("unpacking layer")?;
+    for note in skipped {
+        crate::util::log::debug(&format!("layer {}: skipped {note}", blob.digest));
+    }
+    Ok(info)
+}
+
+/// Decompresses (gzip, zstd or none, decided by the bytes) into `out`, returning the diff_id.
+fn decode_into<W: Write>(input: &mut impl BufRead, mut out: HashingWriter<W>) -> Result<LayerInfo> {
+    let compression = sniff_compression(input.fill_buf()?);
     match compression {
-        Compression::Gzip => io::copy(
-            &mut flate2::bufread::MultiGzDecoder::new(input),
-            &mut hasher,
-        )?,
+        Compression::Gzip => io::copy(&mut flate2::bufread::MultiGzDecoder::new(input), &mut out)?,
         Compression::Zstd => io::copy(
             &mut zstd::stream::read::Decoder::with_buffer(input)?,
-            &mut hasher,
+            &mut out,
         )?,
-        Compression::None => io::copy(input, &mut hasher)?,
+        Compression::None => io::copy(input, &mut out)?,
     };
+    out.flush()?;
     Ok(LayerInfo {
-        diff_id: Digest::from_hasher(hasher.hasher),
-        uncompressed_size: hasher.bytes,
+        diff_id: Digest::from_hasher(out.hasher),
+        uncompressed_size: out.bytes,
     })
 }
 
-struct HashingSink {
+/// Hashes everything written through it, then passes it on.
+struct HashingWriter<W> {
+    inner: W,
     hasher: Sha256,
     bytes: u64,
 }
 
-impl Write for HashingSink {
+impl<W> HashingWriter<W> {
+    fn new(inner: W) -> Self {
+        HashingWriter {
+            inner,
+            hasher: Sha256::new(),
+            bytes: 0,
+        }
+    }
+}
+
+impl<W: Write> Write for HashingWriter<W> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.hasher.update(buf);
-        self.bytes += buf.len() as u64;
-        Ok(buf.len())
+        let n = self.inner.write(buf)?;
+        self.hasher.update(&buf[..n]);
+        self.bytes += n as u64;
+        Ok(n)
     }
     fn flush(&mut self) -> io::Result<()> {
-        Ok(())
+        self.inner.flush()
+    }
+}
+
+/// Hashes everything read through it.
+struct HashingReader<R> {
+    inner: R,
+    hasher: Sha256,
+}
+
+impl<R> HashingReader<R> {
+    fn new(inner: R) -> Self {
+        HashingReader {
+            inner,
+            hasher: Sha256::new(),
+        }
+    }
+
+    fn finish(self) -> Digest {
+        Digest::from_hasher(self.hasher)
+    }
+}
+
+impl<R: Read> Read for HashingReader<R> {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(out)?;
+        self.hasher.update(&out[..n]);
+        Ok(n)
     }
 }
 
@@ -238,20 +295,6 @@ impl Read for ChannelReader {
     }
 }
 
-/// Every byte read through it is also written to `sink`.
-struct TeeReader<R, W> {
-    inner: R,
-    sink: W,
-}
-
-impl<R: Read, W: Write> Read for TeeReader<R, W> {
-    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(out)?;
-        self.sink.write_all(&out[..n])?;
-        Ok(n)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -271,15 +314,24 @@ mod tests {
             zstd::encode_all(&tar[..], 3).unwrap(),
             tar.clone(),
         ] {
-            let info = diff_id_of(&mut &blob[..]).unwrap();
+            let mut out = Vec::new();
+            let info = decode_into(&mut &blob[..], HashingWriter::new(&mut out)).unwrap();
             assert_eq!(info.diff_id, want);
             assert_eq!(info.uncompressed_size, tar.len() as u64);
+            assert_eq!(out, tar);
         }
     }
 
     #[test]
     fn truncated_gzip_is_an_error() {
         let blob = gzip(&vec![1u8; 50_000]);
-        assert!(diff_id_of(&mut &blob[..blob.len() / 2]).is_err());
+        assert!(decode_into(&mut &blob[..blob.len() / 2], HashingWriter::new(io::sink())).is_err());
+    }
+
+    #[test]
+    fn hashing_reader_sees_every_byte() {
+        let mut r = HashingReader::new(&b"hello"[..]);
+        io::copy(&mut r, &mut io::sink()).unwrap();
+        assert_eq!(r.finish(), Digest::of(b"hello"));
     }
 }

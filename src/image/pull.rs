@@ -18,7 +18,8 @@ use crate::image::manifest::{self, Blob, MAX_CONFIG_BYTES, Manifest, Platform};
 use crate::image::reference::{ParsedReference, Reference};
 use crate::image::registry::{Endpoint, FailureKind, Registry, RegistryError};
 use crate::image::shortnames;
-use crate::store::{ImageRecord, LayerRecord, MissingBlobs, Store};
+use crate::rootfs::unpacker::LayerUnpacker;
+use crate::store::{ImageRecord, LayerMeta, LayerRecord, MissingBlobs, Store, chain_ids};
 use crate::util::digest::Digest;
 
 /// Layers downloaded at once (podman uses 6; 2 cores decompress at most 2 streams anyway,
@@ -193,7 +194,6 @@ async fn pull_from_source(
             manifest,
         } => (bytes, top_digest.clone(), media_type, manifest),
         Manifest::Index { index, .. } => {
-            ctx.store.put_blob(&bytes, &top_digest)?;
             let chosen = manifest::choose_platform(&index, &opts.platform)
                 .with_context(|| format!("pulling {reference}"))?;
             let (child, child_digest) = registry
@@ -258,6 +258,7 @@ async fn pull_from_source(
     let mut attempts = 0;
     loop {
         let infos = fetch_layers(ctx, &registry, repository, &layers, &diff_ids, &progress).await?;
+        let chains = chain_ids(&diff_ids);
         let record = image_record(
             reference,
             &digests,
@@ -267,6 +268,7 @@ async fn pull_from_source(
             &config,
             &layers,
             &infos,
+            &chains,
         );
         match ctx.store.add_image(record.clone()) {
             Ok(()) => {
@@ -300,30 +302,39 @@ async fn fetch_layers(
     diff_ids: &[Digest],
     progress: &Progress,
 ) -> Result<Vec<LayerInfo>> {
-    let known = known_layers(ctx.store)?;
-    let jobs = layers.iter().zip(diff_ids).map(|(blob, diff_id)| {
-        let known = known.get(&blob.digest).cloned();
-        async move {
-            if ctx.store.has_blob(&blob.digest) {
-                let info = match known {
-                    Some(info) => info,
-                    // A blob left by an interrupted pull: its diff_id must be computed again.
-                    None => tokio::task::block_in_place(|| {
-                        fetch::layer_info_from_store(ctx.store, &blob.digest)
-                    })?,
-                };
-                if &info.diff_id == diff_id {
+    let chains = chain_ids(diff_ids);
+    let unpacker = layer_unpacker()?;
+    let jobs = layers.iter().zip(diff_ids).zip(&chains).enumerate().map(
+        |(i, ((blob, diff_id), chain))| {
+            let unpacker = &unpacker;
+            let parent = i.checked_sub(1).map(|p| chains[p].clone());
+            async move {
+                if ctx.store.has_layer(chain) {
+                    let meta = ctx.store.layer_meta(chain)?;
                     progress.skipped(&blob.digest);
-                    return Ok(info);
+                    return Ok(LayerInfo {
+                        diff_id: meta.diff_id,
+                        uncompressed_size: meta.size,
+                    });
                 }
+                let bar = progress.bar(&blob.digest, blob.size);
+                let fetched = fetch::fetch_layer(
+                    registry, repository, blob, diff_id, ctx.store, unpacker, &bar,
+                )
+                .await?;
+                let meta = LayerMeta {
+                    chain_id: chain.clone(),
+                    diff_id: diff_id.clone(),
+                    parent,
+                    compressed_digest: blob.digest.clone(),
+                    size: fetched.info.uncompressed_size,
+                };
+                tokio::task::block_in_place(|| fetched.staging.commit(&meta))?;
+                bar.finish_with_message("done");
+                Ok::<_, anyhow::Error>(fetched.info)
             }
-            let bar = progress.bar(&blob.digest, blob.size);
-            let info =
-                fetch::fetch_layer(registry, repository, blob, diff_id, ctx.store, &bar).await?;
-            bar.finish_with_message("done");
-            Ok::<_, anyhow::Error>(info)
-        }
-    });
+        },
+    );
     // `buffered` keeps the manifest's layer order in the result.
     futures_util::stream::iter(jobs)
         .buffered(PARALLEL_LAYERS)
@@ -331,23 +342,14 @@ async fn fetch_layers(
         .await
 }
 
-/// diff_ids and sizes of layers that stored images already describe, so shared layers are
-/// neither downloaded nor decompressed again.
-fn known_layers(store: &Store) -> Result<std::collections::HashMap<Digest, LayerInfo>> {
-    Ok(store
-        .images()?
-        .into_iter()
-        .flat_map(|image| image.layers)
-        .map(|l| {
-            (
-                l.digest,
-                LayerInfo {
-                    diff_id: l.diff_id,
-                    uncompressed_size: l.uncompressed_size,
-                },
-            )
-        })
-        .collect())
+/// The unpacker for this process; the single-id warning is printed once.
+fn layer_unpacker() -> Result<LayerUnpacker> {
+    static WARNED: std::sync::Once = std::sync::Once::new();
+    let (unpacker, warning) = LayerUnpacker::new()?;
+    if let Some(warning) = warning {
+        WARNED.call_once(|| eprintln!("WARNING: {warning}"));
+    }
+    Ok(unpacker)
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -360,6 +362,7 @@ fn image_record(
     config: &ImageConfiguration,
     layers: &[Blob],
     infos: &[LayerInfo],
+    chains: &[Digest],
 ) -> ImageRecord {
     let name = reference.name();
     ImageRecord {
@@ -377,9 +380,11 @@ fn image_record(
         layers: layers
             .iter()
             .zip(infos)
-            .map(|(blob, info)| LayerRecord {
+            .zip(chains)
+            .map(|((blob, info), chain)| LayerRecord {
                 digest: blob.digest.clone(),
                 diff_id: info.diff_id.clone(),
+                chain_id: chain.clone(),
                 media_type: blob.media_type.clone(),
                 size: blob.size,
                 uncompressed_size: info.uncompressed_size,

@@ -5,3 +5,4 @@
 //! rootless), so whiteouts are written in the kernel's overlay format.
 
 pub mod unpack;
+pub mod unpacker;

@@ -62,3 +62,29 @@ pub fn in_user_namespace() -> bool {
 fn is_identity_uid_map(map: &str) -> bool {
     map.split_whitespace().eq(["0", "0", "4294967295"])
 }
+
+/// Removes a directory tree whose files may belong to subordinate ids (unpacked layers,
+/// container upper dirs): as the rootless user only a process in the user namespace may delete
+/// them, so `rm -rf` runs in there. As real root a plain removal is enough.
+pub fn remove_tree(path: &std::path::Path) -> std::io::Result<()> {
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } == 0 || in_user_namespace() {
+        return std::fs::remove_dir_all(path);
+    }
+    let (mappings, _) = rootless_mappings().map_err(std::io::Error::other)?;
+    let status = UsernsCommand::new(
+        "rm",
+        [std::ffi::OsStr::new("-rf"), "--".as_ref(), path.as_os_str()],
+    )
+    .stdin(std::process::Stdio::null())
+    .status(&mappings)
+    .map_err(std::io::Error::other)?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(std::io::Error::other(format!(
+            "rm -rf {} in the user namespace failed ({status})",
+            path.display()
+        )))
+    }
+}

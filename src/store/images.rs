@@ -44,18 +44,21 @@ pub struct ImageRecord {
 
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
 pub struct LayerRecord {
-    /// Digest of the blob as stored (compressed).
+    /// Digest of the compressed blob in the registry (not kept once unpacked).
     pub digest: Digest,
     /// Digest of the uncompressed tar.
     pub diff_id: Digest,
+    /// Chain ID: names the unpacked layer under `layers/`.
+    pub chain_id: Digest,
     pub media_type: String,
     /// Compressed size.
     pub size: u64,
     pub uncompressed_size: u64,
 }
 
-/// Returned by [`Store::add_image`] when blobs the image needs are no longer stored (a
-/// concurrent rmi or prune deleted them). Downcast it to fetch them again and retry.
+/// Returned by [`Store::add_image`] when blobs or unpacked layers (by chain ID) the image needs
+/// are no longer stored (a concurrent rmi or prune deleted them). Downcast it to fetch them
+/// again and retry.
 #[derive(Debug, thiserror::Error)]
 #[error(
     "blobs this image needs were removed from the store meanwhile ({}): fetch them again",
@@ -73,11 +76,14 @@ pub struct RemovedImage {
 }
 
 impl ImageRecord {
-    /// Every blob the image needs: manifest, config, layers.
+    /// Every blob the image needs: manifest and config (layers are kept unpacked instead).
     pub fn blobs(&self) -> impl Iterator<Item = &Digest> {
-        [&self.manifest_digest, &self.config_digest]
-            .into_iter()
-            .chain(self.layers.iter().map(|l| &l.digest))
+        [&self.manifest_digest, &self.config_digest].into_iter()
+    }
+
+    /// The chain IDs of its unpacked layers, bottom first.
+    pub fn layer_chains(&self) -> impl Iterator<Item = &Digest> {
+        self.layers.iter().map(|l| &l.chain_id)
     }
 
     fn check(&self) -> Result<()> {
@@ -104,6 +110,13 @@ pub(super) struct ImageIndex {
 impl ImageIndex {
     pub(super) fn referenced_blobs(&self) -> BTreeSet<&Digest> {
         self.images.iter().flat_map(ImageRecord::blobs).collect()
+    }
+
+    pub(super) fn referenced_layers(&self) -> BTreeSet<&Digest> {
+        self.images
+            .iter()
+            .flat_map(ImageRecord::layer_chains)
+            .collect()
     }
 
     /// Takes `refs` (names or digest references) away from every image but `keep_id`.
@@ -168,7 +181,12 @@ impl Store {
         rec.check()?;
         let _lock = self.lock_exclusive()?;
         let mut index = self.read_index()?;
-        let mut missing: Vec<Digest> = rec.blobs().filter(|d| !self.has_blob(d)).cloned().collect();
+        let mut missing: Vec<Digest> = rec
+            .blobs()
+            .filter(|d| !self.has_blob(d))
+            .chain(rec.layer_chains().filter(|c| !self.has_layer(c)))
+            .cloned()
+            .collect();
         if !missing.is_empty() {
             missing.sort();
             missing.dedup();
@@ -258,8 +276,8 @@ impl Store {
         Ok(dangling.into_iter().map(|i| i.id).collect())
     }
 
-    /// Deletes the blobs of `gone` that no image of `index` references. The caller holds the
-    /// exclusive lock and has already written `index`.
+    /// Deletes the blobs and layers of `gone` that no image of `index` references. The caller
+    /// holds the exclusive lock and has already written `index`.
     fn delete_unreferenced(&self, index: &ImageIndex, gone: &[ImageRecord]) -> Result<usize> {
         let keep = index.referenced_blobs();
         let unreferenced: BTreeSet<&Digest> = gone
@@ -267,6 +285,15 @@ impl Store {
             .flat_map(ImageRecord::blobs)
             .filter(|d| !keep.contains(d))
             .collect();
+        let keep_layers = index.referenced_layers();
+        let unused_layers: BTreeSet<&Digest> = gone
+            .iter()
+            .flat_map(ImageRecord::layer_chains)
+            .filter(|c| !keep_layers.contains(c))
+            .collect();
+        self.delete_layers(unused_layers).context(
+            "the image index is updated, but removing unused layers failed (gc_layers retries)",
+        )?;
         self.delete_blobs(unreferenced).context(
             "the image index is updated, but freeing unreferenced blobs failed (gc_blobs retries)",
         )

@@ -6,8 +6,9 @@
 //! ```text
 //! <root>/store.lock            flock: shared while reading images.json, exclusive for changes
 //! <root>/images.json           the image index {"version": 1, "images": [...]}, replaced by rename
-//! <root>/blobs/sha256/<hex>    content-addressed blobs: manifests, configs, compressed layers
-//! <root>/layers/<chain-hex>/   (later) unpacked layers, keyed by chain ID so equal chains are shared
+//! <root>/blobs/sha256/<hex>    content-addressed blobs: manifests and configs
+//! <root>/layers/<chain-hex>/   unpacked layers (`diff/` + `layer.json`), keyed by chain ID so
+//!                              equal chains are shared; compressed layers are not kept
 //! <root>/tmp/<pid>-<n>/        per-process scratch dirs, each holding a flock'd `lock` file
 //! ```
 //!
@@ -23,6 +24,7 @@
 
 mod blobs;
 mod images;
+mod layers;
 mod lock;
 mod lookup;
 mod tmp;
@@ -32,6 +34,7 @@ mod tests;
 
 pub use blobs::BlobWriter;
 pub use images::{ImageRecord, LayerRecord, MissingBlobs, RemovedImage};
+pub use layers::{LayerMeta, LayerStaging, chain_ids};
 
 use anyhow::{Context, Result, anyhow};
 use lock::LockGuard;
@@ -46,24 +49,53 @@ const INDEX_FILE: &str = "images.json";
 
 /// An open store. Cheap to share between threads (`&Store`); every operation takes the store
 /// lock itself, so separate `Store` values (or processes) on one root stay consistent.
-#[derive(Debug)]
 pub struct Store {
     root: PathBuf,
+    remover: TreeRemover,
     /// Created on first use, so read-only commands leave no trace.
     tmp: OnceLock<Arc<TmpDir>>,
 }
 
+/// Removes a directory tree that the user may not delete directly: unpacked layers belong to
+/// subordinate ids, which only a process in the user namespace may remove. runtime/ owns
+/// namespaces, so the caller supplies it.
+pub type TreeRemover = Arc<dyn Fn(&Path) -> std::io::Result<()> + Send + Sync>;
+
+/// Plain `remove_dir_all`: enough as root and for stores without unpacked layers.
+pub fn default_remover() -> TreeRemover {
+    Arc::new(|path: &Path| fs::remove_dir_all(path))
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store")
+            .field("root", &self.root)
+            .finish_non_exhaustive()
+    }
+}
+
 impl Store {
+    /// [`Store::open_with`] with the plain remover.
+    pub fn open(root: &Path) -> Result<Store> {
+        Self::open_with(root, default_remover())
+    }
+
     /// Opens (creating if needed) the store at `root`, removes what dead processes left behind,
     /// and refuses an index written by a newer engine.
-    pub fn open(root: &Path) -> Result<Store> {
+    pub fn open_with(root: &Path, remover: TreeRemover) -> Result<Store> {
         let root = std::path::absolute(root)
             .with_context(|| format!("resolving store root {}", root.display()))?;
         let store = Store {
             root,
+            remover,
             tmp: OnceLock::new(),
         };
-        for dir in [store.root.clone(), store.blobs_dir(), store.tmp_root()] {
+        for dir in [
+            store.root.clone(),
+            store.blobs_dir(),
+            store.tmp_root(),
+            store.layers_dir(),
+        ] {
             DirBuilder::new()
                 .recursive(true)
                 .mode(0o700)
@@ -92,7 +124,7 @@ impl Store {
         }
         let created = {
             let _lock = self.lock_exclusive()?;
-            TmpDir::create(&self.tmp_root())?
+            TmpDir::create(&self.tmp_root(), self.remover.clone())?
         };
         // A racing thread may have set it first; then ours is dropped, which removes it.
         let _ = self.tmp.set(Arc::new(created));
@@ -108,7 +140,7 @@ impl Store {
             return Ok(());
         }
         let _lock = self.lock_exclusive()?;
-        tmp::remove_stale(&self.tmp_root())?;
+        tmp::remove_stale(&self.tmp_root(), &self.remover)?;
         // The index is written only under the exclusive lock, which we hold: any temp file
         // of it now belongs to a writer that died mid-write.
         for path in self.index_temp_files()? {

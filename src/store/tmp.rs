@@ -8,6 +8,7 @@
 //! Creation and the stale sweep both run under the exclusive store lock; that is what lets the
 //! sweep treat a directory without a `lock` file as a crash remnant rather than one being born.
 
+use super::TreeRemover;
 use super::lock::{self, LockGuard};
 use anyhow::{Context, Result};
 use std::fs::{self, DirBuilder};
@@ -19,17 +20,25 @@ use std::sync::atomic::{AtomicU64, Ordering};
 const LOCK_FILE: &str = "lock";
 
 /// This process's scratch directory; removed (contents first, lock last) on drop.
-#[derive(Debug)]
 pub struct TmpDir {
     path: PathBuf,
     next_file: AtomicU64,
+    remover: TreeRemover,
     _lock: LockGuard,
+}
+
+impl std::fmt::Debug for TmpDir {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TmpDir")
+            .field("path", &self.path)
+            .finish_non_exhaustive()
+    }
 }
 
 impl TmpDir {
     /// Creates a fresh `<tmp_root>/<pid>-<n>/` and locks it. The caller holds the exclusive store
     /// lock (see the module docs).
-    pub fn create(tmp_root: &Path) -> Result<TmpDir> {
+    pub fn create(tmp_root: &Path, remover: TreeRemover) -> Result<TmpDir> {
         static NEXT_DIR: AtomicU64 = AtomicU64::new(0);
         let pid = std::process::id();
         loop {
@@ -54,6 +63,7 @@ impl TmpDir {
                 Ok(lock) => Ok(TmpDir {
                     path,
                     next_file: AtomicU64::new(0),
+                    remover,
                     _lock: lock,
                 }),
                 Err(e) => {
@@ -83,7 +93,7 @@ impl Drop for TmpDir {
         if let Ok(entries) = fs::read_dir(&self.path) {
             for entry in entries.flatten() {
                 if entry.file_name() != LOCK_FILE {
-                    let _ = remove_any(&entry.path());
+                    let _ = remove_any(&entry.path(), &self.remover);
                 }
             }
         }
@@ -94,7 +104,7 @@ impl Drop for TmpDir {
 
 /// Removes every `<pid>-<n>` directory under `tmp_root` whose owner is gone and returns how many.
 /// The caller holds the exclusive store lock. Live directories are never touched.
-pub fn remove_stale(tmp_root: &Path) -> Result<usize> {
+pub fn remove_stale(tmp_root: &Path, remover: &TreeRemover) -> Result<usize> {
     let mut removed = 0;
     for dir in candidate_dirs(tmp_root)? {
         let lock_path = dir.join(LOCK_FILE);
@@ -110,7 +120,7 @@ pub fn remove_stale(tmp_root: &Path) -> Result<usize> {
                 });
             }
         };
-        remove_any(&dir).with_context(|| {
+        remove_any(&dir, remover).with_context(|| {
             format!(
                 "removing stale temporary directory {}: remove it by hand",
                 dir.display()
@@ -151,9 +161,14 @@ fn is_tmp_dir_name(name: &str) -> bool {
 }
 
 /// Removes a file or a directory tree; something already gone (a racing remover) is success.
-fn remove_any(path: &Path) -> io::Result<()> {
+/// A tree the user may not delete (an unpacked layer owned by subordinate ids) goes through
+/// `remover`.
+pub(super) fn remove_any(path: &Path, remover: &TreeRemover) -> io::Result<()> {
     let result = match fs::symlink_metadata(path) {
-        Ok(meta) if meta.is_dir() => fs::remove_dir_all(path),
+        Ok(meta) if meta.is_dir() => match fs::remove_dir_all(path) {
+            Err(e) if e.kind() == io::ErrorKind::PermissionDenied => remover(path),
+            other => other,
+        },
         Ok(_) => fs::remove_file(path),
         Err(e) => Err(e),
     };
@@ -174,7 +189,7 @@ mod tests {
     #[test]
     fn drop_removes_the_directory() {
         let root = tempfile::tempdir().unwrap();
-        let tmp = TmpDir::create(root.path()).unwrap();
+        let tmp = TmpDir::create(root.path(), super::super::default_remover()).unwrap();
         let path = tmp.path().to_path_buf();
         fs::write(tmp.unique_path("blob"), b"partial").unwrap();
         fs::create_dir(tmp.unique_path("unpack")).unwrap();
@@ -185,7 +200,7 @@ mod tests {
     #[test]
     fn sweep_removes_dead_dirs_and_keeps_live_ones() {
         let root = tempfile::tempdir().unwrap();
-        let live = TmpDir::create(root.path()).unwrap();
+        let live = TmpDir::create(root.path(), super::super::default_remover()).unwrap();
         fs::write(live.unique_path("blob"), b"in progress").unwrap();
 
         // A dead process's dir: its lock file exists but nobody holds it.
@@ -201,7 +216,10 @@ mod tests {
         fs::create_dir(&foreign).unwrap();
 
         assert!(has_candidates(root.path()).unwrap());
-        assert_eq!(remove_stale(root.path()).unwrap(), 2);
+        assert_eq!(
+            remove_stale(root.path(), &super::super::default_remover()).unwrap(),
+            2
+        );
         assert!(!dead.exists() && !unlocked.exists());
         assert!(foreign.exists());
         assert!(
@@ -217,7 +235,10 @@ mod tests {
         fs::create_dir(&other).unwrap();
         // Another process would hold this; a second open file description behaves the same.
         let _held = lock::create_locked(&other.join(LOCK_FILE)).unwrap();
-        assert_eq!(remove_stale(root.path()).unwrap(), 0);
+        assert_eq!(
+            remove_stale(root.path(), &super::super::default_remover()).unwrap(),
+            0
+        );
         assert!(other.exists());
     }
 

@@ -2,3 +2,4 @@
 
 pub mod digest;
 pub mod fs;
+pub mod log;

@@ -56,23 +56,63 @@ pub fn hex_of(digest: &str) -> String {
         .to_string()
 }
 
-/// The blobs pulling a (single-manifest) fixture image stores: manifest, config and layers.
+/// The blobs pulling a (single-manifest) fixture image stores: manifest and config (layers
+/// are kept unpacked instead, see [`chains_of`]).
 pub fn blobs_of(image: &Value) -> BTreeSet<String> {
     let field = |name: &str| {
         image[name]
             .as_str()
             .unwrap_or_else(|| panic!("fixture lacks {name}: {image}"))
     };
-    let mut blobs: BTreeSet<String> = [field("manifest_digest"), field("config_digest")]
+    [field("manifest_digest"), field("config_digest")]
         .map(hex_of)
-        .into();
-    for layer in image["layers"]
+        .into()
+}
+
+/// The chain IDs (hex) of a fixture image's layers, computed here from its diff_ids as the OCI
+/// image spec defines them: `chain[0] = diff[0]`, `chain[n] = sha256(chain[n-1] + " " + diff[n])`.
+pub fn chains_of(image: &Value) -> Vec<String> {
+    let diff_ids = image["diff_ids"]
         .as_array()
-        .unwrap_or_else(|| panic!("fixture lacks layers: {image}"))
-    {
-        blobs.insert(hex_of(layer.as_str().expect("layer digests are strings")));
+        .unwrap_or_else(|| panic!("fixture lacks diff_ids: {image}"));
+    let mut chains: Vec<String> = Vec::new();
+    for diff in diff_ids {
+        let diff = diff.as_str().expect("diff_ids are strings");
+        let chain = match chains.last() {
+            None => diff.to_string(),
+            Some(parent) => format!(
+                "sha256:{}",
+                hex::encode(Sha256::digest(format!("{parent} {diff}")))
+            ),
+        };
+        chains.push(chain);
     }
-    blobs
+    chains.iter().map(|c| hex_of(c)).collect()
+}
+
+/// The unpacked layers in `layers/` (complete ones: with their `layer.json`).
+pub fn layer_names(root: &Path) -> BTreeSet<String> {
+    let dir = root.join("layers");
+    match fs::read_dir(&dir) {
+        Ok(entries) => entries
+            .flatten()
+            .filter(|e| e.path().join("layer.json").is_file())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect(),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => BTreeSet::new(),
+        Err(e) => panic!("listing {}: {e}", dir.display()),
+    }
+}
+
+/// Every entry of `layers/`, complete or not (nothing half-made may stay behind).
+pub fn layer_entries(root: &Path) -> BTreeSet<String> {
+    fs::read_dir(root.join("layers"))
+        .map(|rd| {
+            rd.flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// Every file and directory below `tmp/`, recursively.

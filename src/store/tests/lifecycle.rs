@@ -3,7 +3,7 @@
 use super::*;
 
 #[test]
-fn remove_keeps_blobs_other_images_share() {
+fn remove_keeps_blobs_and_layers_other_images_share() {
     let (_dir, store) = open();
     let a = image(
         &store,
@@ -27,20 +27,19 @@ fn remove_keeps_blobs_other_images_share() {
     let removed = store.remove_image(&b.id).unwrap();
     assert_eq!(removed.id, b.id);
     assert_eq!(removed.untagged, [b.names[0].clone(), b.digests[0].clone()]);
-    assert_eq!(
-        removed.deleted_blobs, 3,
-        "manifest, config and the unshared layer"
-    );
+    assert_eq!(removed.deleted_blobs, 2, "manifest and config");
     assert!(
-        store.has_blob(&b.layers[0].digest),
+        store.has_layer(&b.layers[0].chain_id),
         "the shared base layer stays"
     );
-    assert!(!store.has_blob(&b.layers[1].digest));
+    assert!(!store.has_layer(&b.layers[1].chain_id));
     assert!(a.blobs().all(|d| store.has_blob(d)));
+    assert!(a.layer_chains().all(|c| store.has_layer(c)));
 
     assert!(store.remove_image(&b.id).is_err());
-    assert_eq!(store.remove_image(&a.id).unwrap().deleted_blobs, 4);
+    assert_eq!(store.remove_image(&a.id).unwrap().deleted_blobs, 2);
     assert!(store.stored_blobs().unwrap().is_empty());
+    assert!(store.stored_layers().unwrap().is_empty());
 }
 
 #[test]
@@ -63,7 +62,8 @@ fn prune_removes_only_dangling_images() {
     );
     assert!(store.prune_dangling().unwrap().is_empty());
     assert!(kept.blobs().all(|d| store.has_blob(d)));
-    assert!(!store.has_blob(&dangling.layers[1].digest));
+    assert!(kept.layer_chains().all(|c| store.has_layer(c)));
+    assert!(!store.has_layer(&dangling.layers[1].chain_id));
 }
 
 #[test]
@@ -108,17 +108,17 @@ fn vanished_blob_is_reported_as_missing_blobs() {
         T1,
     );
     // A concurrent rmi deleted a layer between download and add.
-    fs::remove_file(store.blob_path(&rec.layers[1].digest)).unwrap();
+    fs::remove_dir_all(store.layer_path(&rec.layers[1].chain_id)).unwrap();
 
     let err = store.add_image(rec.clone()).unwrap_err();
     let missing = err
         .downcast_ref::<MissingBlobs>()
         .expect("a typed MissingBlobs error");
-    assert_eq!(missing.0, [rec.layers[1].digest.clone()]);
-    assert!(err.to_string().contains(rec.layers[1].digest.as_str()));
+    assert_eq!(missing.0, [rec.layers[1].chain_id.clone()]);
+    assert!(err.to_string().contains(rec.layers[1].chain_id.as_str()));
     assert!(store.images().unwrap().is_empty(), "nothing was recorded");
 
-    put(&store, b"l2");
+    put_layer(&store, b"l2");
     store.add_image(rec).unwrap();
 }
 

@@ -19,7 +19,26 @@ fn put(store: &Store, data: &[u8]) -> Digest {
     digest
 }
 
-/// Stores the blobs of an image whose config is `config` and returns its (unadded) record.
+/// Stores an unpacked layer holding one file with `data`; returns its chain ID (here simply the
+/// digest of `data`, standing for digest, diff_id and chain ID alike).
+fn put_layer(store: &Store, data: &[u8]) -> Digest {
+    let chain = Digest::of(data);
+    if !store.has_layer(&chain) {
+        let staging = store.new_layer_staging().unwrap();
+        fs::write(staging.diff_dir().join("content"), data).unwrap();
+        let meta = crate::store::LayerMeta {
+            chain_id: chain.clone(),
+            diff_id: chain.clone(),
+            parent: None,
+            compressed_digest: chain.clone(),
+            size: data.len() as u64,
+        };
+        staging.commit(&meta).unwrap();
+    }
+    chain
+}
+
+/// Stores the blobs and layers of an image whose config is `config`; returns its (unadded) record.
 fn image(
     store: &Store,
     config: &str,
@@ -31,9 +50,10 @@ fn image(
     let layers: Vec<LayerRecord> = layers
         .iter()
         .map(|data| {
-            let digest = put(store, data.as_bytes());
+            let digest = put_layer(store, data.as_bytes());
             LayerRecord {
                 diff_id: digest.clone(),
+                chain_id: digest.clone(),
                 digest,
                 media_type: "application/vnd.oci.image.layer.v1.tar+gzip".into(),
                 size: data.len() as u64,

@@ -177,7 +177,7 @@ fn re_adding_an_id_merges_references_and_keeps_newest_pull() {
     assert_eq!(merged.manifest_digest, second.manifest_digest);
     // The replaced manifest's blobs are unreferenced and gone; the shared config stays.
     assert!(!store.has_blob(&first.manifest_digest));
-    assert!(!store.has_blob(&first.layers[0].digest));
+    assert!(!store.has_layer(&first.layers[0].chain_id));
     assert!(merged.blobs().all(|d| store.has_blob(d)));
 }
 

@@ -1,0 +1,36 @@
+//! Hidden commands the engine runs as its own helpers; not for users.
+
+use std::path::PathBuf;
+
+use anyhow::{Result, bail};
+use clap::Args;
+
+use crate::rootfs::unpack::{UnpackOptions, WhiteoutFormat, unpack_layer};
+
+#[derive(Args, Debug)]
+pub struct UnpackLayerArgs {
+    /// Keep going when a file's owner cannot be set (single-id user namespace)
+    #[arg(long)]
+    pub ignore_chown_errors: bool,
+    /// Namespace of the overlay xattrs: user.overlay. (rootless) or trusted.overlay.
+    #[arg(long)]
+    pub xattr_prefix: String,
+    /// The empty directory to unpack into
+    pub dir: PathBuf,
+}
+
+/// Unpacks the tar stream on stdin into `dir` and prints what was skipped as JSON.
+pub fn unpack_layer_command(args: UnpackLayerArgs) -> Result<()> {
+    let xattr_prefix = match args.xattr_prefix.as_str() {
+        "user.overlay." => "user.overlay.",
+        "trusted.overlay." => "trusted.overlay.",
+        other => bail!("unknown overlay xattr prefix {other:?}"),
+    };
+    let opts = UnpackOptions {
+        whiteouts: WhiteoutFormat::Overlay { xattr_prefix },
+        ignore_chown_errors: args.ignore_chown_errors,
+    };
+    let stats = unpack_layer(std::io::stdin().lock(), &args.dir, &opts)?;
+    println!("{}", serde_json::to_string(&stats.skipped)?);
+    Ok(())
+}

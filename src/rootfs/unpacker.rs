@@ -1,0 +1,115 @@
+//! Runs [`unpack_layer`](super::unpack::unpack_layer) in a child process inside the rootless user
+//! namespace, so unpacked files get their real owners (uid 1000 in the image becomes
+//! subuid_start + 999 on disk). The engine feeds the uncompressed tar stream to the child's
+//! stdin; the child reports what it skipped as JSON on stdout.
+
+use std::io::Read;
+use std::path::Path;
+use std::process::{Child, ChildStdin, Stdio};
+
+use anyhow::{Context, Result, anyhow, bail};
+
+use crate::runtime::userns::{self, IdMappings, UsernsCommand};
+
+/// The hidden command the child runs: `engine __unpack-layer [--ignore-chown-errors] --xattr-prefix P DIR`.
+pub const UNPACK_COMMAND: &str = "__unpack-layer";
+
+/// How layers of this engine process are unpacked.
+pub struct LayerUnpacker {
+    mappings: IdMappings,
+    /// `user.overlay.` rootless (overlay mounted with `userxattr`), `trusted.overlay.` as root.
+    xattr_prefix: &'static str,
+    /// Only our own id is mapped: files of other owners keep ours (podman's ignore_chown_errors).
+    ignore_chown_errors: bool,
+}
+
+/// A running unpack child.
+pub struct UnpackProcess {
+    child: Child,
+    stdin: Option<ChildStdin>,
+}
+
+impl LayerUnpacker {
+    /// Looks up the user's id mappings; returns the single-id warning to print, if any.
+    pub fn new() -> Result<(LayerUnpacker, Option<String>)> {
+        let (mappings, warning) = userns::rootless_mappings()?;
+        // SAFETY: geteuid has no preconditions.
+        let root = unsafe { libc::geteuid() } == 0;
+        let unpacker = LayerUnpacker {
+            ignore_chown_errors: mappings.is_single(),
+            xattr_prefix: if root {
+                "trusted.overlay."
+            } else {
+                "user.overlay."
+            },
+            mappings,
+        };
+        Ok((unpacker, warning))
+    }
+
+    /// Starts a child unpacking into `diff_dir`; write the tar stream to [`UnpackProcess::stdin`].
+    pub fn spawn(&self, diff_dir: &Path) -> Result<UnpackProcess> {
+        let mut args: Vec<std::ffi::OsString> = vec![UNPACK_COMMAND.into()];
+        if self.ignore_chown_errors {
+            args.push("--ignore-chown-errors".into());
+        }
+        args.push("--xattr-prefix".into());
+        args.push(self.xattr_prefix.into());
+        args.push(diff_dir.into());
+        let mut child = UsernsCommand::new("/proc/self/exe", args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn(&self.mappings)
+            .context("starting the layer unpacker")?;
+        let stdin = child.stdin.take();
+        Ok(UnpackProcess { child, stdin })
+    }
+}
+
+impl UnpackProcess {
+    /// Where the uncompressed tar stream goes.
+    pub fn stdin(&mut self) -> Result<&mut ChildStdin> {
+        self.stdin
+            .as_mut()
+            .ok_or_else(|| anyhow!("the layer unpacker's input is closed"))
+    }
+
+    /// Ends the input and waits; returns what the child skipped (device nodes it may not
+    /// create, and the like) or its error.
+    pub fn finish(mut self) -> Result<Vec<String>> {
+        drop(self.stdin.take());
+        let mut stdout = String::new();
+        let mut stderr = String::new();
+        if let Some(mut out) = self.child.stdout.take() {
+            out.read_to_string(&mut stdout)
+                .context("reading the layer unpacker's report")?;
+        }
+        if let Some(mut err) = self.child.stderr.take() {
+            err.read_to_string(&mut stderr)
+                .context("reading the layer unpacker's errors")?;
+        }
+        let status = self
+            .child
+            .wait()
+            .context("waiting for the layer unpacker")?;
+        if !status.success() {
+            let message = stderr.trim().trim_start_matches("Error: ");
+            let message = if message.is_empty() {
+                format!("it exited with {status}")
+            } else {
+                message.to_string()
+            };
+            bail!("{message}");
+        }
+        serde_json::from_str(&stdout)
+            .map_err(|e| anyhow!("the layer unpacker sent a malformed report ({e})"))
+    }
+
+    /// Stops the child after a failure on our side (a bad digest, a network error).
+    pub fn abort(mut self) {
+        drop(self.stdin.take());
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

@@ -1,0 +1,154 @@
+//! What the user asked for, as plain data. `cli/` maps its clap flags onto these types; nothing
+//! here knows about clap, so the spec can be built (and tested) without a command line.
+
+use std::path::PathBuf;
+
+use super::mount_request::MountRequest;
+
+/// `--security-opt seccomp=...`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum SeccompChoice {
+    /// containers' default profile (seccomp.json).
+    #[default]
+    Default,
+    /// `seccomp=unconfined`: no filter at all.
+    Unconfined,
+    /// `seccomp=/path/to/profile.json`.
+    Profile(PathBuf),
+}
+
+/// `--network`. Only the modes that need no helper process exist so far.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum NetworkMode {
+    /// A private network namespace holding only loopback.
+    #[default]
+    None,
+    /// The host's network namespace.
+    Host,
+}
+
+/// `--userns`. The ID mappings themselves are computed by the caller (they need /etc/subuid);
+/// the spec only needs to know whether a user namespace exists and who the default user is.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum UsernsMode {
+    /// Rootless: the user's subordinate IDs. Real root: no user namespace (podman's `host`).
+    #[default]
+    Default,
+    /// Rootless: same as `Default` (there is no outer namespace to share). Real root: none.
+    Host,
+    /// The user's own UID/GID appear unchanged inside; the process runs as them by default.
+    KeepId,
+    /// An automatically allocated range of IDs.
+    Auto,
+}
+
+/// Everything `engine run` needs to know to describe the container, minus the image.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RunOptions {
+    /// Arguments after the image name; replace the image's CMD.
+    pub command: Vec<String>,
+    /// `--entrypoint`: `None` keeps the image's; `Some(vec![])` (from `--entrypoint ""`) resets it.
+    /// Any `Some` also drops the image's CMD, like docker.
+    pub entrypoint: Option<Vec<String>>,
+    /// `-e`, in order: `KEY=VALUE`, `KEY` (copied from the host if set there), `PREFIX*` (every
+    /// host variable starting with PREFIX).
+    pub env: Vec<String>,
+    /// `--env-file`, applied before `-e`.
+    pub env_files: Vec<PathBuf>,
+    /// `-w`.
+    pub workdir: Option<String>,
+    /// `-u`: `user`, `uid`, `user:group`, `uid:gid` (names looked up in the image).
+    pub user: Option<String>,
+    /// `--group-add`: group names (looked up in the image) or GIDs.
+    pub groups: Vec<String>,
+    /// `--hostname`.
+    pub hostname: Option<String>,
+    /// `--read-only`.
+    pub read_only: bool,
+    /// `--read-only-tmpfs` (podman's default: true): with `--read-only`, tmpfs on /tmp, /var/tmp
+    /// and /run so programs still have somewhere to write.
+    pub read_only_tmpfs: bool,
+    /// `--cap-add` / `--cap-drop`: names with or without `CAP_`, any case, or `ALL`.
+    pub cap_add: Vec<String>,
+    pub cap_drop: Vec<String>,
+    /// containers.conf `default_capabilities`; `None` = podman's built-in eleven.
+    pub default_capabilities: Option<Vec<String>>,
+    /// `--privileged`.
+    pub privileged: bool,
+    /// `--security-opt seccomp=`.
+    pub seccomp: SeccompChoice,
+    /// `--security-opt no-new-privileges`.
+    pub no_new_privileges: bool,
+    /// `-v`, `--mount`, `--tmpfs`, already parsed (see [`super::mount_request`]) and with volume
+    /// sources resolved.
+    pub mounts: Vec<MountRequest>,
+    /// `--ulimit`: `name=soft[:hard]`, e.g. `nofile=1024:2048`.
+    pub ulimits: Vec<String>,
+    /// `--init`: run a tiny init as PID 1 that reaps zombies and forwards signals.
+    pub init: bool,
+    /// `--init-path` or containers.conf `init_path`; `None` = search the usual catatonit places.
+    pub init_path: Option<PathBuf>,
+    /// `--network`.
+    pub network: NetworkMode,
+    /// `--label`: stored with the container; not part of the OCI spec.
+    pub labels: Vec<(String, String)>,
+    /// `-t`.
+    pub tty: bool,
+    /// `-i`: keeps stdin open; the runtime's concern, not the spec's.
+    pub interactive: bool,
+    /// `--userns`.
+    pub userns: UsernsMode,
+    /// `--annotation`.
+    pub annotations: Vec<(String, String)>,
+    /// 64 hex digits.
+    pub container_id: String,
+    /// `--name` or the generated name.
+    pub container_name: String,
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        RunOptions {
+            command: Vec::new(),
+            entrypoint: None,
+            env: Vec::new(),
+            env_files: Vec::new(),
+            workdir: None,
+            user: None,
+            groups: Vec::new(),
+            hostname: None,
+            read_only: false,
+            read_only_tmpfs: true,
+            cap_add: Vec::new(),
+            cap_drop: Vec::new(),
+            default_capabilities: None,
+            privileged: false,
+            seccomp: SeccompChoice::Default,
+            no_new_privileges: false,
+            mounts: Vec::new(),
+            ulimits: Vec::new(),
+            init: false,
+            init_path: None,
+            network: NetworkMode::None,
+            labels: Vec::new(),
+            tty: false,
+            interactive: false,
+            userns: UsernsMode::Default,
+            annotations: Vec::new(),
+            container_id: String::new(),
+            container_name: String::new(),
+        }
+    }
+}
+
+impl RunOptions {
+    /// The seccomp profile that actually applies: `--privileged` turns the *default* profile off
+    /// (an explicitly named profile still applies), like podman. Callers use this to decide
+    /// whether to load a profile at all.
+    pub fn effective_seccomp(&self) -> SeccompChoice {
+        match (&self.seccomp, self.privileged) {
+            (SeccompChoice::Default, true) => SeccompChoice::Unconfined,
+            (choice, _) => choice.clone(),
+        }
+    }
+}
