@@ -16,6 +16,9 @@ _engine() {
             ",$1")
                 cmd="engine"
                 ;;
+            engine,__overlay-probe)
+                cmd="engine__subcmd____overlay__subcmd__probe"
+                ;;
             engine,__unpack-layer)
                 cmd="engine__subcmd____unpack__subcmd__layer"
                 ;;
@@ -83,13 +86,43 @@ _engine() {
 
     case "${cmd}" in
         engine)
-            opts="-h -V --root --log-level --help --version pull images rmi tag inspect image unshare login logout version completion __unpack-layer"
+            opts="-h -V --root --storage-driver --log-level --help --version pull images rmi tag inspect image unshare login logout version completion __overlay-probe __unpack-layer"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --storage-driver)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-level)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        engine__subcmd____overlay__subcmd__probe)
+            opts="-h --root --storage-driver --log-level --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --storage-driver)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -105,7 +138,7 @@ _engine() {
             return 0
             ;;
         engine__subcmd____unpack__subcmd__layer)
-            opts="-h --ignore-chown-errors --xattr-prefix --root --log-level --help"
+            opts="-h --ignore-chown-errors --xattr-prefix --root --storage-driver --log-level --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -116,6 +149,10 @@ _engine() {
                     return 0
                     ;;
                 --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --storage-driver)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -131,13 +168,17 @@ _engine() {
             return 0
             ;;
         engine__subcmd__completion)
-            opts="-h --root --log-level --help bash zsh fish"
+            opts="-h --root --storage-driver --log-level --help bash zsh fish"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --storage-driver)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -153,13 +194,17 @@ _engine() {
             return 0
             ;;
         engine__subcmd__image)
-            opts="-h --root --log-level --help ls list pull rm remove tag inspect prune"
+            opts="-h --root --storage-driver --log-level --help ls list pull rm remove tag inspect prune"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --storage-driver)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -175,7 +220,7 @@ _engine() {
             return 0
             ;;
         engine__subcmd__image__subcmd__inspect)
-            opts="-f -h --format --root --log-level --help"
+            opts="-f -h --format --root --storage-driver --log-level --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -193,6 +238,10 @@ _engine() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --storage-driver)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --log-level)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -205,7 +254,7 @@ _engine() {
             return 0
             ;;
         engine__subcmd__image__subcmd__ls)
-            opts="-a -q -n -f -h --all --quiet --digests --no-trunc --noheading --filter --format --root --log-level --help"
+            opts="-a -q -n -f -h --all --quiet --digests --no-trunc --noheading --filter --format --root --storage-driver --log-level --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -227,6 +276,10 @@ _engine() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --storage-driver)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --log-level)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -239,13 +292,17 @@ _engine() {
             return 0
             ;;
         engine__subcmd__image__subcmd__prune)
-            opts="-a -f -h --all --force --root --log-level --help"
+            opts="-a -f -h --all --force --root --storage-driver --log-level --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --storage-driver)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -261,7 +318,7 @@ _engine() {
             return 0
             ;;
         engine__subcmd__image__subcmd__pull)
-            opts="-q -h --quiet --platform --arch --os --variant --tls-verify --authfile --cert-dir --creds --signature-policy --policy --root --log-level --help"
+            opts="-q -h --quiet --platform --arch --os --variant --tls-verify --authfile --cert-dir --creds --signature-policy --policy --root --storage-driver --log-level --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -311,6 +368,10 @@ _engine() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --storage-driver)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --log-level)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -323,13 +384,17 @@ _engine() {
             return 0
             ;;
         engine__subcmd__image__subcmd__rm)
-            opts="-a -f -h --all --force --root --log-level --help"
+            opts="-a -f -h --all --force --root --storage-driver --log-level --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --storage-driver)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -345,13 +410,17 @@ _engine() {
             return 0
             ;;
         engine__subcmd__image__subcmd__tag)
-            opts="-h --root --log-level --help"
+            opts="-h --root --storage-driver --log-level --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --storage-driver)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -367,7 +436,7 @@ _engine() {
             return 0
             ;;
         engine__subcmd__images)
-            opts="-a -q -n -f -h --all --quiet --digests --no-trunc --noheading --filter --format --root --log-level --help"
+            opts="-a -q -n -f -h --all --quiet --digests --no-trunc --noheading --filter --format --root --storage-driver --log-level --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -389,6 +458,10 @@ _engine() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --storage-driver)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --log-level)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -401,7 +474,7 @@ _engine() {
             return 0
             ;;
         engine__subcmd__inspect)
-            opts="-f -h --format --root --log-level --help"
+            opts="-f -h --format --root --storage-driver --log-level --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -419,6 +492,10 @@ _engine() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --storage-driver)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --log-level)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -431,7 +508,7 @@ _engine() {
             return 0
             ;;
         engine__subcmd__login)
-            opts="-u -p -h --username --password --password-stdin --authfile --tls-verify --cert-dir --get-login --root --log-level --help"
+            opts="-u -p -h --username --password --password-stdin --authfile --tls-verify --cert-dir --get-login --root --storage-driver --log-level --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -469,6 +546,10 @@ _engine() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --storage-driver)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --log-level)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -481,7 +562,7 @@ _engine() {
             return 0
             ;;
         engine__subcmd__logout)
-            opts="-a -h --all --authfile --root --log-level --help"
+            opts="-a -h --all --authfile --root --storage-driver --log-level --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -492,6 +573,10 @@ _engine() {
                     return 0
                     ;;
                 --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --storage-driver)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -507,7 +592,7 @@ _engine() {
             return 0
             ;;
         engine__subcmd__pull)
-            opts="-q -h --quiet --platform --arch --os --variant --tls-verify --authfile --cert-dir --creds --signature-policy --policy --root --log-level --help"
+            opts="-q -h --quiet --platform --arch --os --variant --tls-verify --authfile --cert-dir --creds --signature-policy --policy --root --storage-driver --log-level --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -557,6 +642,10 @@ _engine() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --storage-driver)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --log-level)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -569,13 +658,17 @@ _engine() {
             return 0
             ;;
         engine__subcmd__rmi)
-            opts="-a -f -h --all --force --root --log-level --help"
+            opts="-a -f -h --all --force --root --storage-driver --log-level --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --storage-driver)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -591,13 +684,17 @@ _engine() {
             return 0
             ;;
         engine__subcmd__tag)
-            opts="-h --root --log-level --help"
+            opts="-h --root --storage-driver --log-level --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --storage-driver)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -613,13 +710,17 @@ _engine() {
             return 0
             ;;
         engine__subcmd__unshare)
-            opts="-h --root --log-level --help"
+            opts="-h --root --storage-driver --log-level --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --storage-driver)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -635,7 +736,7 @@ _engine() {
             return 0
             ;;
         engine__subcmd__version)
-            opts="-f -h --format --root --log-level --help"
+            opts="-f -h --format --root --storage-driver --log-level --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -650,6 +751,10 @@ _engine() {
                     return 0
                     ;;
                 --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --storage-driver)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

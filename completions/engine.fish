@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_engine_global_optspecs
-    string join \n root= log-level= h/help V/version
+    string join \n root= storage-driver= log-level= h/help V/version
 end
 
 function __fish_engine_needs_command
@@ -25,6 +25,7 @@ function __fish_engine_using_subcommand
 end
 
 complete -c engine -n "__fish_engine_needs_command" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
+complete -c engine -n "__fish_engine_needs_command" -l storage-driver -d 'Storage driver for container root filesystems: overlay or fuse-overlayfs (default: overlay when the kernel allows it)' -r
 complete -c engine -n "__fish_engine_needs_command" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
 complete -c engine -n "__fish_engine_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c engine -n "__fish_engine_needs_command" -s V -l version -d 'Print version'
@@ -39,6 +40,7 @@ complete -c engine -n "__fish_engine_needs_command" -f -a "login" -d 'Log in to 
 complete -c engine -n "__fish_engine_needs_command" -f -a "logout" -d 'Log out of a container registry'
 complete -c engine -n "__fish_engine_needs_command" -f -a "version" -d 'Display the engine version information'
 complete -c engine -n "__fish_engine_needs_command" -f -a "completion" -d 'Generate shell completion scripts'
+complete -c engine -n "__fish_engine_needs_command" -f -a "__overlay-probe" -d 'Check that overlayfs can be mounted here (the engine\'s own helper)'
 complete -c engine -n "__fish_engine_needs_command" -f -a "__unpack-layer" -d 'Unpack a layer from stdin (the engine\'s own helper)'
 complete -c engine -n "__fish_engine_using_subcommand pull" -l platform -d 'Platform to pull from a manifest list: OS/ARCH[/VARIANT] (default: this machine)' -r
 complete -c engine -n "__fish_engine_using_subcommand pull" -l arch -d 'Architecture to pull (overrides the one of --platform)' -r
@@ -52,12 +54,14 @@ complete -c engine -n "__fish_engine_using_subcommand pull" -l creds -d 'Credent
 complete -c engine -n "__fish_engine_using_subcommand pull" -l signature-policy -d 'Path of the signature policy file (default: policy.json from the user\'s or system config)' -r -F
 complete -c engine -n "__fish_engine_using_subcommand pull" -l policy -d 'When to contact the registry: always, missing, never or newer' -r
 complete -c engine -n "__fish_engine_using_subcommand pull" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
+complete -c engine -n "__fish_engine_using_subcommand pull" -l storage-driver -d 'Storage driver for container root filesystems: overlay or fuse-overlayfs (default: overlay when the kernel allows it)' -r
 complete -c engine -n "__fish_engine_using_subcommand pull" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
 complete -c engine -n "__fish_engine_using_subcommand pull" -s q -l quiet -d 'Print only the image ID'
 complete -c engine -n "__fish_engine_using_subcommand pull" -s h -l help -d 'Print help'
 complete -c engine -n "__fish_engine_using_subcommand images" -s f -l filter -d 'Filter output: reference=PATTERN, dangling=true|false, before=IMAGE, since=IMAGE' -r
 complete -c engine -n "__fish_engine_using_subcommand images" -l format -d 'Output format: table, json, or a Go template such as \'{{.ID}} {{.Repository}}\'' -r
 complete -c engine -n "__fish_engine_using_subcommand images" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
+complete -c engine -n "__fish_engine_using_subcommand images" -l storage-driver -d 'Storage driver for container root filesystems: overlay or fuse-overlayfs (default: overlay when the kernel allows it)' -r
 complete -c engine -n "__fish_engine_using_subcommand images" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
 complete -c engine -n "__fish_engine_using_subcommand images" -s a -l all -d 'Show all images (intermediate ones included)'
 complete -c engine -n "__fish_engine_using_subcommand images" -s q -l quiet -d 'Print only image IDs'
@@ -66,18 +70,22 @@ complete -c engine -n "__fish_engine_using_subcommand images" -l no-trunc -d 'Do
 complete -c engine -n "__fish_engine_using_subcommand images" -s n -l noheading -d 'Do not print the header'
 complete -c engine -n "__fish_engine_using_subcommand images" -s h -l help -d 'Print help'
 complete -c engine -n "__fish_engine_using_subcommand rmi" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
+complete -c engine -n "__fish_engine_using_subcommand rmi" -l storage-driver -d 'Storage driver for container root filesystems: overlay or fuse-overlayfs (default: overlay when the kernel allows it)' -r
 complete -c engine -n "__fish_engine_using_subcommand rmi" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
 complete -c engine -n "__fish_engine_using_subcommand rmi" -s a -l all -d 'Remove all images'
 complete -c engine -n "__fish_engine_using_subcommand rmi" -s f -l force -d 'Remove an image even when it has several names'
 complete -c engine -n "__fish_engine_using_subcommand rmi" -s h -l help -d 'Print help'
 complete -c engine -n "__fish_engine_using_subcommand tag" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
+complete -c engine -n "__fish_engine_using_subcommand tag" -l storage-driver -d 'Storage driver for container root filesystems: overlay or fuse-overlayfs (default: overlay when the kernel allows it)' -r
 complete -c engine -n "__fish_engine_using_subcommand tag" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
 complete -c engine -n "__fish_engine_using_subcommand tag" -s h -l help -d 'Print help'
 complete -c engine -n "__fish_engine_using_subcommand inspect" -s f -l format -d 'Format the output with a Go template, or json' -r
 complete -c engine -n "__fish_engine_using_subcommand inspect" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
+complete -c engine -n "__fish_engine_using_subcommand inspect" -l storage-driver -d 'Storage driver for container root filesystems: overlay or fuse-overlayfs (default: overlay when the kernel allows it)' -r
 complete -c engine -n "__fish_engine_using_subcommand inspect" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
 complete -c engine -n "__fish_engine_using_subcommand inspect" -s h -l help -d 'Print help'
 complete -c engine -n "__fish_engine_using_subcommand image; and not __fish_seen_subcommand_from ls list pull rm remove tag inspect prune" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
+complete -c engine -n "__fish_engine_using_subcommand image; and not __fish_seen_subcommand_from ls list pull rm remove tag inspect prune" -l storage-driver -d 'Storage driver for container root filesystems: overlay or fuse-overlayfs (default: overlay when the kernel allows it)' -r
 complete -c engine -n "__fish_engine_using_subcommand image; and not __fish_seen_subcommand_from ls list pull rm remove tag inspect prune" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
 complete -c engine -n "__fish_engine_using_subcommand image; and not __fish_seen_subcommand_from ls list pull rm remove tag inspect prune" -s h -l help -d 'Print help'
 complete -c engine -n "__fish_engine_using_subcommand image; and not __fish_seen_subcommand_from ls list pull rm remove tag inspect prune" -f -a "ls" -d 'List images in local storage'
@@ -91,6 +99,7 @@ complete -c engine -n "__fish_engine_using_subcommand image; and not __fish_seen
 complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_subcommand_from ls" -s f -l filter -d 'Filter output: reference=PATTERN, dangling=true|false, before=IMAGE, since=IMAGE' -r
 complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_subcommand_from ls" -l format -d 'Output format: table, json, or a Go template such as \'{{.ID}} {{.Repository}}\'' -r
 complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_subcommand_from ls" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
+complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_subcommand_from ls" -l storage-driver -d 'Storage driver for container root filesystems: overlay or fuse-overlayfs (default: overlay when the kernel allows it)' -r
 complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_subcommand_from ls" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
 complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_subcommand_from ls" -s a -l all -d 'Show all images (intermediate ones included)'
 complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_subcommand_from ls" -s q -l quiet -d 'Print only image IDs'
@@ -101,6 +110,7 @@ complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_sub
 complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_subcommand_from list" -s f -l filter -d 'Filter output: reference=PATTERN, dangling=true|false, before=IMAGE, since=IMAGE' -r
 complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_subcommand_from list" -l format -d 'Output format: table, json, or a Go template such as \'{{.ID}} {{.Repository}}\'' -r
 complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_subcommand_from list" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
+complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_subcommand_from list" -l storage-driver -d 'Storage driver for container root filesystems: overlay or fuse-overlayfs (default: overlay when the kernel allows it)' -r
 complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_subcommand_from list" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
 complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_subcommand_from list" -s a -l all -d 'Show all images (intermediate ones included)'
 complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Print only image IDs'
@@ -120,32 +130,39 @@ complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_sub
 complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_subcommand_from pull" -l signature-policy -d 'Path of the signature policy file (default: policy.json from the user\'s or system config)' -r -F
 complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_subcommand_from pull" -l policy -d 'When to contact the registry: always, missing, never or newer' -r
 complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_subcommand_from pull" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
+complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_subcommand_from pull" -l storage-driver -d 'Storage driver for container root filesystems: overlay or fuse-overlayfs (default: overlay when the kernel allows it)' -r
 complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_subcommand_from pull" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
 complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_subcommand_from pull" -s q -l quiet -d 'Print only the image ID'
 complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_subcommand_from pull" -s h -l help -d 'Print help'
 complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_subcommand_from rm" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
+complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_subcommand_from rm" -l storage-driver -d 'Storage driver for container root filesystems: overlay or fuse-overlayfs (default: overlay when the kernel allows it)' -r
 complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_subcommand_from rm" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
 complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_subcommand_from rm" -s a -l all -d 'Remove all images'
 complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_subcommand_from rm" -s f -l force -d 'Remove an image even when it has several names'
 complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_subcommand_from rm" -s h -l help -d 'Print help'
 complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_subcommand_from remove" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
+complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_subcommand_from remove" -l storage-driver -d 'Storage driver for container root filesystems: overlay or fuse-overlayfs (default: overlay when the kernel allows it)' -r
 complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_subcommand_from remove" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
 complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_subcommand_from remove" -s a -l all -d 'Remove all images'
 complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_subcommand_from remove" -s f -l force -d 'Remove an image even when it has several names'
 complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_subcommand_from remove" -s h -l help -d 'Print help'
 complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_subcommand_from tag" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
+complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_subcommand_from tag" -l storage-driver -d 'Storage driver for container root filesystems: overlay or fuse-overlayfs (default: overlay when the kernel allows it)' -r
 complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_subcommand_from tag" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
 complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_subcommand_from tag" -s h -l help -d 'Print help'
 complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_subcommand_from inspect" -s f -l format -d 'Format the output with a Go template, or json' -r
 complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_subcommand_from inspect" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
+complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_subcommand_from inspect" -l storage-driver -d 'Storage driver for container root filesystems: overlay or fuse-overlayfs (default: overlay when the kernel allows it)' -r
 complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_subcommand_from inspect" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
 complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_subcommand_from inspect" -s h -l help -d 'Print help'
 complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_subcommand_from prune" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
+complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_subcommand_from prune" -l storage-driver -d 'Storage driver for container root filesystems: overlay or fuse-overlayfs (default: overlay when the kernel allows it)' -r
 complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_subcommand_from prune" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
 complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_subcommand_from prune" -s a -l all -d 'Remove all images not used by containers, not only dangling ones'
 complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_subcommand_from prune" -s f -l force -d 'Do not ask for confirmation'
 complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_subcommand_from prune" -s h -l help -d 'Print help'
 complete -c engine -n "__fish_engine_using_subcommand unshare" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
+complete -c engine -n "__fish_engine_using_subcommand unshare" -l storage-driver -d 'Storage driver for container root filesystems: overlay or fuse-overlayfs (default: overlay when the kernel allows it)' -r
 complete -c engine -n "__fish_engine_using_subcommand unshare" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
 complete -c engine -n "__fish_engine_using_subcommand unshare" -s h -l help -d 'Print help'
 complete -c engine -n "__fish_engine_using_subcommand login" -s u -l username -d 'Username' -r
@@ -155,24 +172,33 @@ complete -c engine -n "__fish_engine_using_subcommand login" -l tls-verify -d 'R
 false\t''"
 complete -c engine -n "__fish_engine_using_subcommand login" -l cert-dir -d 'Use the certificates (*.crt) in this directory instead of certs.d' -r -F
 complete -c engine -n "__fish_engine_using_subcommand login" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
+complete -c engine -n "__fish_engine_using_subcommand login" -l storage-driver -d 'Storage driver for container root filesystems: overlay or fuse-overlayfs (default: overlay when the kernel allows it)' -r
 complete -c engine -n "__fish_engine_using_subcommand login" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
 complete -c engine -n "__fish_engine_using_subcommand login" -l password-stdin -d 'Read the password from standard input'
 complete -c engine -n "__fish_engine_using_subcommand login" -l get-login -d 'Print the username stored for the registry and exit'
 complete -c engine -n "__fish_engine_using_subcommand login" -s h -l help -d 'Print help'
 complete -c engine -n "__fish_engine_using_subcommand logout" -l authfile -d 'Path of the authentication file (default: ${XDG_RUNTIME_DIR}/containers/auth.json)' -r -F
 complete -c engine -n "__fish_engine_using_subcommand logout" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
+complete -c engine -n "__fish_engine_using_subcommand logout" -l storage-driver -d 'Storage driver for container root filesystems: overlay or fuse-overlayfs (default: overlay when the kernel allows it)' -r
 complete -c engine -n "__fish_engine_using_subcommand logout" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
 complete -c engine -n "__fish_engine_using_subcommand logout" -s a -l all -d 'Remove the credentials of every registry'
 complete -c engine -n "__fish_engine_using_subcommand logout" -s h -l help -d 'Print help'
 complete -c engine -n "__fish_engine_using_subcommand version" -s f -l format -d 'Output format: json or a Go template' -r
 complete -c engine -n "__fish_engine_using_subcommand version" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
+complete -c engine -n "__fish_engine_using_subcommand version" -l storage-driver -d 'Storage driver for container root filesystems: overlay or fuse-overlayfs (default: overlay when the kernel allows it)' -r
 complete -c engine -n "__fish_engine_using_subcommand version" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
 complete -c engine -n "__fish_engine_using_subcommand version" -s h -l help -d 'Print help'
 complete -c engine -n "__fish_engine_using_subcommand completion" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
+complete -c engine -n "__fish_engine_using_subcommand completion" -l storage-driver -d 'Storage driver for container root filesystems: overlay or fuse-overlayfs (default: overlay when the kernel allows it)' -r
 complete -c engine -n "__fish_engine_using_subcommand completion" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
 complete -c engine -n "__fish_engine_using_subcommand completion" -s h -l help -d 'Print help'
+complete -c engine -n "__fish_engine_using_subcommand __overlay-probe" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
+complete -c engine -n "__fish_engine_using_subcommand __overlay-probe" -l storage-driver -d 'Storage driver for container root filesystems: overlay or fuse-overlayfs (default: overlay when the kernel allows it)' -r
+complete -c engine -n "__fish_engine_using_subcommand __overlay-probe" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
+complete -c engine -n "__fish_engine_using_subcommand __overlay-probe" -s h -l help -d 'Print help'
 complete -c engine -n "__fish_engine_using_subcommand __unpack-layer" -l xattr-prefix -d 'Namespace of the overlay xattrs: user.overlay. (rootless) or trusted.overlay' -r
 complete -c engine -n "__fish_engine_using_subcommand __unpack-layer" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
+complete -c engine -n "__fish_engine_using_subcommand __unpack-layer" -l storage-driver -d 'Storage driver for container root filesystems: overlay or fuse-overlayfs (default: overlay when the kernel allows it)' -r
 complete -c engine -n "__fish_engine_using_subcommand __unpack-layer" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
 complete -c engine -n "__fish_engine_using_subcommand __unpack-layer" -l ignore-chown-errors -d 'Keep going when a file\'s owner cannot be set (single-id user namespace)'
 complete -c engine -n "__fish_engine_using_subcommand __unpack-layer" -s h -l help -d 'Print help'

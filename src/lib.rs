@@ -4,8 +4,10 @@
 
 pub mod cli;
 pub mod config;
+pub mod container;
 pub mod image;
 pub mod rootfs;
 pub mod runtime;
+pub mod spec;
 pub mod store;
 pub mod util;

@@ -643,7 +643,9 @@ pub fn prune(session: &Session, args: PruneArgs) -> Result<()> {
     let removed = if args.all {
         let mut ids = Vec::new();
         for image in store.images()? {
-            ids.push(store.remove_image(&image.id)?.id);
+            if !store.image_in_use(&image.id)? {
+                ids.push(store.remove_image(&image.id)?.id);
+            }
         }
         ids
     } else {

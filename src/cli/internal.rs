@@ -34,3 +34,14 @@ pub fn unpack_layer_command(args: UnpackLayerArgs) -> Result<()> {
     println!("{}", serde_json::to_string(&stats.skipped)?);
     Ok(())
 }
+
+#[derive(Args, Debug)]
+pub struct OverlayProbeArgs {
+    /// An empty scratch directory
+    pub dir: PathBuf,
+}
+
+/// Mounts overlay in `dir` as containers will (with `userxattr` in a user namespace).
+pub fn overlay_probe_command(args: OverlayProbeArgs) -> Result<()> {
+    crate::runtime::overlay_probe::probe_overlay(&args.dir, crate::util::proc::in_user_namespace())
+}

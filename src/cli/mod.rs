@@ -45,6 +45,9 @@ pub struct GlobalOpts {
     /// Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)
     #[arg(long, global = true, value_name = "DIR", env = "ENGINE_ROOT")]
     pub root: Option<PathBuf>,
+    /// Storage driver for container root filesystems: overlay or fuse-overlayfs (default: overlay when the kernel allows it)
+    #[arg(long, global = true, value_name = "DRIVER", env = "STORAGE_DRIVER")]
+    pub storage_driver: Option<String>,
     /// Diagnostics to print: error, warn, info or debug
     #[arg(
         long,
@@ -81,6 +84,9 @@ pub enum Command {
     Version(docs::VersionArgs),
     /// Generate shell completion scripts
     Completion(docs::CompletionArgs),
+    /// Check that overlayfs can be mounted here (the engine's own helper)
+    #[command(name = "__overlay-probe", hide = true)]
+    OverlayProbe(internal::OverlayProbeArgs),
     /// Unpack a layer from stdin (the engine's own helper)
     #[command(name = "__unpack-layer", hide = true)]
     UnpackLayer(internal::UnpackLayerArgs),
@@ -222,6 +228,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Version(a) => docs::version(a),
         Command::Completion(a) => docs::completion(a),
         Command::UnpackLayer(a) => internal::unpack_layer_command(a),
+        Command::OverlayProbe(a) => internal::overlay_probe_command(a),
     }
     .map(|()| ExitCode::SUCCESS)
 }

@@ -48,7 +48,8 @@ impl Paths {
             cache_home: xdg_dir("XDG_CACHE_HOME", &home, ".cache"),
             home,
             runtime_dir,
-            rootless: uid != 0,
+            // Root inside a user namespace (engine unshare) is still the rootless user.
+            rootless: uid != 0 || crate::util::proc::in_user_namespace(),
             system_config_dir: PathBuf::from("/etc/containers"),
             share_config_dir: PathBuf::from("/usr/share/containers"),
         })

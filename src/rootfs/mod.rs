@@ -4,5 +4,7 @@
 //! directories later become the lower dirs of a native overlay mount (with `userxattr` when
 //! rootless), so whiteouts are written in the kernel's overlay format.
 
+pub mod driver;
+pub mod image_files;
 pub mod unpack;
 pub mod unpacker;

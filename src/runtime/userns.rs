@@ -53,15 +53,7 @@ pub use subid::{SUBGID_FILE_ENV, SUBUID_FILE_ENV, subgid_file, subordinate_range
 /// `argv[1]` that makes the engine binary act as the user namespace helper.
 pub const USERNS_EXEC_ARG: &str = "__userns-exec";
 
-/// Whether this process is in a user namespace other than the initial one, whose
-/// `/proc/self/uid_map` is the identity `0 0 4294967295`.
-pub fn in_user_namespace() -> bool {
-    std::fs::read_to_string("/proc/self/uid_map").is_ok_and(|map| !is_identity_uid_map(&map))
-}
-
-fn is_identity_uid_map(map: &str) -> bool {
-    map.split_whitespace().eq(["0", "0", "4294967295"])
-}
+pub use crate::util::proc::{in_user_namespace, is_identity_uid_map};
 
 /// Removes a directory tree whose files may belong to subordinate ids (unpacked layers,
 /// container upper dirs): as the rootless user only a process in the user namespace may delete

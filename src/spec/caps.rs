@@ -93,7 +93,8 @@ fn parse_cap(flag: &str, value: &str) -> Result<CapName> {
     match bare.parse::<Capability>() {
         Ok(cap) => Ok(CapName::One(cap)),
         Err(_) => bail!(
-            "{flag} {value:?}: unknown capability: use a name from capabilities(7) such as NET_ADMIN \
+            "{flag} {value:?}: unknown capability: use a name from capabilities(7) such as \
+             NET_ADMIN \
              (the CAP_ prefix is optional) or ALL"
         ),
     }
@@ -116,7 +117,8 @@ pub fn parse_capability_list(source: &str, values: &[String]) -> Result<Vec<Capa
 
 /// The bounding set: `defaults` adjusted by `--cap-add`/`--cap-drop` with podman's rules
 /// (`--cap-drop ALL` keeps only the added ones, `--cap-add ALL` starts from every capability,
-/// the same capability in both is an error), limited to what the kernel knows and ordered by number.
+/// the same capability in both is an error), limited to what the kernel knows and ordered by
+/// number.
 pub fn bounding_set(
     defaults: &[Capability],
     cap_add: &[String],
@@ -141,7 +143,9 @@ pub fn bounding_set(
     };
     let (added, dropped) = (singles(&add), singles(&drop));
     if let Some(both) = added.intersection(&dropped).next() {
-        bail!("capability {both} is both added and dropped: remove it from --cap-add or --cap-drop");
+        bail!(
+            "capability {both} is both added and dropped: remove it from --cap-add or --cap-drop"
+        );
     }
     let mut set: HashSet<Capability> = if drop_all {
         HashSet::new()

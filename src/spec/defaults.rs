@@ -90,19 +90,45 @@ impl KernelMounts {
 
     pub fn mounts(&self) -> Result<Vec<Mount>> {
         let rw = if self.privileged { "rw" } else { "ro" };
-        let mut pts = vec!["nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620"];
+        let mut pts = vec![
+            "nosuid",
+            "noexec",
+            "newinstance",
+            "ptmxmode=0666",
+            "mode=0620",
+        ];
         if !self.user_namespace || self.gid_mapped(5) {
             pts.push("gid=5");
         }
         let mut mounts = vec![
             mount("/proc", "proc", "proc", &["nosuid", "noexec", "nodev"])?,
-            mount("/dev", "tmpfs", "tmpfs", &["nosuid", "strictatime", "mode=755", "size=65536k"])?,
+            mount(
+                "/dev",
+                "tmpfs",
+                "tmpfs",
+                &["nosuid", "strictatime", "mode=755", "size=65536k"],
+            )?,
             mount("/dev/pts", "devpts", "devpts", &pts)?,
-            mount("/dev/shm", "tmpfs", "shm", &["nosuid", "noexec", "nodev", "mode=1777", SHM_SIZE])?,
-            mount("/dev/mqueue", "mqueue", "mqueue", &["nosuid", "noexec", "nodev"])?,
+            mount(
+                "/dev/shm",
+                "tmpfs",
+                "shm",
+                &["nosuid", "noexec", "nodev", "mode=1777", SHM_SIZE],
+            )?,
+            mount(
+                "/dev/mqueue",
+                "mqueue",
+                "mqueue",
+                &["nosuid", "noexec", "nodev"],
+            )?,
         ];
         if self.can_mount_sysfs() {
-            mounts.push(mount("/sys", "sysfs", "sysfs", &["nosuid", "noexec", "nodev", rw])?);
+            mounts.push(mount(
+                "/sys",
+                "sysfs",
+                "sysfs",
+                &["nosuid", "noexec", "nodev", rw],
+            )?);
             let cgroup = ["rprivate", "nosuid", "noexec", "nodev", "relatime", rw];
             mounts.push(mount("/sys/fs/cgroup", "cgroup", "cgroup", &cgroup)?);
         } else {

@@ -26,7 +26,10 @@ impl Environment {
     }
 
     pub fn get(&self, key: &str) -> Option<&str> {
-        self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+        self.0
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
     }
 
     fn set_default(&mut self, key: &str, value: &str) {
@@ -42,7 +45,12 @@ impl Environment {
 
     /// Applies one user entry: `KEY=VALUE`, `KEY` (host value, skipped when the host lacks it),
     /// or `PREFIX*` (every host variable with that prefix). `origin` names the source in errors.
-    fn apply_user_entry(&mut self, entry: &str, host_env: &[(String, String)], origin: &dyn Fn() -> String) -> Result<()> {
+    fn apply_user_entry(
+        &mut self,
+        entry: &str,
+        host_env: &[(String, String)],
+        origin: &dyn Fn() -> String,
+    ) -> Result<()> {
         if let Some((key, value)) = entry.split_once('=') {
             check_key(key, origin)?;
             self.set(key, value);
@@ -62,7 +70,10 @@ impl Environment {
 
 fn check_key(key: &str, origin: &dyn Fn() -> String) -> Result<()> {
     if key.is_empty() || key.contains(char::is_whitespace) || key.contains('\0') {
-        bail!("{}: invalid variable name {key:?}: use NAME=VALUE with a name free of spaces", origin());
+        bail!(
+            "{}: invalid variable name {key:?}: use NAME=VALUE with a name free of spaces",
+            origin()
+        );
     }
     Ok(())
 }
@@ -105,8 +116,12 @@ pub fn build_environment(src: &EnvSources) -> Result<Environment> {
 
 /// podman's env-file format: one `KEY=VALUE` or `KEY` per line, `#` comments, blank lines.
 fn apply_env_file(env: &mut Environment, path: &Path, host_env: &[(String, String)]) -> Result<()> {
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("--env-file {}: cannot read it: check the path", path.display()))?;
+    let text = std::fs::read_to_string(path).with_context(|| {
+        format!(
+            "--env-file {}: cannot read it: check the path",
+            path.display()
+        )
+    })?;
     for (n, raw) in text.lines().enumerate() {
         let line = raw.trim_start();
         if line.is_empty() || line.starts_with('#') {

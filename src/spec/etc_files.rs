@@ -45,8 +45,12 @@ impl EtcFiles {
             (RESOLV_CONF_FILE, &self.resolv_conf),
         ] {
             let path = bundle.join(name);
-            write_atomic(&path, text.as_bytes(), 0o644)
-                .with_context(|| format!("cannot write {}: check the bundle directory's permissions", path.display()))?;
+            write_atomic(&path, text.as_bytes(), 0o644).with_context(|| {
+                format!(
+                    "cannot write {}: check the bundle directory's permissions",
+                    path.display()
+                )
+            })?;
         }
         Ok(())
     }
@@ -57,7 +61,12 @@ impl EtcFiles {
 /// are never repeated, so a user's host entry is not shadowed.
 /// Without a network the container's names point at loopback, the only address it has; with the
 /// host's network they do too, since loopback reaches the host it shares.
-pub fn hosts_file(host_hosts: &str, hostname: &str, container_name: &str, network: NetworkMode) -> String {
+pub fn hosts_file(
+    host_hosts: &str,
+    hostname: &str,
+    container_name: &str,
+    network: NetworkMode,
+) -> String {
     let mut out = String::new();
     let mut seen: Vec<String> = Vec::new();
     for line in host_hosts.lines() {
@@ -80,11 +89,21 @@ pub fn hosts_file(host_hosts: &str, hostname: &str, container_name: &str, networ
         ("127.0.0.1", vec!["localhost"]),
         ("::1", vec!["localhost"]),
         ("127.0.0.1", own_names.clone()),
-        ("::1", if network == NetworkMode::None { own_names } else { Vec::new() }),
+        (
+            "::1",
+            if network == NetworkMode::None {
+                own_names
+            } else {
+                Vec::new()
+            },
+        ),
     ];
     // `seen` holds only the host file's names: the container's names go on both loopback lines.
     for (ip, names) in entries {
-        let fresh: Vec<&str> = names.into_iter().filter(|n| !seen.iter().any(|s| s == n)).collect();
+        let fresh: Vec<&str> = names
+            .into_iter()
+            .filter(|n| !seen.iter().any(|s| s == n))
+            .collect();
         if !fresh.is_empty() {
             out.push_str(&format!("{ip}\t{}\n", fresh.join(" ")));
         }
@@ -99,8 +118,8 @@ pub fn resolv_conf(host_resolv_conf: &str, network: NetworkMode) -> String {
     let mut out = String::new();
     for line in host_resolv_conf.lines() {
         let mut fields = line.split_whitespace();
-        let is_loopback_server = fields.next() == Some("nameserver")
-            && fields.next().is_some_and(is_loopback);
+        let is_loopback_server =
+            fields.next() == Some("nameserver") && fields.next().is_some_and(is_loopback);
         if network == NetworkMode::Host || !is_loopback_server {
             out.push_str(line);
             out.push('\n');
@@ -111,5 +130,6 @@ pub fn resolv_conf(host_resolv_conf: &str, network: NetworkMode) -> String {
 
 fn is_loopback(addr: &str) -> bool {
     // An IPv6 server may carry a zone (`fe80::1%eth0`); loopback never does.
-    addr.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+    addr.parse::<std::net::IpAddr>()
+        .is_ok_and(|ip| ip.is_loopback())
 }

@@ -7,8 +7,8 @@ use std::path::Path;
 use anyhow::{Context, Result, bail};
 use oci_spec::image::{Config, ImageConfiguration};
 use oci_spec::runtime::{
-    LinuxBuilder, LinuxIdMapping, LinuxNamespace, LinuxNamespaceBuilder, LinuxNamespaceType, LinuxSeccomp,
-    ProcessBuilder, RootBuilder, Spec, UserBuilder,
+    Linux, LinuxBuilder, LinuxIdMapping, LinuxNamespace, LinuxNamespaceBuilder, LinuxNamespaceType,
+    LinuxSeccomp, Mount, Process, ProcessBuilder, RootBuilder, Spec, UserBuilder,
 };
 
 use super::caps::{container_bounding_set, known_capabilities, process_capabilities};
@@ -16,7 +16,9 @@ use super::defaults::{INIT_DESTINATION, KernelMounts, MASKED_PATHS, READONLY_PAT
 use super::env::{EnvSources, build_environment};
 use super::etc_files::EtcFiles;
 use super::host::HostContext;
-use super::mounts::{etc_file_mounts, init_binary, init_mount, merge, read_only_tmpfs_mounts, user_mounts};
+use super::mounts::{
+    etc_file_mounts, init_binary, init_mount, merge, read_only_tmpfs_mounts, user_mounts,
+};
 use super::options::{NetworkMode, RunOptions, SeccompChoice, UsernsMode};
 use super::recipe::{RESERVED_PREFIX, RootfsRecipe};
 use super::rlimits::process_rlimits;
@@ -58,33 +60,16 @@ pub struct Generated {
 pub fn build_spec(inputs: &SpecInputs) -> Result<Generated> {
     let opts = inputs.options;
     let host = inputs.host;
-    let image_config = inputs.image.config().as_ref();
-
     let user_namespace = needs_user_namespace(opts.userns, host.rootless)?;
     check_mappings(user_namespace, inputs.uid_mappings, inputs.gid_mappings)?;
 
-    let mut args = command_args(image_config, opts)?;
+    let image_config = inputs.image.config().as_ref();
     let user = container_user(image_config, opts, host, inputs.image_files)?;
     if user_namespace {
         check_mapped("user", user.uid, inputs.uid_mappings)?;
         check_mapped("group", user.gid, inputs.gid_mappings)?;
     }
     let hostname = container_hostname(opts, host)?;
-    let image_env = image_config.and_then(|c| c.env().clone()).unwrap_or_default();
-    let env = build_environment(&EnvSources {
-        image_env: &image_env,
-        env_files: &opts.env_files,
-        env: &opts.env,
-        host_env: &host.env,
-        hostname: &hostname,
-        home: &user.home,
-    })?;
-    let cwd = working_dir(image_config, opts)?;
-
-    let known = known_capabilities(host.cap_last_cap);
-    let bounding = container_bounding_set(opts, host.cap_last_cap)?;
-    let capabilities = process_capabilities(&bounding, &opts.cap_add, user.uid == 0, known)?;
-
     let kernel = KernelMounts {
         user_namespace,
         host_network: opts.network == NetworkMode::Host,
@@ -92,19 +77,58 @@ pub fn build_spec(inputs: &SpecInputs) -> Result<Generated> {
         privileged: opts.privileged,
         gid_mappings: inputs.gid_mappings.to_vec(),
     };
-    let mut engine_mounts = kernel.mounts()?;
-    engine_mounts.extend(etc_file_mounts(inputs.bundle, opts.read_only)?);
-    if opts.read_only && opts.read_only_tmpfs {
-        engine_mounts.extend(read_only_tmpfs_mounts()?);
-    }
+
+    let mut spec = Spec::default();
+    spec.set_version(OCI_VERSION.to_string());
+    spec.set_root(Some(
+        RootBuilder::default()
+            .path(inputs.bundle.join("rootfs"))
+            .readonly(opts.read_only)
+            .build()?,
+    ));
+    spec.set_mounts(Some(container_mounts(inputs, &kernel)?));
+    spec.set_process(Some(container_process(inputs, &user, &hostname)?));
+    spec.set_hostname(Some(hostname.clone()));
+    spec.set_domainname(None);
+    spec.set_annotations(Some(annotations(opts, inputs.rootfs)?));
+    spec.set_linux(Some(container_linux(inputs, &kernel)?));
+
+    let etc_files = EtcFiles::new(
+        &host.hosts,
+        &host.resolv_conf,
+        &hostname,
+        &opts.container_name,
+        opts.network,
+    );
+    Ok(Generated { spec, etc_files })
+}
+
+/// The process: command, identity, environment, capabilities, limits.
+fn container_process(inputs: &SpecInputs, user: &ResolvedUser, hostname: &str) -> Result<Process> {
+    let opts = inputs.options;
+    let host = inputs.host;
+    let image_config = inputs.image.config().as_ref();
+
+    let mut args = command_args(image_config, opts)?;
     if opts.init {
-        let binary = init_binary(opts.init_path.as_deref())?;
-        engine_mounts.push(init_mount(&binary)?);
         args.splice(0..0, [INIT_DESTINATION.to_string(), "--".to_string()]);
     }
-    let mounts = merge(engine_mounts, user_mounts(&opts.mounts)?);
+    let image_env = image_config
+        .and_then(|c| c.env().clone())
+        .unwrap_or_default();
+    let env = build_environment(&EnvSources {
+        image_env: &image_env,
+        env_files: &opts.env_files,
+        env: &opts.env,
+        host_env: &host.env,
+        hostname,
+        home: &user.home,
+    })?;
+    let known = known_capabilities(host.cap_last_cap);
+    let bounding = container_bounding_set(opts, host.cap_last_cap)?;
+    let capabilities = process_capabilities(&bounding, &opts.cap_add, user.uid == 0, known)?;
 
-    let process = ProcessBuilder::default()
+    Ok(ProcessBuilder::default()
         .terminal(opts.tty)
         .user(
             UserBuilder::default()
@@ -116,22 +140,48 @@ pub fn build_spec(inputs: &SpecInputs) -> Result<Generated> {
         )
         .args(args)
         .env(env.to_strings())
-        .cwd(cwd)
+        .cwd(working_dir(image_config, opts)?)
         .capabilities(capabilities)
         .rlimits(process_rlimits(&opts.ulimits, host)?)
         .no_new_privileges(opts.no_new_privileges)
-        .build()?;
+        .build()?)
+}
 
-    let (masked, readonly) = if opts.privileged {
+/// Kernel filesystems, /etc binds, `--read-only` tmpfs and the init binary, then the user's
+/// mounts on top.
+fn container_mounts(inputs: &SpecInputs, kernel: &KernelMounts) -> Result<Vec<Mount>> {
+    let opts = inputs.options;
+    let mut engine_mounts = kernel.mounts()?;
+    engine_mounts.extend(etc_file_mounts(inputs.bundle, opts.read_only)?);
+    if opts.read_only && opts.read_only_tmpfs {
+        engine_mounts.extend(read_only_tmpfs_mounts()?);
+    }
+    if opts.init {
+        engine_mounts.push(init_mount(&init_binary(opts.init_path.as_deref())?)?);
+    }
+    Ok(merge(engine_mounts, user_mounts(&opts.mounts)?))
+}
+
+/// Namespaces, ID maps, masked and read-only paths, seccomp.
+fn container_linux(inputs: &SpecInputs, kernel: &KernelMounts) -> Result<Linux> {
+    let opts = inputs.options;
+    let (masked, readonly): (Vec<String>, Vec<String>) = if opts.privileged {
         (Vec::new(), Vec::new())
     } else {
-        let masked = MASKED_PATHS.iter().copied().chain(kernel.extra_masked_paths());
-        (masked.map(String::from).collect(), READONLY_PATHS.map(String::from).to_vec())
+        let masked = MASKED_PATHS
+            .iter()
+            .copied()
+            .chain(kernel.extra_masked_paths());
+        (
+            masked.map(String::from).collect(),
+            READONLY_PATHS.map(String::from).to_vec(),
+        )
     };
     let seccomp = match opts.effective_seccomp() {
         SeccompChoice::Unconfined => None,
         SeccompChoice::Default | SeccompChoice::Profile(_) => inputs.seccomp.clone(),
     };
+    let user_namespace = kernel.user_namespace;
     let mut linux = LinuxBuilder::default()
         .namespaces(namespaces(opts.network, user_namespace)?)
         .masked_paths(masked)
@@ -142,30 +192,15 @@ pub fn build_spec(inputs: &SpecInputs) -> Result<Generated> {
     linux.set_uid_mappings(user_namespace.then(|| inputs.uid_mappings.to_vec()));
     linux.set_gid_mappings(user_namespace.then(|| inputs.gid_mappings.to_vec()));
     linux.set_seccomp(seccomp);
-
-    let mut spec = Spec::default();
-    spec.set_version(OCI_VERSION.to_string());
-    spec.set_root(Some(
-        RootBuilder::default()
-            .path(inputs.bundle.join("rootfs"))
-            .readonly(opts.read_only)
-            .build()?,
-    ));
-    spec.set_mounts(Some(mounts));
-    spec.set_process(Some(process));
-    spec.set_hostname(Some(hostname.clone()));
-    spec.set_domainname(None);
-    spec.set_annotations(Some(annotations(opts, inputs.rootfs)?));
-    spec.set_linux(Some(linux));
-
-    let etc_files = EtcFiles::new(&host.hosts, &host.resolv_conf, &hostname, &opts.container_name, opts.network);
-    Ok(Generated { spec, etc_files })
+    Ok(linux)
 }
 
 /// docker's ENTRYPOINT/CMD rules: the entrypoint is `--entrypoint` or the image's; the command
 /// is the user's, else the image's CMD, unless `--entrypoint` was given (it resets CMD).
 pub fn command_args(image: Option<&Config>, opts: &RunOptions) -> Result<Vec<String>> {
-    let image_entrypoint = image.and_then(|c| c.entrypoint().clone()).unwrap_or_default();
+    let image_entrypoint = image
+        .and_then(|c| c.entrypoint().clone())
+        .unwrap_or_default();
     let image_cmd = image.and_then(|c| c.cmd().clone()).unwrap_or_default();
     let mut entrypoint = opts.entrypoint.clone().unwrap_or(image_entrypoint);
     if entrypoint == [""] {
@@ -180,7 +215,10 @@ pub fn command_args(image: Option<&Config>, opts: &RunOptions) -> Result<Vec<Str
     };
     let args: Vec<String> = entrypoint.into_iter().chain(command).collect();
     if args.is_empty() {
-        bail!("no command given and the image has no CMD or ENTRYPOINT: add a command after the image name");
+        bail!(
+            "no command given and the image has no CMD or ENTRYPOINT: add a command after the \
+             image name"
+        );
     }
     Ok(args)
 }
@@ -192,19 +230,28 @@ fn container_user(
     host: &HostContext,
     files: ImageFiles,
 ) -> Result<ResolvedUser> {
-    let image_user = image.and_then(|c| c.user().clone()).filter(|u| !u.is_empty());
+    let image_user = image
+        .and_then(|c| c.user().clone())
+        .filter(|u| !u.is_empty());
     let keep_id = (opts.userns == UsernsMode::KeepId).then(|| format!("{}:{}", host.uid, host.gid));
     let spec = opts.user.clone().or(image_user).or(keep_id);
     let text = |path: &str| files(path).map(|bytes| String::from_utf8_lossy(&bytes).into_owned());
     let (passwd, group) = (text("/etc/passwd"), text("/etc/group"));
-    resolve_user(spec.as_deref(), &opts.groups, passwd.as_deref(), group.as_deref())
+    resolve_user(
+        spec.as_deref(),
+        &opts.groups,
+        passwd.as_deref(),
+        group.as_deref(),
+    )
 }
 
 /// `--hostname`, else the host's name when sharing its network (as podman and docker do), else
 /// the first 12 characters of the container ID.
 pub fn container_hostname(opts: &RunOptions, host: &HostContext) -> Result<String> {
     if let Some(name) = &opts.hostname {
-        let valid = !name.is_empty() && name.len() <= 64 && !name.contains(|c: char| c.is_whitespace() || c == '/' || c == '\0');
+        let valid = !name.is_empty()
+            && name.len() <= 64
+            && !name.contains(|c: char| c.is_whitespace() || c == '/' || c == '\0');
         if !valid {
             bail!("--hostname {name:?}: invalid: use 1 to 64 characters without spaces or '/'");
         }
@@ -227,7 +274,10 @@ fn working_dir(image: Option<&Config>, opts: &RunOptions) -> Result<String> {
         }
         return Ok(dir.clone());
     }
-    match image.and_then(|c| c.working_dir().clone()).filter(|d| !d.is_empty()) {
+    match image
+        .and_then(|c| c.working_dir().clone())
+        .filter(|d| !d.is_empty())
+    {
         Some(dir) if dir.starts_with('/') => Ok(dir),
         Some(dir) => Ok(format!("/{dir}")),
         None => Ok("/".to_string()),
@@ -239,16 +289,26 @@ fn needs_user_namespace(mode: UsernsMode, rootless: bool) -> Result<bool> {
     match (mode, rootless) {
         (_, true) => Ok(true),
         (UsernsMode::KeepId, false) => {
-            bail!("--userns keep-id maps the calling user and only works rootless: remove it when running as root")
+            bail!(
+                "--userns keep-id maps the calling user and only works rootless: remove it when \
+                 running as root"
+            )
         }
         (UsernsMode::Auto, false) => Ok(true),
         (UsernsMode::Default | UsernsMode::Host, false) => Ok(false),
     }
 }
 
-fn check_mappings(user_namespace: bool, uids: &[LinuxIdMapping], gids: &[LinuxIdMapping]) -> Result<()> {
+fn check_mappings(
+    user_namespace: bool,
+    uids: &[LinuxIdMapping],
+    gids: &[LinuxIdMapping],
+) -> Result<()> {
     match (user_namespace, uids.is_empty() || gids.is_empty()) {
-        (true, true) => bail!("internal error: a user namespace needs UID and GID mappings; compute them before the spec"),
+        (true, true) => bail!(
+            "internal error: a user namespace needs UID and GID mappings; compute them before \
+             the spec"
+        ),
         (false, _) if !uids.is_empty() || !gids.is_empty() => {
             bail!("internal error: ID mappings given but the container has no user namespace")
         }
@@ -258,17 +318,23 @@ fn check_mappings(user_namespace: bool, uids: &[LinuxIdMapping], gids: &[LinuxId
 
 /// The process's IDs must exist in the user namespace or setuid/setgid fails inside.
 fn check_mapped(what: &str, id: u32, maps: &[LinuxIdMapping]) -> Result<()> {
-    let mapped = maps
-        .iter()
-        .any(|m| id >= m.container_id() && u64::from(id) < u64::from(m.container_id()) + u64::from(m.size()));
+    let mapped = maps.iter().any(|m| {
+        id >= m.container_id() && u64::from(id) < u64::from(m.container_id()) + u64::from(m.size())
+    });
     if !mapped {
         let ranges: Vec<String> = maps
             .iter()
-            .map(|m| format!("{}-{}", m.container_id(), u64::from(m.container_id()) + u64::from(m.size()) - 1))
+            .map(|m| {
+                format!(
+                    "{}-{}",
+                    m.container_id(),
+                    u64::from(m.container_id()) + u64::from(m.size()) - 1
+                )
+            })
             .collect();
         bail!(
-            "{what} ID {id} is not mapped in the container's user namespace (mapped: {}): use an ID in \
-             that range or add subordinate IDs in /etc/subuid and /etc/subgid",
+            "{what} ID {id} is not mapped in the container's user namespace (mapped: {}): use \
+             an ID in that range or add subordinate IDs in /etc/subuid and /etc/subgid",
             ranges.join(", ")
         );
     }
@@ -291,7 +357,12 @@ fn namespaces(network: NetworkMode, user: bool) -> Result<Vec<LinuxNamespace>> {
     }
     kinds
         .into_iter()
-        .map(|typ| LinuxNamespaceBuilder::default().typ(typ).build().context("building a namespace entry"))
+        .map(|typ| {
+            LinuxNamespaceBuilder::default()
+                .typ(typ)
+                .build()
+                .context("building a namespace entry")
+        })
         .collect()
 }
 
@@ -303,7 +374,10 @@ fn annotations(opts: &RunOptions, recipe: &RootfsRecipe) -> Result<HashMap<Strin
             bail!("--annotation with an empty key: use KEY=VALUE");
         }
         if key.starts_with(RESERVED_PREFIX) {
-            bail!("--annotation {key}: keys starting with {RESERVED_PREFIX} are reserved for the engine: choose another key");
+            bail!(
+                "--annotation {key}: keys starting with {RESERVED_PREFIX} are reserved for the \
+                 engine: choose another key"
+            );
         }
         out.insert(key.clone(), value.clone());
     }

@@ -37,7 +37,9 @@ pub struct HostContext {
 impl HostContext {
     pub fn current(rootless: bool) -> Result<HostContext> {
         let limits = |res: Resource, name: &str| {
-            getrlimit(res).with_context(|| format!("getrlimit({name}) failed: cannot read the engine's resource limits"))
+            getrlimit(res).with_context(|| {
+                format!("getrlimit({name}) failed: cannot read the engine's resource limits")
+            })
         };
         let hostname = nix::unistd::gethostname()
             .context("gethostname failed: cannot read the host's name")?
@@ -59,7 +61,10 @@ impl HostContext {
             cap_last_cap,
             // No /etc/hosts on the host is fine: the container still gets localhost entries.
             hosts: fs::read_to_string("/etc/hosts").unwrap_or_default(),
-            resolv_conf: host_resolv_conf(Path::new("/etc/resolv.conf"), Path::new(RESOLVED_UPSTREAM)),
+            resolv_conf: host_resolv_conf(
+                Path::new("/etc/resolv.conf"),
+                Path::new(RESOLVED_UPSTREAM),
+            ),
         })
     }
 }
@@ -73,10 +78,9 @@ pub(crate) fn host_resolv_conf(main: &Path, upstream: &Path) -> String {
         .filter_map(|l| l.trim().strip_prefix("nameserver"))
         .map(str::trim)
         .collect();
-    if !servers.is_empty() && servers.iter().all(|s| *s == RESOLVED_STUB) {
-        if let Ok(real) = fs::read_to_string(upstream) {
-            return real;
-        }
+    let only_stub = !servers.is_empty() && servers.iter().all(|s| *s == RESOLVED_STUB);
+    if only_stub && let Ok(real) = fs::read_to_string(upstream) {
+        return real;
     }
     text
 }

@@ -18,11 +18,13 @@ pub mod env;
 pub mod etc_files;
 pub mod generate;
 pub mod host;
+pub mod mount_options;
 pub mod mount_request;
 pub mod mounts;
 pub mod options;
 pub mod recipe;
 pub mod rlimits;
+pub mod seccomp;
 pub mod user;
 
 #[cfg(test)]

@@ -9,12 +9,14 @@ use oci_spec::runtime::Mount;
 
 use super::defaults::{INIT_DESTINATION, INIT_SEARCH_PATHS, mount};
 use super::etc_files::{HOSTNAME_FILE, HOSTS_FILE, RESOLV_CONF_FILE};
+use super::mount_options::PROPAGATIONS;
 use super::mount_request::MountRequest;
 
 /// Where `--read-only` puts writable tmpfs, like podman's `--read-only-tmpfs`.
 const READ_ONLY_TMPFS: [&str; 3] = ["/tmp", "/var/tmp", "/run"];
 
-/// Binds of the generated /etc files from the bundle. A read-only container gets them read-only too.
+/// Binds of the generated /etc files from the bundle. A read-only container gets them read-only
+/// too.
 pub fn etc_file_mounts(bundle: &Path, read_only: bool) -> Result<Vec<Mount>> {
     let mut options = vec!["bind", "rprivate"];
     if read_only {
@@ -34,7 +36,14 @@ pub fn etc_file_mounts(bundle: &Path, read_only: bool) -> Result<Vec<Mount>> {
 pub fn read_only_tmpfs_mounts() -> Result<Vec<Mount>> {
     READ_ONLY_TMPFS
         .iter()
-        .map(|dest| mount(dest, "tmpfs", "tmpfs", &["rw", "rprivate", "nosuid", "nodev", "tmpcopyup"]))
+        .map(|dest| {
+            mount(
+                dest,
+                "tmpfs",
+                "tmpfs",
+                &["rw", "rprivate", "nosuid", "nodev", "tmpcopyup"],
+            )
+        })
         .collect()
 }
 
@@ -42,11 +51,19 @@ pub fn read_only_tmpfs_mounts() -> Result<Vec<Mount>> {
 pub fn init_binary(explicit: Option<&Path>) -> Result<PathBuf> {
     if let Some(path) = explicit {
         if !path.is_file() {
-            bail!("--init: init binary {} does not exist: install catatonit or fix --init-path (containers.conf init_path)", path.display());
+            bail!(
+                "--init: init binary {} does not exist: install catatonit or fix --init-path \
+                 (containers.conf init_path)",
+                path.display()
+            );
         }
         return Ok(path.to_path_buf());
     }
-    match INIT_SEARCH_PATHS.iter().map(Path::new).find(|p| p.is_file()) {
+    match INIT_SEARCH_PATHS
+        .iter()
+        .map(Path::new)
+        .find(|p| p.is_file())
+    {
         Some(found) => Ok(found.to_path_buf()),
         None => bail!(
             "--init: no init binary found in {}: install catatonit or set --init-path",
@@ -56,7 +73,12 @@ pub fn init_binary(explicit: Option<&Path>) -> Result<PathBuf> {
 }
 
 pub fn init_mount(binary: &Path) -> Result<Mount> {
-    mount(INIT_DESTINATION, "bind", &binary.to_string_lossy(), &["bind", "ro", "rprivate"])
+    mount(
+        INIT_DESTINATION,
+        "bind",
+        &binary.to_string_lossy(),
+        &["bind", "ro", "rprivate"],
+    )
 }
 
 /// The user's mounts as spec entries; sources must exist and destinations be unique.
@@ -76,17 +98,32 @@ pub fn user_mounts(requests: &[MountRequest]) -> Result<Vec<Mount>> {
 
 fn user_mount(request: &MountRequest) -> Result<Mount> {
     match request {
-        MountRequest::Bind { source, destination, read_only, recursive, options, .. } => {
+        MountRequest::Bind {
+            source,
+            destination,
+            read_only,
+            recursive,
+            options,
+            ..
+        } => {
             if !source.exists() {
                 bail!(
-                    "bind mount source {} (for {destination}) does not exist: create it or fix the path",
+                    "bind mount source {} (for {destination}) does not exist: create it or fix \
+                     the path",
                     source.display()
                 );
             }
             let kind = if *recursive { "rbind" } else { "bind" };
             bind_mount(source, destination, kind, *read_only, options)
         }
-        MountRequest::Volume { name, source, destination, read_only, options, .. } => {
+        MountRequest::Volume {
+            name,
+            source,
+            destination,
+            read_only,
+            options,
+            ..
+        } => {
             if !source.is_dir() {
                 bail!(
                     "volume {name} has no directory at {} (for {destination}): recreate the volume",
@@ -95,17 +132,26 @@ fn user_mount(request: &MountRequest) -> Result<Mount> {
             }
             bind_mount(source, destination, "rbind", *read_only, options)
         }
-        MountRequest::Tmpfs { destination, options } => {
+        MountRequest::Tmpfs {
+            destination,
+            options,
+        } => {
             let options: Vec<&str> = options.iter().map(String::as_str).collect();
             mount(destination, "tmpfs", "tmpfs", &options)
         }
     }
 }
 
-fn bind_mount(source: &Path, destination: &str, kind: &str, read_only: bool, extra: &[String]) -> Result<Mount> {
+fn bind_mount(
+    source: &Path,
+    destination: &str,
+    kind: &str,
+    read_only: bool,
+    extra: &[String],
+) -> Result<Mount> {
     let mut options = vec![kind, if read_only { "ro" } else { "rw" }];
     // Mount events must not leak between host and container unless asked for.
-    if !extra.iter().any(|o| o.contains("shared") || o.contains("slave") || o.contains("private") || o.contains("unbindable")) {
+    if !extra.iter().any(|o| PROPAGATIONS.contains(&o.as_str())) {
         options.push("rprivate");
     }
     options.extend(extra.iter().map(String::as_str));
@@ -122,7 +168,8 @@ pub fn merge(engine: Vec<Mount>, user: Vec<Mount>) -> Vec<Mount> {
         .into_iter()
         .filter(|m| {
             let dest = m.destination();
-            !user_dests.contains(dest) && !(user_dev && dest.starts_with("/dev"))
+            let replaced = user_dests.contains(dest) || (user_dev && dest.starts_with("/dev"));
+            !replaced
         })
         .chain(user)
         .collect();

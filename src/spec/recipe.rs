@@ -74,7 +74,12 @@ impl RootfsRecipe {
         let (Some(upper), Some(work)) = (upper, work) else {
             bail!("rootfs recipe: {driver} needs both an upper and a work directory");
         };
-        for dir in self.lowerdirs.iter().map(PathBuf::as_path).chain([upper, work]) {
+        for dir in self
+            .lowerdirs
+            .iter()
+            .map(PathBuf::as_path)
+            .chain([upper, work])
+        {
             check_overlay_path(dir)?;
         }
         Ok(())
@@ -85,7 +90,11 @@ impl RootfsRecipe {
         self.validate()?;
         let mut out = vec![(DRIVER_KEY.to_string(), self.driver.as_str().to_string())];
         if self.driver != RootfsDriver::Vfs {
-            let lowers: Vec<String> = self.lowerdirs.iter().map(|p| p.display().to_string()).collect();
+            let lowers: Vec<String> = self
+                .lowerdirs
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect();
             out.push((LOWERDIRS_KEY.to_string(), lowers.join(":")));
             for (key, dir) in [(UPPERDIR_KEY, &self.upperdir), (WORKDIR_KEY, &self.workdir)] {
                 if let Some(dir) = dir {
@@ -104,19 +113,29 @@ impl RootfsRecipe {
             Some("fuse-overlayfs") => RootfsDriver::FuseOverlayfs,
             Some("vfs") => RootfsDriver::Vfs,
             Some(other) => bail!(
-                "annotation {DRIVER_KEY}={other:?}: unknown driver: expected overlay, fuse-overlayfs or vfs; recreate the container"
+                "annotation {DRIVER_KEY}={other:?}: unknown driver: expected overlay, \
+                 fuse-overlayfs or vfs; recreate the container"
             ),
-            None => bail!("annotation {DRIVER_KEY} is missing from the spec: recreate the container"),
+            None => {
+                bail!("annotation {DRIVER_KEY} is missing from the spec: recreate the container")
+            }
         };
         let recipe = RootfsRecipe {
             driver,
             lowerdirs: get(LOWERDIRS_KEY)
-                .map(|s| s.split(':').filter(|p| !p.is_empty()).map(PathBuf::from).collect())
+                .map(|s| {
+                    s.split(':')
+                        .filter(|p| !p.is_empty())
+                        .map(PathBuf::from)
+                        .collect()
+                })
                 .unwrap_or_default(),
             upperdir: get(UPPERDIR_KEY).map(PathBuf::from),
             workdir: get(WORKDIR_KEY).map(PathBuf::from),
         };
-        recipe.validate().context("the spec's rootfs annotations are inconsistent: recreate the container")?;
+        recipe
+            .validate()
+            .context("the spec's rootfs annotations are inconsistent: recreate the container")?;
         Ok(recipe)
     }
 }
@@ -129,7 +148,10 @@ fn check_overlay_path(dir: &Path) -> Result<()> {
         bail!("rootfs recipe: {text} is not absolute: layer paths must be absolute");
     }
     if text.contains([':', ',']) {
-        bail!("rootfs recipe: {text} contains ':' or ',' which overlay cannot accept: move the store (--root) to a path without them");
+        bail!(
+            "rootfs recipe: {text} contains ':' or ',' which overlay cannot accept: move the \
+             store (--root) to a path without them"
+        );
     }
     Ok(())
 }

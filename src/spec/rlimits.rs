@@ -31,16 +31,23 @@ const NAMES: [(&str, PosixRlimitType); 16] = [
 /// `name=soft[:hard]` (hard defaults to soft); `-1` or `unlimited` = no limit.
 pub fn parse_ulimit(value: &str) -> Result<PosixRlimit> {
     let usage = || format!("--ulimit {value:?}");
-    let (name, limits) = value
-        .split_once('=')
-        .with_context(|| format!("{}: malformed: use NAME=SOFT[:HARD], e.g. nofile=1024:2048", usage()))?;
+    let (name, limits) = value.split_once('=').with_context(|| {
+        format!(
+            "{}: malformed: use NAME=SOFT[:HARD], e.g. nofile=1024:2048",
+            usage()
+        )
+    })?;
     let typ = NAMES
         .iter()
         .find(|(n, _)| *n == name.trim().to_ascii_lowercase())
         .map(|(_, t)| *t)
         .with_context(|| {
             let names: Vec<&str> = NAMES.iter().map(|(n, _)| *n).collect();
-            format!("{}: unknown limit {name:?}: use one of {}", usage(), names.join(", "))
+            format!(
+                "{}: unknown limit {name:?}: use one of {}",
+                usage(),
+                names.join(", ")
+            )
         })?;
     let (soft, hard) = match limits.split_once(':') {
         Some((s, h)) => (s, h),
@@ -50,15 +57,25 @@ pub fn parse_ulimit(value: &str) -> Result<PosixRlimit> {
         match text.trim() {
             "-1" | "unlimited" => Ok(UNLIMITED),
             t => t.parse::<u64>().with_context(|| {
-                format!("{}: {t:?} is not a limit: use a non-negative number, -1 or unlimited", usage())
+                format!(
+                    "{}: {t:?} is not a limit: use a non-negative number, -1 or unlimited",
+                    usage()
+                )
             }),
         }
     };
     let (soft, hard) = (number(soft)?, number(hard)?);
     if soft > hard {
-        bail!("{}: the soft limit exceeds the hard limit: use SOFT <= HARD", usage());
+        bail!(
+            "{}: the soft limit exceeds the hard limit: use SOFT <= HARD",
+            usage()
+        );
     }
-    Ok(PosixRlimitBuilder::default().typ(typ).soft(soft).hard(hard).build()?)
+    Ok(PosixRlimitBuilder::default()
+        .typ(typ)
+        .soft(soft)
+        .hard(hard)
+        .build()?)
 }
 
 /// The process's rlimits: `--ulimit` values (a later one for the same resource wins) plus
@@ -78,8 +95,8 @@ pub fn process_rlimits(ulimits: &[String], host: &HostContext) -> Result<Vec<Pos
             };
             if let Some(max) = host_hard.filter(|max| limit.hard() > *max) {
                 bail!(
-                    "--ulimit {value:?}: the hard limit exceeds this user's hard limit {max}, which a \
-                     rootless container cannot raise: use at most {max}"
+                    "--ulimit {value:?}: the hard limit exceeds this user's hard limit {max}, \
+                     which a rootless container cannot raise: use at most {max}"
                 );
             }
         }
@@ -93,8 +110,18 @@ pub fn process_rlimits(ulimits: &[String], host: &HostContext) -> Result<Vec<Pos
         if out.iter().any(|l| l.typ() == typ) {
             continue;
         }
-        let value = if host.rootless { default.min(host_limit.1) } else { default };
-        out.push(PosixRlimitBuilder::default().typ(typ).soft(value).hard(value).build()?);
+        let value = if host.rootless {
+            default.min(host_limit.1)
+        } else {
+            default
+        };
+        out.push(
+            PosixRlimitBuilder::default()
+                .typ(typ)
+                .soft(value)
+                .hard(value)
+                .build()?,
+        );
     }
     Ok(out)
 }

@@ -25,8 +25,10 @@ pub(crate) use self::convert::Host;
 const BUILTIN_PROFILE: &str = include_str!("seccomp/default.json");
 
 /// Where podman looks for the default profile, in order (containers/common `config`).
-const DEFAULT_PROFILE_PATHS: [&str; 2] =
-    ["/etc/containers/seccomp.json", "/usr/share/containers/seccomp.json"];
+const DEFAULT_PROFILE_PATHS: [&str; 2] = [
+    "/etc/containers/seccomp.json",
+    "/usr/share/containers/seccomp.json",
+];
 
 /// The seccomp section for a container that may hold `effective_caps` (names like
 /// `CAP_SYS_ADMIN`; podman passes the bounding set, which is the container's capability list),
@@ -65,8 +67,7 @@ fn load_profile_from(
     };
     let text = std::fs::read_to_string(&path)
         .with_context(|| format!("reading seccomp profile {}", path.display()))?;
-    convert_text(&text, host, caps)
-        .with_context(|| format!("seccomp profile {}", path.display()))
+    convert_text(&text, host, caps).with_context(|| format!("seccomp profile {}", path.display()))
 }
 
 fn convert_text(text: &str, host: &Host, caps: &[String]) -> Result<Option<LinuxSeccomp>> {

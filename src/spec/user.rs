@@ -45,7 +45,9 @@ pub fn resolve_user(
         Some((u, g)) => (u, Some(g)),
         None => (spec, None),
     };
-    if group_part.is_some_and(|g| g.is_empty() || g.contains(':')) || (spec.contains(':') && user_part.is_empty()) {
+    if group_part.is_some_and(|g| g.is_empty() || g.contains(':'))
+        || (spec.contains(':') && user_part.is_empty())
+    {
         bail!("--user {spec:?}: malformed: use USER, UID, USER:GROUP or UID:GID");
     }
     let users = parse_passwd(passwd.unwrap_or(""));
@@ -127,7 +129,8 @@ fn parse_id(s: &str) -> Option<u32> {
     s.parse().ok()
 }
 
-/// `name:password:uid:gid:gecos:home:shell`; malformed lines and comments are skipped, as libc does.
+/// `name:password:uid:gid:gecos:home:shell`; malformed lines and comments are skipped, as libc
+/// does.
 fn parse_passwd(text: &str) -> Vec<PasswdEntry<'_>> {
     text.lines()
         .filter(|l| !l.trim_start().starts_with('#'))
@@ -140,7 +143,11 @@ fn parse_passwd(text: &str) -> Vec<PasswdEntry<'_>> {
                 name: fields[0],
                 uid: parse_id(fields[2])?,
                 gid: parse_id(fields[3])?,
-                home: fields.get(5).copied().filter(|h| !h.is_empty()).unwrap_or("/"),
+                home: fields
+                    .get(5)
+                    .copied()
+                    .filter(|h| !h.is_empty())
+                    .unwrap_or("/"),
             })
         })
         .collect()
@@ -160,7 +167,12 @@ fn parse_group(text: &str) -> Vec<GroupEntry<'_>> {
                 gid: parse_id(fields[2])?,
                 members: fields
                     .get(3)
-                    .map(|m| m.split(',').map(str::trim).filter(|m| !m.is_empty()).collect())
+                    .map(|m| {
+                        m.split(',')
+                            .map(str::trim)
+                            .filter(|m| !m.is_empty())
+                            .collect()
+                    })
                     .unwrap_or_default(),
             })
         })

@@ -249,6 +249,13 @@ impl Store {
                 self.root().display()
             );
         };
+        let (used_images, _) = self.used_by_containers()?;
+        if used_images.iter().any(|i| i == id) {
+            bail!(
+                "image {} is in use by a container; remove the container first (`engine ps -a` lists them)",
+                &id[..12.min(id.len())]
+            );
+        }
         let removed = index.images.remove(pos);
         self.write_index(&index)?;
         let deleted_blobs = self.delete_unreferenced(&index, std::slice::from_ref(&removed))?;
@@ -261,12 +268,22 @@ impl Store {
         })
     }
 
-    /// Removes every image without a name (dangling) and their unshared blobs; returns their ids.
+    /// Whether a container uses the image `id`.
+    pub fn image_in_use(&self, id: &str) -> Result<bool> {
+        let _lock = self.lock_shared()?;
+        Ok(self.used_by_containers()?.0.iter().any(|i| i == id))
+    }
+
+    /// Removes every image without a name (dangling) that no container uses, and their unshared
+    /// blobs; returns their ids.
     pub fn prune_dangling(&self) -> Result<Vec<String>> {
         let _lock = self.lock_exclusive()?;
         let mut index = self.read_index()?;
-        let (dangling, kept): (Vec<_>, Vec<_>) =
-            index.images.drain(..).partition(|i| i.names.is_empty());
+        let (used, _) = self.used_by_containers()?;
+        let (dangling, kept): (Vec<_>, Vec<_>) = index
+            .images
+            .drain(..)
+            .partition(|i| i.names.is_empty() && !used.contains(&i.id));
         index.images = kept;
         if dangling.is_empty() {
             return Ok(Vec::new());
@@ -285,7 +302,9 @@ impl Store {
             .flat_map(ImageRecord::blobs)
             .filter(|d| !keep.contains(d))
             .collect();
-        let keep_layers = index.referenced_layers();
+        let (_, container_layers) = self.used_by_containers()?;
+        let mut keep_layers = index.referenced_layers();
+        keep_layers.extend(container_layers.iter());
         let unused_layers: BTreeSet<&Digest> = gone
             .iter()
             .flat_map(ImageRecord::layer_chains)

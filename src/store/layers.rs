@@ -186,9 +186,11 @@ impl Store {
     pub fn gc_layers(&self) -> Result<usize> {
         let _lock = self.lock_exclusive()?;
         let index = self.read_index()?;
+        let (_, container_layers) = self.used_by_containers()?;
         let keep: BTreeSet<String> = index
             .referenced_layers()
             .into_iter()
+            .chain(container_layers.iter())
             .map(|d| d.hex().to_string())
             .collect();
         let mut deleted = 0;

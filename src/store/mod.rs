@@ -9,6 +9,8 @@
 //! <root>/blobs/sha256/<hex>    content-addressed blobs: manifests and configs
 //! <root>/layers/<chain-hex>/   unpacked layers (`diff/` + `layer.json`), keyed by chain ID so
 //!                              equal chains are shared; compressed layers are not kept
+//! <root>/containers/<id>/      one container: container.json (its record) and its bundle
+//! <root>/volumes/<name>/_data named volumes
 //! <root>/tmp/<pid>-<n>/        per-process scratch dirs, each holding a flock'd `lock` file
 //! ```
 //!
@@ -23,16 +25,19 @@
 //!   by a crash are removed; a live process's files are never touched.
 
 mod blobs;
+mod containers;
 mod images;
 mod layers;
 mod lock;
 mod lookup;
 mod tmp;
+mod volumes;
 
 #[cfg(test)]
 mod tests;
 
 pub use blobs::BlobWriter;
+pub use containers::{ContainerRecord, ContainerStatus};
 pub use images::{ImageRecord, LayerRecord, MissingBlobs, RemovedImage};
 pub use layers::{LayerMeta, LayerStaging, chain_ids};
 

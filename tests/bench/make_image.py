@@ -14,6 +14,7 @@ host's files differ between machines, so digests do too). Prints a JSON summary 
 """
 
 import hashlib
+import io
 import json
 import os
 import platform
@@ -109,7 +110,7 @@ class LayerWriter:
 
     def data(self, name, payload, mode=0o644):
         self.parents(name)
-        self.tar.addfile(self._info(name, tarfile.REGTYPE, mode, len(payload)), _BytesReader(payload))
+        self.tar.addfile(self._info(name, tarfile.REGTYPE, mode, len(payload)), io.BytesIO(payload))
 
     def host_file(self, path, st):
         """Copies a host file or symlink; returns the bytes it adds (0 if unreadable)."""
@@ -137,19 +138,6 @@ class LayerWriter:
         os.replace(self.tmp, self.layout.blob_path(digest))
         desc = {"mediaType": MT_LAYER_GZIP, "digest": digest, "size": self.blob.size}
         return desc, "sha256:" + self.sink.diff.hexdigest(), self.sink.raw_size
-
-
-class _BytesReader:
-    """The file object tarfile.addfile wants, over bytes in memory."""
-
-    def __init__(self, data):
-        self.data, self.pos = data, 0
-
-    def read(self, n=-1):
-        end = len(self.data) if n < 0 else self.pos + n
-        chunk = self.data[self.pos:end]
-        self.pos += len(chunk)
-        return chunk
 
 
 class Layout:
@@ -193,6 +181,10 @@ def host_files(roots, want):
                     yield path, st
 
 
+def not_compressed(path):
+    return not path.endswith(COMPRESSED_SUFFIXES)
+
+
 def copy_layer(layout, roots, budget, want=lambda path: True):
     """Host files under roots until budget bytes. A file that would overshoot is skipped (a
     100 MB libLLVM would otherwise make the layer twice as big as planned)."""
@@ -228,7 +220,6 @@ def main():
         sys.exit(__doc__.strip().splitlines()[2])
     layout = Layout(sys.argv[1])
     rng = random.Random(SEED)
-    not_compressed = lambda path: not path.endswith(COMPRESSED_SUFFIXES)
     # Debian's multiarch directory holds the shared libraries; other distributions use /usr/lib64.
     libdir = next(d for d in (f"/usr/lib/{platform.machine()}-linux-gnu", "/usr/lib64", "/usr/lib") if os.path.isdir(d))
     python = sorted(p for p in os.listdir("/usr/lib") if p.startswith("python3"))

@@ -60,6 +60,9 @@ def main():
             f"{tool:<8} {len(walls):>4} {median:>9.2f} {min(walls):>7.2f} {compressed / MB / median:>7.1f} "
             f"{cpu:>6.2f} {rss:>6.0f} MiB  {WHAT.get(tool, '')}"
         )
+    for tool, samples in runs.items():
+        busy = statistics.median(c / w for w, _, c in samples)
+        print(f"  {tool}: {busy:.2f} CPUs busy on average (CPU s / wall s)")
     print()
     print("machine limits on the same compressed bytes (best of 3, one stream, page cache warm):")
     for name, seconds in limits.items():

@@ -4,7 +4,7 @@
 //! kernel are dropped, and `archMap` picks the architectures to list.
 
 use anyhow::{Context, Result, bail};
-use oci_spec::runtime::{Arch, LinuxSeccomp, LinuxSeccompArg, LinuxSyscall};
+use oci_spec::runtime::{Arch, LinuxSeccomp, LinuxSeccompArgBuilder, LinuxSyscall};
 
 use super::profile::{Filter, KernelVersion, Profile, Syscall};
 
@@ -23,7 +23,10 @@ impl Host {
         let kernel = std::fs::read_to_string("/proc/sys/kernel/osrelease")
             .ok()
             .and_then(|release| KernelVersion::from_release(&release));
-        Host { arch: native_arch_name(), kernel }
+        Host {
+            arch: native_arch_name(),
+            kernel,
+        }
     }
 
     /// The `SCMP_ARCH_*` name `archMap` uses for this architecture.
@@ -62,7 +65,11 @@ fn native_arch_name() -> &'static str {
 
 /// Resolves `profile` for a container holding `caps`. `None` for an empty profile (no default
 /// action and no rules), which containers/common also reads as "no filter".
-pub(crate) fn to_oci(profile: &Profile, host: &Host, caps: &[String]) -> Result<Option<LinuxSeccomp>> {
+pub(crate) fn to_oci(
+    profile: &Profile,
+    host: &Host,
+    caps: &[String],
+) -> Result<Option<LinuxSeccomp>> {
     let Some(default_action) = profile.default_action else {
         if profile.syscalls.is_empty() {
             return Ok(None);
@@ -130,8 +137,11 @@ fn rule_names(rule: &Syscall) -> Vec<&str> {
 /// `includes` condition does.
 fn applies(rule: &Syscall, host: &Host, caps: &[String]) -> Result<bool> {
     let has_cap = |cap: &String| caps.contains(cap);
-    let Filter { caps: excluded_caps, arches: excluded_arches, min_kernel: excluded_from } =
-        &rule.excludes;
+    let Filter {
+        caps: excluded_caps,
+        arches: excluded_arches,
+        min_kernel: excluded_from,
+    } = &rule.excludes;
     if excluded_arches.iter().any(|a| a == host.arch) || excluded_caps.iter().any(has_cap) {
         return Ok(false);
     }
@@ -140,8 +150,11 @@ fn applies(rule: &Syscall, host: &Host, caps: &[String]) -> Result<bool> {
     {
         return Ok(false);
     }
-    let Filter { caps: needed_caps, arches: needed_arches, min_kernel: needed_from } =
-        &rule.includes;
+    let Filter {
+        caps: needed_caps,
+        arches: needed_arches,
+        min_kernel: needed_from,
+    } = &rule.includes;
     if !needed_arches.is_empty() && !needed_arches.iter().any(|a| a == host.arch) {
         return Ok(false);
     }
@@ -172,15 +185,18 @@ fn to_oci_syscall(rule: &Syscall) -> Result<LinuxSyscall> {
     syscall.set_action(rule.action);
     syscall.set_errno_ret(rule.errno_ret);
     if !rule.args.is_empty() {
-        let args = rule.args.iter().map(|arg| {
-            let mut oci = LinuxSeccompArg::default();
-            oci.set_index(arg.index);
-            oci.set_value(arg.value);
-            oci.set_value_two((arg.value_two != 0).then_some(arg.value_two));
-            oci.set_op(arg.op);
-            oci
-        });
-        syscall.set_args(Some(args.collect()));
+        let mut args = Vec::with_capacity(rule.args.len());
+        for arg in &rule.args {
+            let mut oci = LinuxSeccompArgBuilder::default()
+                .index(arg.index)
+                .value(arg.value)
+                .op(arg.op);
+            if arg.value_two != 0 {
+                oci = oci.value_two(arg.value_two);
+            }
+            args.push(oci.build()?);
+        }
+        syscall.set_args(Some(args));
     }
     Ok(syscall)
 }

@@ -96,7 +96,10 @@ impl KernelVersion {
     /// Parses exactly `"<major>.<minor>"`, as profiles write `minKernel`.
     pub(crate) fn parse(text: &str) -> Result<KernelVersion> {
         let parsed = text.split_once('.').and_then(|(major, minor)| {
-            Some(KernelVersion { major: major.parse().ok()?, minor: minor.parse().ok()? })
+            Some(KernelVersion {
+                major: major.parse().ok()?,
+                minor: minor.parse().ok()?,
+            })
         });
         match parsed {
             Some(KernelVersion { major: 0, minor: 0 }) => bail!("kernel version 0.0 is not valid"),
@@ -109,8 +112,15 @@ impl KernelVersion {
     pub(crate) fn from_release(release: &str) -> Option<KernelVersion> {
         let mut parts = release.trim().splitn(3, '.');
         let major = parts.next()?.parse().ok()?;
-        let minor: String = parts.next()?.chars().take_while(char::is_ascii_digit).collect();
-        Some(KernelVersion { major, minor: minor.parse().ok()? })
+        let minor: String = parts
+            .next()?
+            .chars()
+            .take_while(char::is_ascii_digit)
+            .collect();
+        Some(KernelVersion {
+            major,
+            minor: minor.parse().ok()?,
+        })
     }
 }
 
@@ -139,9 +149,10 @@ where
     match Option::<String>::deserialize(deserializer)? {
         None => Ok(None),
         Some(text) if text.is_empty() => Ok(None),
-        Some(text) => text.parse().map(Some).map_err(|_| {
-            serde::de::Error::custom(format!("unknown seccomp action {text:?}"))
-        }),
+        Some(text) => text
+            .parse()
+            .map(Some)
+            .map_err(|_| serde::de::Error::custom(format!("unknown seccomp action {text:?}"))),
     }
 }
 
@@ -153,7 +164,9 @@ where
     match Option::<String>::deserialize(deserializer)? {
         None => Ok(None),
         Some(text) if text.is_empty() => Ok(None),
-        Some(text) => KernelVersion::parse(&text).map(Some).map_err(serde::de::Error::custom),
+        Some(text) => KernelVersion::parse(&text)
+            .map(Some)
+            .map_err(serde::de::Error::custom),
     }
 }
 
@@ -163,15 +176,35 @@ mod tests {
 
     #[test]
     fn kernel_versions_parse_like_containers_common() {
-        assert_eq!(KernelVersion::parse("4.8").unwrap(), KernelVersion { major: 4, minor: 8 });
+        assert_eq!(
+            KernelVersion::parse("4.8").unwrap(),
+            KernelVersion { major: 4, minor: 8 }
+        );
         for bad in ["4", "4.8.1", "a.b", "0.0", ".5"] {
             assert!(KernelVersion::parse(bad).is_err(), "{bad}");
         }
         let release = KernelVersion::from_release("6.18.44-fc-v657\n").unwrap();
-        assert_eq!(release, KernelVersion { major: 6, minor: 18 });
-        assert_eq!(KernelVersion::from_release("5.10-rc1"), Some(KernelVersion { major: 5, minor: 10 }));
+        assert_eq!(
+            release,
+            KernelVersion {
+                major: 6,
+                minor: 18
+            }
+        );
+        assert_eq!(
+            KernelVersion::from_release("5.10-rc1"),
+            Some(KernelVersion {
+                major: 5,
+                minor: 10
+            })
+        );
         assert_eq!(KernelVersion::from_release("garbage"), None);
-        assert!(KernelVersion { major: 5, minor: 10 } < KernelVersion { major: 6, minor: 1 });
+        assert!(
+            KernelVersion {
+                major: 5,
+                minor: 10
+            } < KernelVersion { major: 6, minor: 1 }
+        );
     }
 
     #[test]
@@ -192,16 +225,21 @@ mod tests {
         let err = parse("{\"defaultAction\": \"SCMP_ACT_ALLOW\",\n \"syscalls\": [{\"names\": [\"a\"], \"action\": \"SCMP_ACT_ALOW\"}]}")
             .unwrap_err()
             .to_string();
-        assert!(err.contains("SCMP_ACT_ALOW") && err.contains("line 2"), "{err}");
+        assert!(
+            err.contains("SCMP_ACT_ALOW") && err.contains("line 2"),
+            "{err}"
+        );
         let err = parse(r#"{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["a"],
             "action": "SCMP_ACT_ALLOW", "args": [{"index": 0, "value": 1, "op": "SCMP_CMP_EQQ"}]}]}"#)
             .unwrap_err()
             .to_string();
         assert!(err.contains("SCMP_CMP_EQQ"), "{err}");
-        let err = parse(r#"{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["a"],
-            "action": "SCMP_ACT_ALLOW", "includes": {"minKernel": "4"}}]}"#)
-            .unwrap_err()
-            .to_string();
+        let err = parse(
+            r#"{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["a"],
+            "action": "SCMP_ACT_ALLOW", "includes": {"minKernel": "4"}}]}"#,
+        )
+        .unwrap_err()
+        .to_string();
         assert!(err.contains("invalid kernel version \"4\""), "{err}");
     }
 }

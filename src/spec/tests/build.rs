@@ -27,12 +27,18 @@ use LinuxNamespaceType::{Cgroup, Ipc, Mount, Network, Pid, User, Uts};
 #[test]
 fn namespaces_follow_network_and_userns() {
     let fx = Fixture::new();
-    assert_eq!(namespace_types(&fx.spec(&opts())), vec![Pid, Ipc, Uts, Mount, Cgroup, Network, User]);
+    assert_eq!(
+        namespace_types(&fx.spec(&opts())),
+        vec![Pid, Ipc, Uts, Mount, Cgroup, Network, User]
+    );
     let host_net = RunOptions {
         network: NetworkMode::Host,
         ..opts()
     };
-    assert_eq!(namespace_types(&fx.spec(&host_net)), vec![Pid, Ipc, Uts, Mount, Cgroup, User]);
+    assert_eq!(
+        namespace_types(&fx.spec(&host_net)),
+        vec![Pid, Ipc, Uts, Mount, Cgroup, User]
+    );
     // Rootless always needs a user namespace, even with --userns host.
     let userns_host = RunOptions {
         userns: UsernsMode::Host,
@@ -42,7 +48,10 @@ fn namespaces_follow_network_and_userns() {
 
     let rootful = Fixture::rootful();
     let spec = rootful.spec(&opts());
-    assert_eq!(namespace_types(&spec), vec![Pid, Ipc, Uts, Mount, Cgroup, Network]);
+    assert_eq!(
+        namespace_types(&spec),
+        vec![Pid, Ipc, Uts, Mount, Cgroup, Network]
+    );
     let linux = spec.linux().clone().unwrap();
     assert!(linux.uid_mappings().is_none() && linux.gid_mappings().is_none());
 }
@@ -59,7 +68,13 @@ fn user_namespace_mappings_are_checked() {
     assert!(err_text(no_maps.build(&opts())).contains("needs UID and GID mappings"));
 
     let mut rootful = Fixture::rootful();
-    assert!(err_text(rootful.build(&RunOptions { userns: UsernsMode::KeepId, ..opts() })).contains("only works rootless"));
+    assert!(
+        err_text(rootful.build(&RunOptions {
+            userns: UsernsMode::KeepId,
+            ..opts()
+        }))
+        .contains("only works rootless")
+    );
     let auto = RunOptions {
         userns: UsernsMode::Auto,
         ..opts()
@@ -103,8 +118,14 @@ fn annotations_carry_the_rootfs_recipe() {
     };
     let spec = fx.spec(&o);
     let annotations = spec.annotations().clone().unwrap();
-    assert_eq!(annotations.get("com.example.k").map(String::as_str), Some("v"));
-    assert_eq!(RootfsRecipe::from_annotations(&annotations).unwrap(), fx.recipe);
+    assert_eq!(
+        annotations.get("com.example.k").map(String::as_str),
+        Some("v")
+    );
+    assert_eq!(
+        RootfsRecipe::from_annotations(&annotations).unwrap(),
+        fx.recipe
+    );
 
     let reserved = RunOptions {
         annotations: vec![("org.engine.rootfs.driver".into(), "vfs".into())],
@@ -126,15 +147,28 @@ fn process_fields_and_absent_example_defaults() {
     let process = spec.process().clone().unwrap();
     assert_eq!(process.terminal(), Some(true));
     assert_eq!(process.no_new_privileges(), Some(true));
-    assert_eq!(fx.spec(&opts()).process().clone().unwrap().no_new_privileges(), Some(false));
-    assert_eq!(spec.root().clone().unwrap().path(), &fx.bundle.path().join("rootfs"));
+    assert_eq!(
+        fx.spec(&opts())
+            .process()
+            .clone()
+            .unwrap()
+            .no_new_privileges(),
+        Some(false)
+    );
+    assert_eq!(
+        spec.root().clone().unwrap().path(),
+        &fx.bundle.path().join("rootfs")
+    );
     // Nothing from oci-spec's example defaults may leak through.
     let linux = spec.linux().clone().unwrap();
     assert!(linux.resources().is_none());
     assert!(linux.devices().is_none());
     assert!(spec.hooks().is_none());
     let masked = linux.masked_paths().clone().unwrap();
-    assert!(masked.contains(&"/proc/interrupts".to_string()) && masked.contains(&"/sys/dev/block".to_string()));
+    assert!(
+        masked.contains(&"/proc/interrupts".to_string())
+            && masked.contains(&"/sys/dev/block".to_string())
+    );
     let json = serde_json::to_value(&spec).unwrap();
     assert_eq!(json["process"]["user"]["umask"], 18);
     assert!(json.get("hooks").is_none());
@@ -147,7 +181,14 @@ fn rlimits_land_in_the_process() {
         ulimits: vec!["nofile=1024:2048".into(), "core=0".into()],
         ..opts()
     };
-    let rlimits = fx.spec(&o).process().clone().unwrap().rlimits().clone().unwrap();
+    let rlimits = fx
+        .spec(&o)
+        .process()
+        .clone()
+        .unwrap()
+        .rlimits()
+        .clone()
+        .unwrap();
     let got: Vec<(String, u64, u64)> = rlimits
         .iter()
         .map(|r| (format!("{:?}", r.typ()), r.soft(), r.hard()))

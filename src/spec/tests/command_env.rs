@@ -28,7 +28,11 @@ fn entrypoint_and_cmd_follow_dockers_rules() {
     };
     // (image, user command, --entrypoint, expected)
     let cases: Vec<(serde_json::Value, RunOptions, Vec<&str>)> = vec![
-        (cmd_only.clone(), with(&[], None), vec!["/bin/sh", "-c", "true"]),
+        (
+            cmd_only.clone(),
+            with(&[], None),
+            vec!["/bin/sh", "-c", "true"],
+        ),
         (cmd_only.clone(), with(&["ls", "/"], None), vec!["ls", "/"]),
         (both.clone(), with(&[], None), vec!["/ep", "-x", "default"]),
         (both.clone(), with(&["arg"], None), vec!["/ep", "-x", "arg"]),
@@ -36,7 +40,11 @@ fn entrypoint_and_cmd_follow_dockers_rules() {
         // --entrypoint drops the image's CMD ...
         (both.clone(), with(&[], Some(&["/other"])), vec!["/other"]),
         // ... but keeps the user's command.
-        (both.clone(), with(&["a", "b"], Some(&["/other"])), vec!["/other", "a", "b"]),
+        (
+            both.clone(),
+            with(&["a", "b"], Some(&["/other"])),
+            vec!["/other", "a", "b"],
+        ),
         // --entrypoint "" resets the entrypoint, in both encodings.
         (both.clone(), with(&["ls"], Some(&[])), vec!["ls"]),
         (both.clone(), with(&["ls"], Some(&[""])), vec!["ls"]),
@@ -55,7 +63,10 @@ fn nothing_to_run_is_an_error_with_the_fix() {
     };
     let text = err_text(resolve(json!({"Cmd": ["/bin/sh"]}), &reset));
     assert!(text.contains("no command given"), "{text}");
-    assert!(text.contains("add a command after the image name"), "{text}");
+    assert!(
+        text.contains("add a command after the image name"),
+        "{text}"
+    );
     assert!(resolve(json!({}), &opts()).is_err());
 }
 
@@ -146,14 +157,20 @@ fn bad_env_entries_name_their_origin() {
         ..opts()
     };
     let text = err_text(fx.build(&bad_file));
-    assert!(text.contains(&format!("{} line 2", file.display())), "{text}");
+    assert!(
+        text.contains(&format!("{} line 2", file.display())),
+        "{text}"
+    );
 
     let missing = RunOptions {
         env_files: vec![dir.path().join("nope.env")],
         ..opts()
     };
     let text = err_text(fx.build(&missing));
-    assert!(text.contains("nope.env") && text.contains("cannot read"), "{text}");
+    assert!(
+        text.contains("nope.env") && text.contains("cannot read"),
+        "{text}"
+    );
 }
 
 #[test]

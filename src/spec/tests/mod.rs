@@ -17,7 +17,9 @@ use oci_spec::image::ImageConfiguration;
 use oci_spec::runtime::{LinuxIdMapping, LinuxIdMappingBuilder, Mount, Spec};
 use tempfile::TempDir;
 
-use super::{Generated, HostContext, RootfsDriver, RootfsRecipe, RunOptions, SpecInputs, build_spec};
+use super::{
+    Generated, HostContext, RootfsDriver, RootfsRecipe, RunOptions, SpecInputs, build_spec,
+};
 
 pub const PASSWD: &str = "\
 root:x:0:0:root:/root:/bin/sh

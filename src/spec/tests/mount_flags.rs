@@ -2,12 +2,19 @@
 
 use std::path::PathBuf;
 
-use crate::spec::mount_request::{MountRequest, ParsedMount, VolumeRequest, clean_destination};
+use crate::spec::mount_options::clean_destination;
+use crate::spec::mount_request::{MountRequest, ParsedMount, VolumeRequest};
 use crate::spec::{parse_mount_flag, parse_tmpfs_flag, parse_volume_flag};
 
 use super::err_text;
 
-fn bind(source: &str, destination: &str, read_only: bool, relabel: Option<char>, options: &[&str]) -> ParsedMount {
+fn bind(
+    source: &str,
+    destination: &str,
+    read_only: bool,
+    relabel: Option<char>,
+    options: &[&str],
+) -> ParsedMount {
     ParsedMount::Ready(MountRequest::Bind {
         source: PathBuf::from(source),
         destination: destination.into(),
@@ -35,22 +42,48 @@ fn strings(items: &[&str]) -> Vec<String> {
 
 #[test]
 fn volume_flag_forms() {
-    assert_eq!(parse_volume_flag("/srv/data:/data").unwrap(), bind("/srv/data", "/data", false, None, &[]));
+    assert_eq!(
+        parse_volume_flag("/srv/data:/data").unwrap(),
+        bind("/srv/data", "/data", false, None, &[])
+    );
     assert_eq!(
         parse_volume_flag("/srv/data:/data/:ro,Z,rshared,nosuid").unwrap(),
-        bind("/srv/data", "/data", true, Some('Z'), &["rshared", "nosuid"])
+        bind(
+            "/srv/data",
+            "/data",
+            true,
+            Some('Z'),
+            &["rshared", "nosuid"]
+        )
     );
-    assert_eq!(parse_volume_flag("/a:/b:z,rw").unwrap(), bind("/a", "/b", false, Some('z'), &[]));
-    assert_eq!(parse_volume_flag("cache:/var/cache:ro").unwrap(), volume(Some("cache"), "/var/cache", true));
-    assert_eq!(parse_volume_flag("/scratch").unwrap(), volume(None, "/scratch", false));
-    assert_eq!(parse_volume_flag("/scratch:ro").unwrap(), volume(None, "/scratch", true));
-    let ParsedMount::Ready(MountRequest::Bind { recursive, .. }) = parse_volume_flag("/a:/b:bind").unwrap() else {
+    assert_eq!(
+        parse_volume_flag("/a:/b:z,rw").unwrap(),
+        bind("/a", "/b", false, Some('z'), &[])
+    );
+    assert_eq!(
+        parse_volume_flag("cache:/var/cache:ro").unwrap(),
+        volume(Some("cache"), "/var/cache", true)
+    );
+    assert_eq!(
+        parse_volume_flag("/scratch").unwrap(),
+        volume(None, "/scratch", false)
+    );
+    assert_eq!(
+        parse_volume_flag("/scratch:ro").unwrap(),
+        volume(None, "/scratch", true)
+    );
+    let ParsedMount::Ready(MountRequest::Bind { recursive, .. }) =
+        parse_volume_flag("/a:/b:bind").unwrap()
+    else {
         panic!("expected a bind");
     };
     assert!(!recursive);
     let cwd = std::env::current_dir().unwrap();
     let expected = cwd.join("./rel").to_string_lossy().into_owned();
-    assert_eq!(parse_volume_flag("./rel:/x").unwrap(), bind(&expected, "/x", false, None, &[]));
+    assert_eq!(
+        parse_volume_flag("./rel:/x").unwrap(),
+        bind(&expected, "/x", false, None, &[])
+    );
 }
 
 #[test]
@@ -97,7 +130,10 @@ fn volume_flag_errors_name_the_flag_and_the_fix() {
 #[test]
 fn mount_flag_forms() {
     assert_eq!(
-        parse_mount_flag("type=bind,src=/a,dst=/b,readonly,bind-propagation=rslave,relabel=private").unwrap(),
+        parse_mount_flag(
+            "type=bind,src=/a,dst=/b,readonly,bind-propagation=rslave,relabel=private"
+        )
+        .unwrap(),
         bind("/a", "/b", true, Some('Z'), &["rslave"])
     );
     assert_eq!(
@@ -111,16 +147,29 @@ fn mount_flag_forms() {
     };
     assert!(!recursive);
     // docker's default type is volume.
-    assert_eq!(parse_mount_flag("source=v1,target=/v,ro").unwrap(), volume(Some("v1"), "/v", true));
-    let ParsedMount::Volume(req) = parse_mount_flag("type=volume,target=/v,volume-nocopy").unwrap() else {
+    assert_eq!(
+        parse_mount_flag("source=v1,target=/v,ro").unwrap(),
+        volume(Some("v1"), "/v", true)
+    );
+    let ParsedMount::Volume(req) = parse_mount_flag("type=volume,target=/v,volume-nocopy").unwrap()
+    else {
         panic!("expected a volume");
     };
     assert!(req.no_copy && req.name.is_none());
     assert_eq!(
-        parse_mount_flag("type=tmpfs,target=/t,tmpfs-size=64m,tmpfs-mode=1777,consistency=cached").unwrap(),
+        parse_mount_flag("type=tmpfs,target=/t,tmpfs-size=64m,tmpfs-mode=1777,consistency=cached")
+            .unwrap(),
         ParsedMount::Ready(MountRequest::Tmpfs {
             destination: "/t".into(),
-            options: strings(&["rw", "noexec", "nosuid", "nodev", "tmpcopyup", "size=64m", "mode=1777"]),
+            options: strings(&[
+                "rw",
+                "noexec",
+                "nosuid",
+                "nodev",
+                "tmpcopyup",
+                "size=64m",
+                "mode=1777"
+            ]),
         })
     );
 }
@@ -132,15 +181,35 @@ fn mount_flag_errors() {
         ("type=bind,source=/a", "no target"),
         ("type=tmpfs,source=x,target=/t", "has no source"),
         ("type=image,source=x,target=/t", "unsupported type"),
-        ("type=bind,source=/a,target=/b,speed=fast", "unknown key \"speed\""),
-        ("type=bind,source=/a,target=/b,readonly=maybe", "readonly=\"maybe\""),
+        (
+            "type=bind,source=/a,target=/b,speed=fast",
+            "unknown key \"speed\"",
+        ),
+        (
+            "type=bind,source=/a,target=/b,readonly=maybe",
+            "readonly=\"maybe\"",
+        ),
         ("type=bind,source=,target=/b", "needs a value"),
-        ("type=bind,source=/a,target=/b,relabel=yes", "relabel=shared or relabel=private"),
+        (
+            "type=bind,source=/a,target=/b,relabel=yes",
+            "relabel=shared or relabel=private",
+        ),
         ("type=tmpfs,target=/t,tmpfs-size=big", "bad tmpfs option"),
+        (
+            "type=bind,source=/a,target=/b,tmpfs-size=1m",
+            "type=tmpfs only",
+        ),
+        (
+            "type=bind,source=/a,target=/b,bind-propagation=ro",
+            "use one of shared",
+        ),
     ];
     for (flag, expected) in cases {
         let text = err_text(parse_mount_flag(flag));
-        assert!(text.starts_with(&format!("--mount {flag:?}")), "{flag}: {text}");
+        assert!(
+            text.starts_with(&format!("--mount {flag:?}")),
+            "{flag}: {text}"
+        );
         assert!(text.contains(expected), "{flag}: {text}");
     }
 }
@@ -148,17 +217,40 @@ fn mount_flag_errors() {
 #[test]
 fn tmpfs_flag_merges_podmans_defaults() {
     let tmpfs = |flag| match parse_tmpfs_flag(flag).unwrap() {
-        MountRequest::Tmpfs { destination, options } => (destination, options),
+        MountRequest::Tmpfs {
+            destination,
+            options,
+        } => (destination, options),
         other => panic!("expected tmpfs, got {other:?}"),
     };
-    assert_eq!(tmpfs("/run"), ("/run".into(), strings(&["rw", "noexec", "nosuid", "nodev", "tmpcopyup"])));
+    assert_eq!(
+        tmpfs("/run"),
+        (
+            "/run".into(),
+            strings(&["rw", "noexec", "nosuid", "nodev", "tmpcopyup"])
+        )
+    );
     assert_eq!(
         tmpfs("/run:rw,size=64m,exec"),
-        ("/run".into(), strings(&["nosuid", "nodev", "tmpcopyup", "rw", "size=64m", "exec"]))
+        (
+            "/run".into(),
+            strings(&["nosuid", "nodev", "tmpcopyup", "rw", "size=64m", "exec"])
+        )
     );
     assert_eq!(
         tmpfs("/t:ro,notmpcopyup,size=1g,size=10%,uid=1000,mode=0700"),
-        ("/t".into(), strings(&["noexec", "nosuid", "nodev", "ro", "size=10%", "uid=1000", "mode=0700"]))
+        (
+            "/t".into(),
+            strings(&[
+                "noexec",
+                "nosuid",
+                "nodev",
+                "ro",
+                "size=10%",
+                "uid=1000",
+                "mode=0700"
+            ])
+        )
     );
     for (flag, expected) in [
         ("/t:size=64q", "bad tmpfs option"),
@@ -169,7 +261,10 @@ fn tmpfs_flag_merges_podmans_defaults() {
         ("t", "is not absolute"),
     ] {
         let text = err_text(parse_tmpfs_flag(flag));
-        assert!(text.starts_with(&format!("--tmpfs {flag:?}")), "{flag}: {text}");
+        assert!(
+            text.starts_with(&format!("--tmpfs {flag:?}")),
+            "{flag}: {text}"
+        );
         assert!(text.contains(expected), "{flag}: {text}");
     }
 }

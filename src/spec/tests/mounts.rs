@@ -51,16 +51,25 @@ fn rootless_defaults_match_podman() {
     );
     let sys = mount_at(&spec, "/sys").unwrap();
     assert_eq!(sys.typ().as_deref(), Some("sysfs"));
-    assert_eq!(options_of(&sys), strings(&["nosuid", "noexec", "nodev", "ro"]));
+    assert_eq!(
+        options_of(&sys),
+        strings(&["nosuid", "noexec", "nodev", "ro"])
+    );
     let dev = mount_at(&spec, "/dev").unwrap();
-    assert_eq!(options_of(&dev), strings(&["nosuid", "strictatime", "mode=755", "size=65536k"]));
+    assert_eq!(
+        options_of(&dev),
+        strings(&["nosuid", "strictatime", "mode=755", "size=65536k"])
+    );
     // GID 5 is mapped by the subordinate range, so tty ownership works.
     assert!(options_of(&mount_at(&spec, "/dev/pts").unwrap()).contains(&"gid=5".to_string()));
     let cgroup = mount_at(&spec, "/sys/fs/cgroup").unwrap();
     assert_eq!(cgroup.typ().as_deref(), Some("cgroup"));
     assert!(options_of(&cgroup).contains(&"ro".to_string()));
     let hosts = mount_at(&spec, "/etc/hosts").unwrap();
-    assert_eq!(hosts.source().clone().unwrap(), fx.bundle.path().join("hosts"));
+    assert_eq!(
+        hosts.source().clone().unwrap(),
+        fx.bundle.path().join("hosts")
+    );
     assert_eq!(options_of(&hosts), strings(&["bind", "rprivate"]));
 }
 
@@ -72,7 +81,13 @@ fn devpts_drops_gid_5_when_it_is_not_mapped() {
     let pts = mount_at(&fx.spec(&opts()), "/dev/pts").unwrap();
     assert_eq!(
         options_of(&pts),
-        strings(&["nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620"])
+        strings(&[
+            "nosuid",
+            "noexec",
+            "newinstance",
+            "ptmxmode=0666",
+            "mode=0620"
+        ])
     );
 }
 
@@ -88,9 +103,18 @@ fn host_network_rootless_binds_the_hosts_sys() {
         let m = mount_at(&spec, dest).unwrap();
         assert_eq!(m.typ().as_deref(), Some("bind"));
         assert_eq!(m.source().clone().unwrap().to_string_lossy(), dest);
-        assert_eq!(options_of(&m), strings(&["rprivate", "nosuid", "noexec", "nodev", "ro", "rbind"]));
+        assert_eq!(
+            options_of(&m),
+            strings(&["rprivate", "nosuid", "noexec", "nodev", "ro", "rbind"])
+        );
     }
-    let masked = spec.linux().clone().unwrap().masked_paths().clone().unwrap();
+    let masked = spec
+        .linux()
+        .clone()
+        .unwrap()
+        .masked_paths()
+        .clone()
+        .unwrap();
     assert!(masked.contains(&"/sys/kernel".to_string()));
 }
 
@@ -102,9 +126,18 @@ fn rootful_host_network_still_mounts_sysfs() {
         ..opts()
     };
     let spec = fx.spec(&o);
-    assert_eq!(mount_at(&spec, "/sys").unwrap().typ().as_deref(), Some("sysfs"));
+    assert_eq!(
+        mount_at(&spec, "/sys").unwrap().typ().as_deref(),
+        Some("sysfs")
+    );
     assert!(options_of(&mount_at(&spec, "/dev/pts").unwrap()).contains(&"gid=5".to_string()));
-    let masked = spec.linux().clone().unwrap().masked_paths().clone().unwrap();
+    let masked = spec
+        .linux()
+        .clone()
+        .unwrap()
+        .masked_paths()
+        .clone()
+        .unwrap();
     assert!(!masked.contains(&"/sys/kernel".to_string()));
 }
 
@@ -120,7 +153,10 @@ fn read_only_adds_writable_tmpfs_and_read_only_binds() {
     for dest in ["/tmp", "/var/tmp", "/run"] {
         let m = mount_at(&spec, dest).unwrap();
         assert_eq!(m.typ().as_deref(), Some("tmpfs"));
-        assert_eq!(options_of(&m), strings(&["rw", "rprivate", "nosuid", "nodev", "tmpcopyup"]));
+        assert_eq!(
+            options_of(&m),
+            strings(&["rw", "rprivate", "nosuid", "nodev", "tmpcopyup"])
+        );
     }
     assert_eq!(
         options_of(&mount_at(&spec, "/etc/resolv.conf").unwrap()),
@@ -133,7 +169,10 @@ fn read_only_adds_writable_tmpfs_and_read_only_binds() {
         ..opts()
     };
     assert!(mount_at(&fx.spec(&no_tmpfs), "/tmp").is_none());
-    assert_eq!(fx.spec(&opts()).root().clone().unwrap().readonly(), Some(false));
+    assert_eq!(
+        fx.spec(&opts()).root().clone().unwrap().readonly(),
+        Some(false)
+    );
 }
 
 #[test]
@@ -163,8 +202,18 @@ fn user_mounts_are_checked_merged_and_ordered() {
 
     let data_mount = mount_at(&spec, "/data").unwrap();
     assert_eq!(data_mount.typ().as_deref(), Some("bind"));
-    assert_eq!(options_of(&data_mount), strings(&["rbind", "ro", "rprivate"]));
-    assert_eq!(mount_at(&spec, "/etc/hosts").unwrap().source().clone().unwrap(), hosts);
+    assert_eq!(
+        options_of(&data_mount),
+        strings(&["rbind", "ro", "rprivate"])
+    );
+    assert_eq!(
+        mount_at(&spec, "/etc/hosts")
+            .unwrap()
+            .source()
+            .clone()
+            .unwrap(),
+        hosts
+    );
     assert!(options_of(&mount_at(&spec, "/tmp").unwrap()).contains(&"size=1m".to_string()));
 }
 
@@ -183,7 +232,10 @@ fn explicit_propagation_replaces_the_private_default() {
         ..opts()
     };
     let m = mount_at(&fx.spec(&o), "/b").unwrap();
-    assert_eq!(options_of(&m), strings(&["bind", "rw", "rshared", "nosuid"]));
+    assert_eq!(
+        options_of(&m),
+        strings(&["bind", "rw", "rshared", "nosuid"])
+    );
 }
 
 #[test]
@@ -207,7 +259,13 @@ fn bad_user_mounts_are_errors() {
         ..opts()
     };
     let text = err_text(fx.build(&o));
-    assert!(text.contains(&format!("bind mount source {} (for /m) does not exist", missing.display())), "{text}");
+    assert!(
+        text.contains(&format!(
+            "bind mount source {} (for /m) does not exist",
+            missing.display()
+        )),
+        "{text}"
+    );
 
     let twice = RunOptions {
         mounts: vec![

@@ -27,12 +27,24 @@ fn names_and_ids_resolve_like_runc() {
     assert_eq!(resolve(Some("app")).unwrap(), app);
     assert_eq!(resolve(Some("1000")).unwrap(), app);
     // An explicit group replaces the primary group and the memberships.
-    assert_eq!(resolve(Some("app:staff")).unwrap(), user(1000, 50, &[], "/home/app"));
-    assert_eq!(resolve(Some("app:50")).unwrap(), user(1000, 50, &[], "/home/app"));
-    assert_eq!(resolve(Some("1000:7777")).unwrap(), user(1000, 7777, &[], "/home/app"));
+    assert_eq!(
+        resolve(Some("app:staff")).unwrap(),
+        user(1000, 50, &[], "/home/app")
+    );
+    assert_eq!(
+        resolve(Some("app:50")).unwrap(),
+        user(1000, 50, &[], "/home/app")
+    );
+    assert_eq!(
+        resolve(Some("1000:7777")).unwrap(),
+        user(1000, 7777, &[], "/home/app")
+    );
     // Unknown numeric IDs run anyway, with GID 0 and HOME=/ (docker's rule).
     assert_eq!(resolve(Some("4242")).unwrap(), user(4242, 0, &[], "/"));
-    assert_eq!(resolve(Some("4242:4343")).unwrap(), user(4242, 4343, &[], "/"));
+    assert_eq!(
+        resolve(Some("4242:4343")).unwrap(),
+        user(4242, 4343, &[], "/")
+    );
     // An empty home field falls back to /.
     assert_eq!(resolve(Some("nohome")).unwrap(), user(1001, 1001, &[], "/"));
 }
@@ -62,9 +74,18 @@ fn malformed_user_specs_are_rejected() {
 
 #[test]
 fn images_without_passwd_still_run_root_and_numeric_users() {
-    assert_eq!(resolve_user(None, &[], None, None).unwrap(), user(0, 0, &[], "/"));
-    assert_eq!(resolve_user(Some("root"), &[], None, None).unwrap(), user(0, 0, &[], "/"));
-    assert_eq!(resolve_user(Some("12:34"), &[], None, None).unwrap(), user(12, 34, &[], "/"));
+    assert_eq!(
+        resolve_user(None, &[], None, None).unwrap(),
+        user(0, 0, &[], "/")
+    );
+    assert_eq!(
+        resolve_user(Some("root"), &[], None, None).unwrap(),
+        user(0, 0, &[], "/")
+    );
+    assert_eq!(
+        resolve_user(Some("12:34"), &[], None, None).unwrap(),
+        user(12, 34, &[], "/")
+    );
     assert!(resolve_user(Some("app"), &[], None, None).is_err());
 }
 
@@ -74,8 +95,16 @@ fn group_add_takes_names_and_ids() {
     let got = resolve_user(Some("app"), &extra, Some(PASSWD), Some(GROUP)).unwrap();
     assert_eq!(got.additional_gids, vec![10, 29, 50, 4000]);
     let missing = vec!["ghosts".to_string()];
-    let text = err_text(resolve_user(Some("app"), &missing, Some(PASSWD), Some(GROUP)));
-    assert!(text.contains("--group-add") && text.contains("ghosts"), "{text}");
+    let text = err_text(resolve_user(
+        Some("app"),
+        &missing,
+        Some(PASSWD),
+        Some(GROUP),
+    ));
+    assert!(
+        text.contains("--group-add") && text.contains("ghosts"),
+        "{text}"
+    );
     let keep = vec!["keep-groups".to_string()];
     assert!(err_text(resolve_user(None, &keep, Some(PASSWD), Some(GROUP))).contains("keep-groups"));
 }
@@ -86,7 +115,12 @@ fn spec_user_comes_from_flag_image_or_keep_id() {
     let ids = |fx: &Fixture, o: &RunOptions| {
         let spec = fx.spec(o);
         let u = spec.process().as_ref().unwrap().user().clone();
-        (u.uid(), u.gid(), u.additional_gids().clone().unwrap_or_default(), u.umask())
+        (
+            u.uid(),
+            u.gid(),
+            u.additional_gids().clone().unwrap_or_default(),
+            u.umask(),
+        )
     };
     assert_eq!(ids(&fx, &opts()), (0, 0, vec![], Some(0o022)));
     fx.image = image(json!({"Cmd": ["x"], "User": "app"}));
@@ -99,13 +133,18 @@ fn spec_user_comes_from_flag_image_or_keep_id() {
 
     // keep-id: the caller's own IDs unless a user is named; here they map 1:1.
     let mut fx = Fixture::new();
-    fx.uids = vec![id_map(0, 1, 1000), id_map(1000, 1000, 1), id_map(1001, 1001, 64_535)];
+    fx.uids = vec![
+        id_map(0, 1, 1000),
+        id_map(1000, 1000, 1),
+        id_map(1001, 1001, 64_535),
+    ];
     fx.gids = fx.uids.clone();
     let keep = RunOptions {
         userns: crate::spec::UsernsMode::KeepId,
         ..opts()
     };
-    assert_eq!(ids(&fx, &keep), (1000, 1000, vec![10, 29], Some(0o022)));
+    // "UID:GID" names the group, so /etc/group memberships are not added (as with podman).
+    assert_eq!(ids(&fx, &keep), (1000, 1000, vec![], Some(0o022)));
 }
 
 #[test]

@@ -1,0 +1,303 @@
+//! `run`: create a container from an image (pulling it as `--pull` says) and run it in the
+//! foreground, attached, returning its exit status (docker's rules: 125 engine error, 126 not
+//! executable, 127 not found, 128+N killed by signal N).
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, bail};
+use clap::Args;
+
+use super::Session;
+use super::image::parse_creds;
+use crate::config::auth::AuthFiles;
+use crate::config::registries::RegistriesConf;
+use crate::config::storage_conf::StorageConf;
+use crate::container::create::{CreateRequest, RootfsSource, create};
+use crate::image::manifest::Platform;
+use crate::image::pull::{PullContext, PullOptions};
+use crate::image::{PullPolicy, ensure_image};
+use crate::runtime::userns;
+use crate::spec::{self, MountRequest, NetworkMode, ParsedMount, RunOptions, SeccompChoice, UsernsMode};
+use crate::store::{ImageRecord, Store};
+
+#[derive(Args, Debug)]
+pub struct RunArgs {
+    /// Remove the container when it exits
+    #[arg(long)]
+    pub rm: bool,
+    /// Name of the container
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Set an environment variable: KEY=VALUE, or KEY to copy it from this environment
+    #[arg(short, long = "env", value_name = "ENV")]
+    pub env: Vec<String>,
+    /// Read environment variables from a file (KEY=VALUE lines)
+    #[arg(long, value_name = "FILE")]
+    pub env_file: Vec<PathBuf>,
+    /// Working directory inside the container
+    #[arg(short, long)]
+    pub workdir: Option<String>,
+    /// User to run as: USER[:GROUP] or UID[:GID]
+    #[arg(short, long)]
+    pub user: Option<String>,
+    /// Additional groups for the container process
+    #[arg(long, value_name = "GROUP")]
+    pub group_add: Vec<String>,
+    /// Override the image's entrypoint ("" resets it)
+    #[arg(long)]
+    pub entrypoint: Option<String>,
+    /// Mount a volume or host path: [SRC:]DST[:OPTIONS] (ro, rw, z, Z, ...)
+    #[arg(short, long, value_name = "VOLUME")]
+    pub volume: Vec<String>,
+    /// Attach a mount: type=bind|volume|tmpfs,source=...,target=...[,readonly]
+    #[arg(long, value_name = "MOUNT")]
+    pub mount: Vec<String>,
+    /// Mount a tmpfs: DST[:OPTIONS]
+    #[arg(long, value_name = "TMPFS")]
+    pub tmpfs: Vec<String>,
+    /// Make the root filesystem read-only
+    #[arg(long)]
+    pub read_only: bool,
+    /// Container hostname (default: the first 12 characters of its id)
+    #[arg(long, short = 'h')]
+    pub hostname: Option<String>,
+    /// Add a capability (e.g. NET_RAW, or ALL)
+    #[arg(long, value_name = "CAP")]
+    pub cap_add: Vec<String>,
+    /// Drop a capability (e.g. CHOWN, or ALL)
+    #[arg(long, value_name = "CAP")]
+    pub cap_drop: Vec<String>,
+    /// Give the container every capability, no seccomp filter and no masked paths
+    #[arg(long)]
+    pub privileged: bool,
+    /// Security options: seccomp=unconfined|PROFILE.json, no-new-privileges
+    #[arg(long, value_name = "OPT")]
+    pub security_opt: Vec<String>,
+    /// User namespace: host, keep-id or auto (default: the user's subordinate ids)
+    #[arg(long)]
+    pub userns: Option<String>,
+    /// Run a tiny init as PID 1 that reaps zombies and forwards signals
+    #[arg(long)]
+    pub init: bool,
+    /// When to pull the image: always, missing, never or newer
+    #[arg(long, default_value = "missing")]
+    pub pull: String,
+    /// Platform of the image to pull: OS/ARCH[/VARIANT]
+    #[arg(long)]
+    pub platform: Option<String>,
+    /// Keep standard input open
+    #[arg(short, long)]
+    pub interactive: bool,
+    /// Allocate a pseudo-terminal
+    #[arg(short, long)]
+    pub tty: bool,
+    /// Resource limit: NAME=SOFT[:HARD], e.g. nofile=1024:2048
+    #[arg(long, value_name = "ULIMIT")]
+    pub ulimit: Vec<String>,
+    /// Network mode: none (only loopback) or host
+    #[arg(long, visible_alias = "net", default_value = "none")]
+    pub network: String,
+    /// Set a label: KEY=VALUE
+    #[arg(short, long, value_name = "LABEL")]
+    pub label: Vec<String>,
+    /// Set an annotation on the container: KEY=VALUE
+    #[arg(long, value_name = "ANNOTATION")]
+    pub annotation: Vec<String>,
+    /// Require HTTPS and verify certificates when pulling
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
+    pub tls_verify: Option<bool>,
+    /// Path of the authentication file for pulling
+    #[arg(long, env = "REGISTRY_AUTH_FILE")]
+    pub authfile: Option<PathBuf>,
+    /// Credentials USERNAME[:PASSWORD] for pulling
+    #[arg(long, value_name = "USERNAME[:PASSWORD]")]
+    pub creds: Option<String>,
+    /// The first argument is a directory holding a root filesystem, not an image
+    #[arg(long)]
+    pub rootfs: bool,
+    /// The image (or, with --rootfs, the directory)
+    #[arg(value_name = "IMAGE")]
+    pub image: String,
+    /// The command and its arguments (default: the image's)
+    #[arg(value_name = "COMMAND", trailing_var_arg = true, allow_hyphen_values = true)]
+    pub command: Vec<String>,
+}
+
+pub fn run(session: &Session, args: RunArgs) -> Result<ExitCode> {
+    let store = session.open_store()?;
+    let (mappings, warning) = userns::rootless_mappings()?;
+    if let Some(warning) = warning {
+        eprintln!("WARNING: {warning}");
+    }
+    let source = if args.rootfs {
+        RootfsSource::Directory(rootfs_dir(&args)?)
+    } else {
+        RootfsSource::Image(Box::new(image_for(session, &store, &args)?))
+    };
+    let options = run_options(&args, &store)?;
+    let storage_driver = match &session.global.storage_driver {
+        Some(d) => Some(d.clone()),
+        None => StorageConf::load(&session.paths)?.driver,
+    };
+    let created = create(
+        &store,
+        CreateRequest {
+            source: &source,
+            image_name: &args.image,
+            name: args.name.clone(),
+            options,
+            storage_driver,
+            rootless: session.paths.rootless,
+            mappings: &mappings,
+        },
+    )?;
+    let id = created.record.id.clone();
+    store.update_container(&id, |r| {
+        r.status = crate::store::ContainerStatus::Running;
+        r.started_at = Some(now());
+    })?;
+    let outcome = crate::runtime::builtin::run_foreground(&created.bundle, &mappings, args.interactive);
+    let code = match &outcome {
+        Ok(code) => *code,
+        Err(_) => i32::from(super::EXIT_ENGINE_ERROR),
+    };
+    if args.rm {
+        store.remove_container(&id)?;
+    } else {
+        store.update_container(&id, |r| {
+            r.status = crate::store::ContainerStatus::Exited;
+            r.exit_code = Some(code);
+            r.finished_at = Some(now());
+        })?;
+    }
+    outcome.with_context(|| format!("running container {}", &id[..12]))?;
+    Ok(ExitCode::from(code.clamp(0, 255) as u8))
+}
+
+fn now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Nanos, true)
+}
+
+fn image_for(session: &Session, store: &Store, args: &RunArgs) -> Result<ImageRecord> {
+    let registries = RegistriesConf::load(&session.paths)?;
+    let auth = AuthFiles::new(&session.paths, args.authfile.clone());
+    let ctx = PullContext { paths: &session.paths, registries: &registries, auth: &auth, store };
+    let opts = PullOptions {
+        platform: match &args.platform {
+            Some(p) => Platform::parse(p)?,
+            None => Platform::host(),
+        },
+        tls_verify: args.tls_verify,
+        credentials: args.creds.as_deref().map(parse_creds).transpose()?,
+        signature_policy: None,
+        cert_dir: None,
+        progress: super::is_tty(2),
+        verbose: true,
+    };
+    let policy = PullPolicy::parse(&args.pull)?;
+    super::runtime()?.block_on(ensure_image(&ctx, &args.image, policy, &opts))
+}
+
+/// `--rootfs DIR`: the directory becomes the only (read-only) lower dir of the container.
+fn rootfs_dir(args: &RunArgs) -> Result<PathBuf> {
+    let dir = std::fs::canonicalize(&args.image)
+        .with_context(|| format!("--rootfs {}: no such directory", args.image))?;
+    if !dir.is_dir() {
+        bail!("--rootfs {}: not a directory", dir.display());
+    }
+    if args.command.is_empty() {
+        bail!("--rootfs needs a command to run: engine run --rootfs DIR COMMAND");
+    }
+    Ok(dir)
+}
+
+fn key_value(flag: &str, value: &str) -> Result<(String, String)> {
+    match value.split_once('=') {
+        Some((k, v)) if !k.is_empty() => Ok((k.to_string(), v.to_string())),
+        None if !value.is_empty() => Ok((value.to_string(), String::new())),
+        _ => bail!("invalid {flag} {value:?}: use KEY=VALUE"),
+    }
+}
+
+fn run_options(args: &RunArgs, store: &Store) -> Result<RunOptions> {
+    let mut opts = RunOptions {
+        command: args.command.clone(),
+        entrypoint: args.entrypoint.as_ref().map(|e| match e.as_str() {
+            "" => Vec::new(),
+            // docker takes a JSON array as well as a plain command.
+            json if json.starts_with('[') => serde_json::from_str(json).unwrap_or_else(|_| vec![json.to_string()]),
+            plain => vec![plain.to_string()],
+        }),
+        env: args.env.clone(),
+        env_files: args.env_file.clone(),
+        workdir: args.workdir.clone(),
+        user: args.user.clone(),
+        groups: args.group_add.clone(),
+        hostname: args.hostname.clone(),
+        read_only: args.read_only,
+        cap_add: args.cap_add.clone(),
+        cap_drop: args.cap_drop.clone(),
+        privileged: args.privileged,
+        ulimits: args.ulimit.clone(),
+        init: args.init,
+        tty: args.tty,
+        interactive: args.interactive,
+        labels: args.label.iter().map(|l| key_value("--label", l)).collect::<Result<_>>()?,
+        annotations: args.annotation.iter().map(|a| key_value("--annotation", a)).collect::<Result<_>>()?,
+        ..RunOptions::default()
+    };
+    opts.network = match args.network.as_str() {
+        "none" => NetworkMode::None,
+        "host" => NetworkMode::Host,
+        other => bail!(
+            "--network {other:?} is not available: use none or host (pasta and slirp4netns networking is not built yet)"
+        ),
+    };
+    opts.userns = match args.userns.as_deref() {
+        None | Some("") => UsernsMode::Default,
+        Some("host") => UsernsMode::Host,
+        Some("keep-id") => UsernsMode::KeepId,
+        Some("auto") => UsernsMode::Auto,
+        Some(other) => bail!("invalid --userns {other:?}: use host, keep-id or auto"),
+    };
+    for opt in &args.security_opt {
+        match opt.as_str() {
+            "no-new-privileges" | "no-new-privileges=true" | "no-new-privileges:true" => opts.no_new_privileges = true,
+            "no-new-privileges=false" | "no-new-privileges:false" => opts.no_new_privileges = false,
+            _ => match opt.split_once(['=', ':']) {
+                Some(("seccomp", "unconfined")) => opts.seccomp = SeccompChoice::Unconfined,
+                Some(("seccomp", path)) => opts.seccomp = SeccompChoice::Profile(PathBuf::from(path)),
+                // No SELinux or AppArmor on such hosts: accepted for compatibility, nothing to do.
+                Some(("label", _)) | Some(("apparmor", _)) => {}
+                _ => bail!("invalid --security-opt {opt:?}: use seccomp=unconfined|PROFILE.json or no-new-privileges"),
+            },
+        }
+    }
+    for value in &args.volume {
+        opts.mounts.push(resolve(spec::parse_volume_flag(value)?, store)?);
+    }
+    for value in &args.mount {
+        opts.mounts.push(resolve(spec::parse_mount_flag(value)?, store)?);
+    }
+    for value in &args.tmpfs {
+        opts.mounts.push(spec::parse_tmpfs_flag(value)?);
+    }
+    Ok(opts)
+}
+
+/// Named volumes get their directory in the store (created on first use); anonymous ones a
+/// fresh random name.
+fn resolve(parsed: ParsedMount, store: &Store) -> Result<MountRequest> {
+    match parsed {
+        ParsedMount::Ready(m) => Ok(m),
+        ParsedMount::Volume(request) => {
+            let name = match &request.name {
+                Some(n) => n.clone(),
+                None => crate::container::names::random_id()?,
+            };
+            let source = store.volume_data(&name)?;
+            Ok(request.resolved(name, source))
+        }
+    }
+}

@@ -1,0 +1,198 @@
+//! Creating a container: its record, its bundle (config.json, rootfs/, upper/, work/, the
+//! generated /etc files) and the rootfs recipe, from a stored image and the run options.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, anyhow};
+use oci_spec::image::ImageConfiguration;
+use oci_spec::runtime::{LinuxIdMapping, LinuxIdMappingBuilder};
+
+use super::names;
+use crate::rootfs::driver::choose_driver;
+use crate::rootfs::image_files::read_image_file;
+use crate::runtime::userns::{IdMappings, IdRange};
+use crate::spec::{self, HostContext, RootfsDriver, RootfsRecipe, RunOptions, SpecInputs};
+use crate::store::{ContainerRecord, ContainerStatus, ImageRecord, Store};
+
+/// What the container's root filesystem is made of.
+pub enum RootfsSource {
+    /// A stored image: its unpacked layers.
+    Image(Box<ImageRecord>),
+    /// `--rootfs DIR`: an exploded root filesystem, used read-only as the single lower dir so the
+    /// directory itself is never changed.
+    Directory(PathBuf),
+}
+
+/// What creating a container needs besides the store.
+pub struct CreateRequest<'a> {
+    pub source: &'a RootfsSource,
+    /// The image as the user named it (shown by `ps`).
+    pub image_name: &'a str,
+    /// `--name`; a docker-style name is generated when absent.
+    pub name: Option<String>,
+    pub options: RunOptions,
+    /// `--storage-driver` or storage.conf; automatic when absent.
+    pub storage_driver: Option<String>,
+    pub rootless: bool,
+    pub mappings: &'a IdMappings,
+}
+
+/// A created container and where its bundle is.
+pub struct Created {
+    pub record: ContainerRecord,
+    pub bundle: PathBuf,
+}
+
+pub fn create(store: &Store, req: CreateRequest<'_>) -> Result<Created> {
+    let id = names::random_id()?;
+    let name = match &req.name {
+        Some(n) => names::check_name(n)?,
+        None => names::generated_name(&id),
+    };
+    let mut options = req.options;
+    options.container_id = id.clone();
+    options.container_name = name.clone();
+
+    // Layer dirs bottom first; the recipe reverses them into overlay's top-first order.
+    let (image_config, layers, image_id, chains) = match req.source {
+        RootfsSource::Image(image) => {
+            let config_bytes = store.read_blob(&image.config_digest)?;
+            let config: ImageConfiguration =
+                serde_json::from_slice(&config_bytes).with_context(|| {
+                    format!(
+                        "image config {} is corrupt; pull the image again",
+                        image.config_digest
+                    )
+                })?;
+            let layers: Vec<PathBuf> = image
+                .layers
+                .iter()
+                .map(|l| store.layer_diff(&l.chain_id))
+                .collect();
+            let chains = image.layers.iter().map(|l| l.chain_id.clone()).collect();
+            (config, layers, image.id.clone(), chains)
+        }
+        RootfsSource::Directory(dir) => (
+            ImageConfiguration::default(),
+            vec![dir.clone()],
+            String::new(),
+            Vec::new(),
+        ),
+    };
+    let driver = choose_driver(
+        store.root(),
+        &store.tmp_dir()?.join("overlay-probe"),
+        req.storage_driver.as_deref(),
+        req.mappings,
+    )?;
+
+    let record = ContainerRecord {
+        id: id.clone(),
+        name,
+        image_id,
+        image_name: req.image_name.to_string(),
+        command: Vec::new(),
+        created: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Nanos, true),
+        labels: options.labels.iter().cloned().collect(),
+        layers: chains,
+        rootfs_driver: driver.as_str().to_string(),
+        status: ContainerStatus::Created,
+        pid: None,
+        exit_code: None,
+        started_at: None,
+        finished_at: None,
+    };
+    let bundle = store.create_container(&record)?;
+    let result = write_bundle(
+        &bundle,
+        &image_config,
+        &options,
+        &layers,
+        driver,
+        req.rootless,
+        req.mappings,
+    );
+    match result {
+        Ok(command) => {
+            let record = store.update_container(&id, |r| r.command = command)?;
+            Ok(Created { record, bundle })
+        }
+        Err(e) => {
+            let _ = store.remove_container(&id);
+            Err(e)
+        }
+    }
+}
+
+/// Writes config.json and the /etc files; returns the container's command line.
+fn write_bundle(
+    bundle: &Path,
+    image_config: &ImageConfiguration,
+    options: &RunOptions,
+    layers: &[PathBuf],
+    driver: RootfsDriver,
+    rootless: bool,
+    mappings: &IdMappings,
+) -> Result<Vec<String>> {
+    let (upper, work) = (bundle.join("upper"), bundle.join("work"));
+    for dir in [bundle.join("rootfs"), upper.clone(), work.clone()] {
+        std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    }
+    let recipe = RootfsRecipe {
+        driver,
+        lowerdirs: layers.iter().rev().cloned().collect(),
+        upperdir: Some(upper),
+        workdir: Some(work),
+    };
+    let opaque = if rootless {
+        "user.overlay.opaque"
+    } else {
+        "trusted.overlay.opaque"
+    };
+    let image_files = |path: &str| read_image_file(layers, path, opaque);
+    let host = HostContext::current(rootless)?;
+    let caps = spec::bounding_capabilities(options, &host)?;
+    let seccomp = spec::seccomp::load_profile(&options.effective_seccomp(), &caps)?;
+    let (uid_mappings, gid_mappings) = if rootless {
+        (oci_mappings(&mappings.uids)?, oci_mappings(&mappings.gids)?)
+    } else {
+        (Vec::new(), Vec::new())
+    };
+    let generated = spec::build_spec(&SpecInputs {
+        image: image_config,
+        options,
+        image_files: &image_files,
+        host: &host,
+        uid_mappings: &uid_mappings,
+        gid_mappings: &gid_mappings,
+        seccomp,
+        rootfs: &recipe,
+        bundle,
+    })?;
+    generated.etc_files.write_to(bundle)?;
+    let config = bundle.join("config.json");
+    generated
+        .spec
+        .save(&config)
+        .map_err(|e| anyhow!("writing {}: {e}", config.display()))?;
+    Ok(generated
+        .spec
+        .process()
+        .as_ref()
+        .and_then(|p| p.args().clone())
+        .unwrap_or_default())
+}
+
+fn oci_mappings(ranges: &[IdRange]) -> Result<Vec<LinuxIdMapping>> {
+    ranges
+        .iter()
+        .map(|r| {
+            LinuxIdMappingBuilder::default()
+                .container_id(r.container)
+                .host_id(r.host)
+                .size(r.size)
+                .build()
+                .map_err(|e| anyhow!("id mapping {r:?}: {e}"))
+        })
+        .collect()
+}

@@ -1,0 +1,4 @@
+//! Containers: creating their bundles from images, running them, removing them.
+
+pub mod create;
+pub mod names;

@@ -1,0 +1,126 @@
+//! The bundle's config.json, loaded and checked for what the runtime relies on.
+
+use std::collections::HashSet;
+use std::path::{Component, Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use oci_spec::runtime::{Linux, Process, Spec};
+
+use crate::spec::recipe::RootfsRecipe;
+
+/// A loaded bundle: the spec and the parts every step needs, checked.
+pub(super) struct Container {
+    pub spec: Spec,
+    pub bundle: PathBuf,
+    /// Absolute: `root.path`, relative ones taken from the bundle.
+    pub rootfs: PathBuf,
+    pub recipe: RootfsRecipe,
+    pub process: Process,
+    /// `linux`, or its default when the spec has none.
+    pub linux: Linux,
+}
+
+impl Container {
+    pub fn load(bundle: &Path) -> Result<Container> {
+        let path = bundle.join("config.json");
+        let spec = Spec::load(&path).with_context(|| format!("load {}", path.display()))?;
+        Container::from_spec(spec, bundle)
+            .with_context(|| format!("invalid {}", path.display()))
+    }
+
+    pub fn from_spec(spec: Spec, bundle: &Path) -> Result<Container> {
+        let Some(root) = spec.root() else {
+            bail!("no root: the spec must name the root filesystem (root.path)");
+        };
+        let rootfs = bundle.join(root.path());
+        let Some(process) = spec.process().clone() else {
+            bail!("no process: the spec must say what to run (process.args)");
+        };
+        if process.args().as_ref().is_none_or(|args| args.is_empty()) {
+            bail!("process.args is empty: give the command to run");
+        }
+        if !process.cwd().is_absolute() {
+            bail!("process.cwd {} is not absolute", process.cwd().display());
+        }
+        let annotations = spec.annotations().clone().unwrap_or_default();
+        let recipe = RootfsRecipe::from_annotations(&annotations)?;
+        let linux = spec.linux().clone().unwrap_or_default();
+        check_paths(&spec, &linux)?;
+        check_namespaces(&linux)?;
+        Ok(Container {
+            bundle: bundle.to_path_buf(),
+            rootfs,
+            recipe,
+            process,
+            linux,
+            spec,
+        })
+    }
+
+    /// The command: never empty (checked at load).
+    pub fn args(&self) -> &[String] {
+        self.process.args().as_deref().unwrap_or_default()
+    }
+
+    pub fn terminal(&self) -> bool {
+        self.process.terminal().unwrap_or(false)
+    }
+
+    pub fn has_namespace(&self, typ: oci_spec::runtime::LinuxNamespaceType) -> bool {
+        let namespaces = self.linux.namespaces().as_deref().unwrap_or_default();
+        namespaces.iter().any(|ns| ns.typ() == typ)
+    }
+}
+
+/// Mount destinations and masked/read-only paths are absolute and free of `..`: they are
+/// resolved inside the rootfs, and `..` has no meaning the spec author could rely on there.
+fn check_paths(spec: &Spec, linux: &Linux) -> Result<()> {
+    for mount in spec.mounts().as_deref().unwrap_or_default() {
+        check_container_path("mount destination", mount.destination())?;
+    }
+    let masked = linux.masked_paths().as_deref().unwrap_or_default();
+    let readonly = linux.readonly_paths().as_deref().unwrap_or_default();
+    for path in masked.iter().chain(readonly) {
+        check_container_path("masked or read-only path", Path::new(path))?;
+    }
+    for device in linux.devices().as_deref().unwrap_or_default() {
+        check_container_path("device path", device.path())?;
+    }
+    Ok(())
+}
+
+pub(super) fn check_container_path(what: &str, path: &Path) -> Result<()> {
+    if !path.is_absolute() {
+        bail!("{what} {} is not absolute", path.display());
+    }
+    if path.components().any(|c| c == Component::ParentDir) {
+        bail!("{what} {} contains '..': use a path without it", path.display());
+    }
+    Ok(())
+}
+
+fn check_namespaces(linux: &Linux) -> Result<()> {
+    let mut seen = HashSet::new();
+    for ns in linux.namespaces().as_deref().unwrap_or_default() {
+        if !seen.insert(ns.typ()) {
+            bail!("namespace {} is listed twice", ns.typ());
+        }
+    }
+    Ok(())
+}
+
+/// The rootfs-relative form of a container path, for joining onto a directory.
+pub(super) fn relative(path: &Path) -> PathBuf {
+    path.components()
+        .filter(|c| matches!(c, Component::Normal(_)))
+        .collect()
+}
+
+/// A bind source: absolute, or relative to the bundle (OCI's rule).
+pub(super) fn bind_source(bundle: &Path, source: &Path) -> PathBuf {
+    if source.is_absolute() {
+        source.to_path_buf()
+    } else {
+        bundle.join(source)
+    }
+}

@@ -1,0 +1,104 @@
+//! `engine __container-init BUNDLE`: namespaces, fork, then PID 1's setup and exec.
+
+use std::path::Path;
+use std::process::exit;
+
+use anyhow::{Context, Result};
+use nix::unistd::setsid;
+
+use super::config::Container;
+use super::linux::LinuxSyscalls;
+use super::syscalls::Syscalls;
+use super::{EXIT_SETUP_FAILED, devices, exec, masks, mounts, namespaces, process, rootfs, waiter};
+use crate::runtime::seccomp;
+use crate::runtime::userns::in_user_namespace;
+use crate::util::log;
+
+/// The entry point of the init process: runs in the container's new user and mount namespaces
+/// as their root (rootless), or as real root. Never returns: it becomes the container's waiter
+/// (see [`waiter`]) and exits with the container's status, or exits 125 on a setup error after
+/// printing it as one line.
+pub fn init_main(bundle: &Path) -> ! {
+    if let Some(level) = std::env::var("ENGINE_LOG_LEVEL").ok().and_then(|l| log::Level::parse(&l)) {
+        log::set_level(level);
+    }
+    let in_userns = in_user_namespace();
+    let container = match prepare(bundle, in_userns) {
+        Ok(container) => container,
+        Err(err) => fail(&format!("{err:#}")),
+    };
+    waiter::fork_container(|| container_main(&container, in_userns))
+}
+
+/// Prints a setup error crun-style and exits 125.
+pub(super) fn fail(message: &str) -> ! {
+    eprintln!("Error: {message}");
+    exit(EXIT_SETUP_FAILED)
+}
+
+/// Before the fork: load the spec and enter the namespaces.
+fn prepare(bundle: &Path, in_userns: bool) -> Result<Container> {
+    let container = Container::load(bundle)?;
+    // Its own session, so the terminal's ^C and hangup reach the engine only, which forwards
+    // them (sig-proxy) rather than the container getting them twice.
+    setsid().context("setsid")?;
+    namespaces::enter_namespaces(&container, in_userns)?;
+    Ok(container)
+}
+
+/// PID 1 of the new pid namespace: everything up to exec.
+fn container_main(container: &Container, in_userns: bool) -> ! {
+    let sys = LinuxSyscalls::default();
+    let filter = match setup(&sys, container, in_userns) {
+        Ok(filter) => filter,
+        Err(err) => fail(&format!("{err:#}")),
+    };
+    // The rootfs descriptor is closed before exec anyway; dropping it first keeps the
+    // descriptor table tidy for the exec error paths.
+    drop(sys);
+    if let Err(err) = finish(container, filter.as_ref()) {
+        fail(&format!("{err:#}"));
+    }
+    let env = container.process.env().clone().unwrap_or_default();
+    let error = exec::exec(container.args(), &env);
+    eprintln!("Error: {}", error.message);
+    exit(error.code)
+}
+
+/// The file system and the process setup that still needs privileges. Returns the compiled
+/// seccomp filter, compiled first so a bad profile fails before anything is mounted.
+fn setup(sys: &dyn Syscalls, container: &Container, in_userns: bool) -> Result<Option<seccomp::BpfProgram>> {
+    let filter = container
+        .linux
+        .seccomp()
+        .as_ref()
+        .map(seccomp::compile)
+        .transpose()
+        .context("compile the seccomp filter")?;
+    setup_filesystem(sys, container, in_userns)?;
+    process::set_hostname(container)?;
+    process::set_rlimits(&container.process)?;
+    process::start_session(container.terminal())?;
+    process::set_oom_score_adj(&container.process)?;
+    Ok(filter)
+}
+
+/// Rootfs, mounts, devices, pivot_root, then what is done from inside: sysctls, masked and
+/// read-only paths, a read-only root.
+pub(super) fn setup_filesystem(sys: &dyn Syscalls, container: &Container, in_userns: bool) -> Result<()> {
+    rootfs::prepare_rootfs(sys, container, in_userns)?;
+    mounts::mount_all(sys, container, in_userns)?;
+    devices::create_devices(sys, container, in_userns)?;
+    sys.pivot_root(&container.rootfs)
+        .with_context(|| format!("pivot_root {}", container.rootfs.display()))?;
+    masks::apply_sysctls(sys, container)?;
+    masks::mask_paths(sys, container)?;
+    masks::make_paths_readonly(sys, container)?;
+    masks::make_root_readonly(sys, container)
+}
+
+/// The identity switch and the working directory, after which only exec remains.
+fn finish(container: &Container, filter: Option<&seccomp::BpfProgram>) -> Result<()> {
+    process::switch_identity(&container.process, filter)?;
+    process::enter_cwd(&container.process)
+}

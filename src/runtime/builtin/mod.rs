@@ -1,0 +1,117 @@
+//! The built-in OCI runtime: runs a bundle (`config.json` + rootfs) like crun would, without
+//! another program, rootless first.
+//!
+//! # Process model
+//!
+//! ```text
+//! engine (host, may be multi-threaded)
+//!   └─ UsernsCommand ─> engine __container-init BUNDLE      uid 0 in a new user + mount ns
+//!        │  (as real root: started directly, unshares the mount ns itself)
+//!        │  loads config.json, setsid, unshares pid/ipc/uts/net/cgroup (or setns to a path)
+//!        └─ fork ─> PID 1 of the new pid namespace
+//!             rootfs (overlay / fuse-overlayfs / vfs), spec mounts, devices, pivot_root,
+//!             sysctls, masked and read-only paths, hostname, rlimits, session/tty,
+//!             user, capabilities, no_new_privs, seccomp, cwd, exec
+//! ```
+//!
+//! The process between the two stays as the container's waiter: it forwards signals to PID 1
+//! and exits with its status, so the `Child` the engine holds behaves like the container (exit
+//! code 128+N when signal N killed it; 125 when the setup failed, 126 when the command cannot
+//! be run, 127 when it is not found, docker's codes).
+//!
+//! Every setup error is one line on the container's stderr, `Error: <operation> <path>:
+//! <reason> (os error N)`, and exit code 125.
+//!
+//! The filesystem steps make their privileged calls through [`syscalls::Syscalls`], so the
+//! decisions are unit-tested against a recording implementation without root.
+
+mod caps;
+mod config;
+mod copyup;
+mod devices;
+mod exec;
+mod foreground;
+mod init;
+mod linux;
+mod masks;
+mod mounts;
+mod namespaces;
+mod options;
+mod process;
+mod pty;
+mod rootfs;
+mod syscalls;
+mod waiter;
+
+#[cfg(test)]
+mod tests;
+
+use std::os::fd::OwnedFd;
+use std::path::Path;
+use std::process::{Child, Stdio};
+
+use anyhow::{Context, Result};
+
+use crate::runtime::userns::{IdMappings, UsernsCommand};
+
+pub use foreground::run_foreground;
+pub use init::init_main;
+
+/// `argv[1]` that makes the engine binary the container init: `engine __container-init BUNDLE`.
+/// `main` must dispatch it before starting any thread (the init forks).
+pub const INIT_COMMAND: &str = "__container-init";
+
+/// The container setup failed (docker's and podman's code for "the engine failed").
+pub const EXIT_SETUP_FAILED: i32 = 125;
+/// The command was found but cannot be run.
+pub const EXIT_CANNOT_EXEC: i32 = 126;
+/// The command does not exist.
+pub const EXIT_NOT_FOUND: i32 = 127;
+
+/// The container's standard input, output and error.
+pub enum ContainerStdio {
+    /// The engine's own.
+    Inherit,
+    /// /dev/null for all three.
+    Null,
+    /// Pipes, read and written through the returned `Child`.
+    Piped,
+    /// The slave side of a pty, for all three; it also becomes /dev/console and the
+    /// controlling terminal when the spec says `process.terminal`.
+    Tty(OwnedFd),
+}
+
+/// Starts the container of `bundle` (its config.json) and returns the waiter process, whose
+/// exit code is the container's (see the module docs).
+///
+/// Blocks for the user namespace handshake (a few ms); in async code call it from
+/// `spawn_blocking`.
+pub fn spawn(bundle: &Path, mappings: &IdMappings, stdio: ContainerStdio) -> Result<Child> {
+    spawn_with_stdio(bundle, mappings, stdio.into_stdio()?)
+}
+
+fn spawn_with_stdio(bundle: &Path, mappings: &IdMappings, [stdin, stdout, stderr]: [Stdio; 3]) -> Result<Child> {
+    let bundle = std::path::absolute(bundle)
+        .with_context(|| format!("resolve the bundle path {}", bundle.display()))?;
+    // /proc/self/exe: still this very binary if the file was replaced by an upgrade.
+    UsernsCommand::new("/proc/self/exe", [INIT_COMMAND.as_ref(), bundle.as_os_str()])
+        .stdin(stdin)
+        .stdout(stdout)
+        .stderr(stderr)
+        .spawn(mappings)
+        .with_context(|| format!("start the container of {}", bundle.display()))
+}
+
+impl ContainerStdio {
+    fn into_stdio(self) -> Result<[Stdio; 3]> {
+        Ok(match self {
+            ContainerStdio::Inherit => [Stdio::inherit(), Stdio::inherit(), Stdio::inherit()],
+            ContainerStdio::Null => [Stdio::null(), Stdio::null(), Stdio::null()],
+            ContainerStdio::Piped => [Stdio::piped(), Stdio::piped(), Stdio::piped()],
+            ContainerStdio::Tty(slave) => {
+                let dup = |fd: &OwnedFd| fd.try_clone().context("duplicate the terminal descriptor");
+                [Stdio::from(dup(&slave)?), Stdio::from(dup(&slave)?), Stdio::from(slave)]
+            }
+        })
+    }
+}

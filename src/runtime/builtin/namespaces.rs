@@ -1,0 +1,112 @@
+//! The container's namespaces other than the user namespace, which the parent made (rootless)
+//! or which is absent (real root).
+//!
+//! New pid and time namespaces apply to children only: the caller forks afterwards, and the
+//! child is the container's PID 1.
+
+use std::fs::File;
+use std::path::Path;
+
+use anyhow::{Context, Result, bail};
+use nix::sched::{CloneFlags, setns, unshare};
+use oci_spec::runtime::{LinuxNamespace, LinuxNamespaceType};
+
+use super::config::Container;
+
+/// `in_userns`: the process runs in the user namespace the parent created, which already
+/// brought a new mount namespace; as real root this unshares the mount namespace too.
+pub(super) fn enter_namespaces(container: &Container, in_userns: bool) -> Result<()> {
+    let namespaces = container.linux.namespaces().as_deref().unwrap_or_default();
+    let mut new = CloneFlags::empty();
+    for ns in namespaces {
+        match (ns.typ(), ns.path()) {
+            (LinuxNamespaceType::User, path) => check_user_namespace(path.as_deref(), in_userns)?,
+            (LinuxNamespaceType::Mount, Some(path)) => {
+                bail!("joining the mount namespace {} is not supported", path.display())
+            }
+            (LinuxNamespaceType::Mount, None) if in_userns => {}
+            (typ, Some(path)) => join(ns, typ, path)?,
+            (typ, None) => new |= clone_flag(typ),
+        }
+    }
+    if !in_userns {
+        // Always private mounts, even if the spec forgot the mount namespace: the runtime
+        // mounts the rootfs and must not do it in the host's namespace.
+        new |= CloneFlags::CLONE_NEWNS;
+    }
+    unshare(new).with_context(|| format!("unshare {}", names(new)))?;
+    if new.contains(CloneFlags::CLONE_NEWNET) {
+        loopback_up().context("bring up the loopback interface lo")?;
+    }
+    Ok(())
+}
+
+fn check_user_namespace(path: Option<&Path>, in_userns: bool) -> Result<()> {
+    if let Some(path) = path {
+        bail!("joining the user namespace {} is not supported", path.display());
+    }
+    if !in_userns {
+        bail!(
+            "the spec asks for a user namespace but the runtime runs as real root without one: \
+             user namespaces as root (--userns=auto) are not supported yet"
+        );
+    }
+    Ok(())
+}
+
+fn join(ns: &LinuxNamespace, typ: LinuxNamespaceType, path: &Path) -> Result<()> {
+    let file = File::open(path).with_context(|| format!("open the {} namespace {}", ns.typ(), path.display()))?;
+    setns(&file, clone_flag(typ)).with_context(|| format!("setns {} {}", ns.typ(), path.display()))
+}
+
+fn clone_flag(typ: LinuxNamespaceType) -> CloneFlags {
+    match typ {
+        LinuxNamespaceType::Mount => CloneFlags::CLONE_NEWNS,
+        LinuxNamespaceType::Cgroup => CloneFlags::CLONE_NEWCGROUP,
+        LinuxNamespaceType::Uts => CloneFlags::CLONE_NEWUTS,
+        LinuxNamespaceType::Ipc => CloneFlags::CLONE_NEWIPC,
+        LinuxNamespaceType::User => CloneFlags::CLONE_NEWUSER,
+        LinuxNamespaceType::Pid => CloneFlags::CLONE_NEWPID,
+        LinuxNamespaceType::Network => CloneFlags::CLONE_NEWNET,
+        LinuxNamespaceType::Time => CloneFlags::from_bits_retain(libc::CLONE_NEWTIME),
+    }
+}
+
+fn names(flags: CloneFlags) -> String {
+    let all = [
+        (CloneFlags::CLONE_NEWNS, "mount"),
+        (CloneFlags::CLONE_NEWPID, "pid"),
+        (CloneFlags::CLONE_NEWIPC, "ipc"),
+        (CloneFlags::CLONE_NEWUTS, "uts"),
+        (CloneFlags::CLONE_NEWNET, "network"),
+        (CloneFlags::CLONE_NEWCGROUP, "cgroup"),
+        (CloneFlags::from_bits_retain(libc::CLONE_NEWTIME), "time"),
+    ];
+    let listed: Vec<&str> = all.iter().filter(|(f, _)| flags.contains(*f)).map(|(_, n)| *n).collect();
+    format!("({} namespaces)", listed.join(", "))
+}
+
+/// A new network namespace has only `lo`, and it is down; podman brings it up, and programs
+/// expect 127.0.0.1 to work even with `--network none`.
+fn loopback_up() -> std::io::Result<()> {
+    // SAFETY: plain syscalls on a socket this function owns; `ifreq` is zeroed then filled with
+    // a NUL-terminated name that fits.
+    unsafe {
+        let sock = libc::socket(libc::AF_INET, libc::SOCK_DGRAM | libc::SOCK_CLOEXEC, 0);
+        if sock < 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        let mut req: libc::ifreq = std::mem::zeroed();
+        for (dst, src) in req.ifr_name.iter_mut().zip(b"lo\0") {
+            *dst = *src as libc::c_char;
+        }
+        let mut result = libc::ioctl(sock, libc::SIOCGIFFLAGS, &mut req);
+        if result == 0 {
+            req.ifr_ifru.ifru_flags |= (libc::IFF_UP | libc::IFF_RUNNING) as libc::c_short;
+            result = libc::ioctl(sock, libc::SIOCSIFFLAGS, &req);
+        }
+        let err = std::io::Error::last_os_error();
+        libc::close(sock);
+        if result < 0 { Err(err) } else { Ok(()) }
+    }
+}

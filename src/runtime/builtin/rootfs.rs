@@ -1,0 +1,110 @@
+//! The root filesystem: stop mount propagation, assemble the rootfs per the recipe (overlay,
+//! fuse-overlayfs or the vfs copy as is), and make it a mount point `pivot_root` accepts.
+
+use std::os::fd::{AsRawFd, OwnedFd};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use nix::mount::MsFlags;
+
+use super::config::Container;
+use super::options::propagation_option;
+use super::syscalls::{Syscalls, Target};
+use crate::spec::recipe::{RootfsDriver, RootfsRecipe};
+
+/// mount(2) copies at most one page of option data; longer overlay options are truncated by
+/// the kernel, so they must fit (a 64-layer image with absolute layer paths does not).
+const MOUNT_DATA_MAX: usize = 4095;
+
+/// Where short lower dir names point when the absolute ones are too long: each layer is
+/// opened and named by its descriptor number, relative to this directory.
+const FD_DIR: &str = "/proc/self/fd";
+
+pub(super) fn prepare_rootfs(sys: &dyn Syscalls, container: &Container, in_userns: bool) -> Result<()> {
+    let propagation = root_propagation(container)?;
+    sys.mount(None, Target::Path(Path::new("/")), None, propagation, None)
+        .context("make the mounts of the container's namespace private: mount /")?;
+    let root = container.rootfs.as_path();
+    match container.recipe.driver {
+        RootfsDriver::Overlay => mount_overlay(sys, &container.recipe, root, in_userns)?,
+        RootfsDriver::FuseOverlayfs => {
+            let options = overlay_options(&container.recipe, &absolute_lowers(&container.recipe));
+            sys.fuse_overlayfs(&options, root)
+                .with_context(|| format!("fuse-overlayfs {}", root.display()))?;
+        }
+        RootfsDriver::Vfs => {}
+    }
+    // pivot_root needs the new root to be a mount point; an overlay already is, a vfs
+    // directory is not. Binding it onto itself makes it one either way.
+    let rec_bind = MsFlags::MS_BIND | MsFlags::MS_REC;
+    sys.mount(Some(root), Target::Path(root), None, rec_bind, None)
+        .with_context(|| format!("bind mount the rootfs onto itself {}", root.display()))?;
+    sys.set_rootfs(root)
+        .with_context(|| format!("open the rootfs {}", root.display()))
+}
+
+/// `linux.rootfsPropagation` for `/`, else private (nothing the container mounts reaches the
+/// host, nor the host's later mounts the container).
+fn root_propagation(container: &Container) -> Result<MsFlags> {
+    match container.linux.rootfs_propagation().as_deref() {
+        None | Some("") => Ok(MsFlags::MS_REC | MsFlags::MS_PRIVATE),
+        Some(name) => match propagation_option(name) {
+            Some(flags) => Ok(flags | MsFlags::MS_REC),
+            None => bail!("linux.rootfsPropagation {name:?}: use private, slave, shared or unbindable"),
+        },
+    }
+}
+
+fn mount_overlay(sys: &dyn Syscalls, recipe: &RootfsRecipe, root: &Path, in_userns: bool) -> Result<()> {
+    let mut data = overlay_data(recipe, &absolute_lowers(recipe), in_userns);
+    // Keeps the layer descriptors open until the mount is made.
+    let mut _layer_fds: Vec<OwnedFd> = Vec::new();
+    let short_names = data.len() > MOUNT_DATA_MAX;
+    if short_names {
+        let fds = sys
+            .open_dirs(&recipe.lowerdirs)
+            .context("open the image layers for overlay")?;
+        let names: Vec<String> = fds.iter().map(|fd| fd.as_raw_fd().to_string()).collect();
+        data = overlay_data(recipe, &names, in_userns);
+        if data.len() > MOUNT_DATA_MAX {
+            bail!(
+                "overlay {}: {} layers do not fit in mount options even with short names: flatten the image",
+                root.display(),
+                recipe.lowerdirs.len()
+            );
+        }
+        sys.chdir(Path::new(FD_DIR)).with_context(|| format!("chdir {FD_DIR}"))?;
+        _layer_fds = fds;
+    }
+    sys.mount(Some(Path::new("overlay")), Target::Path(root), Some("overlay"), MsFlags::empty(), Some(&data))
+        .with_context(|| format!("mount overlay {} (options {data})", root.display()))?;
+    if short_names {
+        sys.chdir(Path::new("/")).context("chdir /")?;
+    }
+    Ok(())
+}
+
+fn absolute_lowers(recipe: &RootfsRecipe) -> Vec<String> {
+    recipe.lowerdirs.iter().map(|dir| dir.display().to_string()).collect()
+}
+
+/// The overlay mount data. `userxattr` makes overlay read its whiteout and opaque markers from
+/// `user.overlay.*`, the only xattrs a user namespace may write (and how layers are unpacked
+/// rootless); as real root the markers are `trusted.overlay.*`, overlay's default.
+pub(super) fn overlay_data(recipe: &RootfsRecipe, lowers: &[String], in_userns: bool) -> String {
+    let mut data = overlay_options(recipe, lowers);
+    if in_userns {
+        data.push_str(",userxattr");
+    }
+    data
+}
+
+fn overlay_options(recipe: &RootfsRecipe, lowers: &[String]) -> String {
+    let dir = |dir: &Option<PathBuf>| dir.as_deref().map(|d| d.display().to_string()).unwrap_or_default();
+    format!(
+        "lowerdir={},upperdir={},workdir={}",
+        lowers.join(":"),
+        dir(&recipe.upperdir),
+        dir(&recipe.workdir)
+    )
+}

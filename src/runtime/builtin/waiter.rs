@@ -1,0 +1,86 @@
+//! The fork between the waiter and the container's PID 1.
+//!
+//! The process that unshared the pid namespace cannot enter it: only its children can, and the
+//! first one is PID 1 there. So it forks, and stays behind as a tiny waiter: it forwards every
+//! signal it gets to PID 1 (the engine's sig-proxy and `kill` of the container reach the
+//! waiter, the process the engine started) and exits with PID 1's status, 128+N when a
+//! signal N killed it, as a shell reports it.
+
+use std::convert::Infallible;
+use std::process::exit;
+
+use nix::sys::prctl::set_pdeathsig;
+use nix::sys::signal::{SigSet, SigmaskHow, Signal};
+use nix::sys::wait::{WaitPidFlag, WaitStatus, waitpid};
+use nix::unistd::{ForkResult, Pid, fork};
+
+use super::EXIT_SETUP_FAILED;
+
+/// Forks; the child runs `container` (which never returns: it execs or exits), this process
+/// waits for it and exits with its status. Must be called while the process has a single thread.
+pub(super) fn fork_container(container: impl FnOnce() -> Infallible) -> ! {
+    // Blocked before the fork so that no signal sent meanwhile is lost: the waiter collects
+    // them with sigwaitinfo, the child unblocks them first thing.
+    let previous = match SigSet::all().thread_swap_mask(SigmaskHow::SIG_SETMASK) {
+        Ok(previous) => previous,
+        Err(errno) => super::init::fail(&format!("block signals: {}", std::io::Error::from(errno))),
+    };
+    // SAFETY: the process is single-threaded (the init runs before anything starts a thread),
+    // so the child may run arbitrary code.
+    match unsafe { fork() } {
+        Err(errno) => super::init::fail(&format!("fork the container process: {}", std::io::Error::from(errno))),
+        Ok(ForkResult::Child) => {
+            let _ = previous.thread_set_mask();
+            // If the waiter dies (SIGKILL), so does the container, rather than running on
+            // unsupervised. (A waiter killed before this line is not noticed: the parent is
+            // outside the new pid namespace, so getppid() cannot tell.)
+            if let Err(errno) = set_pdeathsig(Signal::SIGKILL) {
+                super::init::fail(&format!("prctl PR_SET_PDEATHSIG: {}", std::io::Error::from(errno)));
+            }
+            match container() {}
+        }
+        Ok(ForkResult::Parent { child }) => wait_forwarding_signals(child),
+    }
+}
+
+fn wait_forwarding_signals(child: Pid) -> ! {
+    let all = SigSet::all();
+    loop {
+        let signal = wait_for_signal(&all);
+        if signal == libc::SIGCHLD {
+            if let Some(code) = reap(child) {
+                exit(code);
+            }
+            continue;
+        }
+        // Raw numbers, so real-time signals are forwarded too. ESRCH (already gone) is
+        // answered by the SIGCHLD that follows.
+        // SAFETY: kill has no memory-safety requirements.
+        unsafe { libc::kill(child.as_raw(), signal) };
+    }
+}
+
+fn wait_for_signal(set: &SigSet) -> libc::c_int {
+    loop {
+        // SAFETY: `set` is a valid sigset; a null siginfo pointer is allowed.
+        let signal = unsafe { libc::sigwaitinfo(set.as_ref(), std::ptr::null_mut()) };
+        if signal > 0 {
+            return signal;
+        }
+        // Only EINTR is possible (a stop/continue); anything else would loop forever, so give up.
+        if std::io::Error::last_os_error().raw_os_error() != Some(libc::EINTR) {
+            exit(EXIT_SETUP_FAILED);
+        }
+    }
+}
+
+/// The exit code once `child` is gone, `None` while it runs.
+fn reap(child: Pid) -> Option<i32> {
+    match waitpid(child, Some(WaitPidFlag::WNOHANG)) {
+        Ok(WaitStatus::Exited(_, code)) => Some(code),
+        Ok(WaitStatus::Signaled(_, signal, _)) => Some(128 + signal as i32),
+        Ok(_) => None,
+        // ECHILD: reaped already (cannot happen: this is the only waiter) or never existed.
+        Err(_) => Some(EXIT_SETUP_FAILED),
+    }
+}

@@ -1,0 +1,287 @@
+//! Container records: `<root>/containers/<id>/container.json`, next to the container's bundle
+//! (config.json, rootfs/, upper/, work/, generated /etc files).
+//!
+//! Every change is a read-modify-write of one record under the exclusive store lock, written
+//! atomically, so concurrent engine commands never lose an update, and a name is checked for
+//! uniqueness under that same lock (two `--name x` racing: exactly one wins).
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::io;
+use std::path::PathBuf;
+
+use anyhow::{Context, Result, anyhow, bail};
+use serde::{Deserialize, Serialize};
+
+use super::Store;
+use crate::util::digest::Digest;
+use crate::util::fs::write_atomic;
+
+const RECORD_FILE: &str = "container.json";
+
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum ContainerStatus {
+    Created,
+    Running,
+    Exited,
+}
+
+/// One container, as `engine ps` and `inspect` show it.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct ContainerRecord {
+    pub id: String,
+    pub name: String,
+    pub image_id: String,
+    /// The name the user gave for the image.
+    pub image_name: String,
+    pub command: Vec<String>,
+    /// RFC 3339.
+    pub created: String,
+    #[serde(default)]
+    pub labels: BTreeMap<String, String>,
+    /// The image's layers (chain IDs), kept while the container exists.
+    pub layers: Vec<Digest>,
+    /// overlay, fuse-overlayfs or vfs.
+    pub rootfs_driver: String,
+    pub status: ContainerStatus,
+    pub pid: Option<u32>,
+    pub exit_code: Option<i32>,
+    pub started_at: Option<String>,
+    pub finished_at: Option<String>,
+}
+
+impl Store {
+    fn containers_dir(&self) -> PathBuf {
+        self.root.join("containers")
+    }
+
+    /// The container's directory: its bundle.
+    pub fn container_dir(&self, id: &str) -> PathBuf {
+        self.containers_dir().join(id)
+    }
+
+    /// Records a new container and creates its directory. Fails if the name is taken.
+    pub fn create_container(&self, rec: &ContainerRecord) -> Result<PathBuf> {
+        check_id(&rec.id)?;
+        let _lock = self.lock_exclusive()?;
+        if let Some(other) = self
+            .read_containers()?
+            .into_iter()
+            .find(|c| c.name == rec.name)
+        {
+            bail!(
+                "the container name {:?} is already in use by container {}; remove that container or choose another name",
+                rec.name,
+                &other.id[..12]
+            );
+        }
+        let dir = self.container_dir(&rec.id);
+        fs::create_dir_all(&dir)
+            .with_context(|| format!("creating container directory {}", dir.display()))?;
+        self.write_record(rec)?;
+        Ok(dir)
+    }
+
+    /// Applies `change` to the record of `id` and saves it.
+    pub fn update_container(
+        &self,
+        id: &str,
+        change: impl FnOnce(&mut ContainerRecord),
+    ) -> Result<ContainerRecord> {
+        let _lock = self.lock_exclusive()?;
+        let mut rec = self.read_record(id)?;
+        change(&mut rec);
+        self.write_record(&rec)?;
+        Ok(rec)
+    }
+
+    /// Every container, newest first.
+    pub fn containers(&self) -> Result<Vec<ContainerRecord>> {
+        let _lock = self.lock_shared()?;
+        let mut all = self.read_containers()?;
+        all.sort_by(|a, b| b.created.cmp(&a.created));
+        Ok(all)
+    }
+
+    /// A container by full ID, unique ID prefix or name.
+    pub fn find_container(&self, query: &str) -> Result<Option<ContainerRecord>> {
+        let all = self.containers()?;
+        if let Some(c) = all.iter().find(|c| c.id == query || c.name == query) {
+            return Ok(Some(c.clone()));
+        }
+        let matches: Vec<&ContainerRecord> =
+            all.iter().filter(|c| c.id.starts_with(query)).collect();
+        match matches.as_slice() {
+            [] => Ok(None),
+            [one] => Ok(Some((*one).clone())),
+            many => bail!(
+                "{query:?} matches {} containers ({}); give more of the ID",
+                many.len(),
+                many.iter()
+                    .map(|c| &c.id[..12])
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        }
+    }
+
+    /// Removes the container's record and directory (its upper dir may belong to subordinate
+    /// ids: removed through the remover).
+    pub fn remove_container(&self, id: &str) -> Result<()> {
+        check_id(id)?;
+        let _lock = self.lock_exclusive()?;
+        let dir = self.container_dir(id);
+        // The record goes first, so a half-removed directory is never listed as a container.
+        match fs::remove_file(dir.join(RECORD_FILE)) {
+            Err(e) if e.kind() != io::ErrorKind::NotFound => {
+                return Err(e).with_context(|| format!("removing container {id}"));
+            }
+            _ => {}
+        }
+        super::tmp::remove_any(&dir, &self.remover).with_context(|| {
+            format!(
+                "removing container directory {}: run `engine unshare rm -rf {}`",
+                dir.display(),
+                dir.display()
+            )
+        })
+    }
+
+    /// Image ids and layers containers still use (images and layers must outlive them).
+    pub(super) fn used_by_containers(&self) -> Result<(Vec<String>, Vec<Digest>)> {
+        let all = self.read_containers()?;
+        let images = all.iter().map(|c| c.image_id.clone()).collect();
+        let layers = all.into_iter().flat_map(|c| c.layers).collect();
+        Ok((images, layers))
+    }
+
+    fn read_containers(&self) -> Result<Vec<ContainerRecord>> {
+        let dir = self.containers_dir();
+        let entries = match fs::read_dir(&dir) {
+            Ok(e) => e,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(e).with_context(|| format!("listing {}", dir.display())),
+        };
+        let mut all = Vec::new();
+        for entry in entries.flatten() {
+            let Some(id) = entry.file_name().to_str().map(String::from) else {
+                continue;
+            };
+            if check_id(&id).is_err() || !entry.path().join(RECORD_FILE).is_file() {
+                continue;
+            }
+            all.push(self.read_record(&id)?);
+        }
+        Ok(all)
+    }
+
+    fn read_record(&self, id: &str) -> Result<ContainerRecord> {
+        let path = self.container_dir(id).join(RECORD_FILE);
+        let data = fs::read(&path).map_err(|e| match e.kind() {
+            io::ErrorKind::NotFound => anyhow!("no such container {id}"),
+            _ => anyhow!("reading {}: {e}", path.display()),
+        })?;
+        serde_json::from_slice(&data).with_context(|| {
+            format!(
+                "{} is corrupt; remove the container with `engine rm -f {}`",
+                path.display(),
+                &id[..12.min(id.len())]
+            )
+        })
+    }
+
+    fn write_record(&self, rec: &ContainerRecord) -> Result<()> {
+        let path = self.container_dir(&rec.id).join(RECORD_FILE);
+        write_atomic(&path, &serde_json::to_vec_pretty(rec)?, 0o600)
+            .with_context(|| format!("writing {}", path.display()))
+    }
+}
+
+fn check_id(id: &str) -> Result<()> {
+    if id.len() == 64
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+    {
+        Ok(())
+    } else {
+        bail!("invalid container id {id:?}: expected 64 lowercase hex digits")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(id: char, name: &str) -> ContainerRecord {
+        ContainerRecord {
+            id: id.to_string().repeat(64),
+            name: name.into(),
+            image_id: "a".repeat(64),
+            image_name: "busybox".into(),
+            command: vec!["true".into()],
+            created: "2026-01-01T00:00:00Z".into(),
+            labels: BTreeMap::new(),
+            layers: vec![Digest::of(b"layer")],
+            rootfs_driver: "overlay".into(),
+            status: ContainerStatus::Created,
+            pid: None,
+            exit_code: None,
+            started_at: None,
+            finished_at: None,
+        }
+    }
+
+    #[test]
+    fn names_are_unique_even_when_racing() {
+        let dir = tempfile::tempdir().unwrap();
+        let winners: usize = std::thread::scope(|s| {
+            let handles: Vec<_> = ['1', '2', '3', '4']
+                .into_iter()
+                .map(|c| {
+                    let root = dir.path().to_path_buf();
+                    s.spawn(move || {
+                        Store::open(&root)
+                            .unwrap()
+                            .create_container(&record(c, "web"))
+                            .is_ok() as usize
+                    })
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).sum()
+        });
+        assert_eq!(winners, 1);
+        let store = Store::open(dir.path()).unwrap();
+        assert_eq!(store.containers().unwrap().len(), 1);
+    }
+
+    #[test]
+    fn find_update_remove() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        store.create_container(&record('b', "one")).unwrap();
+        store.create_container(&record('c', "two")).unwrap();
+        assert_eq!(
+            store.find_container("one").unwrap().unwrap().id,
+            "b".repeat(64)
+        );
+        assert_eq!(store.find_container("ccc").unwrap().unwrap().name, "two");
+        assert!(store.find_container("d").unwrap().is_none());
+        let updated = store
+            .update_container(&"b".repeat(64), |c| {
+                c.status = ContainerStatus::Exited;
+                c.exit_code = Some(3);
+            })
+            .unwrap();
+        assert_eq!(updated.exit_code, Some(3));
+        assert_eq!(
+            store.find_container("one").unwrap().unwrap().status,
+            ContainerStatus::Exited
+        );
+        store.remove_container(&"b".repeat(64)).unwrap();
+        assert!(store.find_container("one").unwrap().is_none());
+        assert!(!store.container_dir(&"b".repeat(64)).exists());
+        assert!(store.remove_container("../x").is_err());
+    }
+}
