@@ -6,4 +6,5 @@
 //! namespace change happens in a freshly started helper process (see [`userns`]).
 
 pub mod overlay_probe;
+pub mod seccomp;
 pub mod userns;

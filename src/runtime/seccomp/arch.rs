@@ -70,10 +70,10 @@ impl Arch {
         }
     }
 
-    /// Whether syscall arguments are 64 bits wide. x32 passes full 64-bit registers even though
-    /// its pointers are 32 bits, so it is compared like x86_64.
+    /// Whether argument comparisons use all 64 bits. libseccomp treats x32 like the 32-bit ABIs
+    /// (its `long` and pointers are 32 bits wide) and compares only the low halves there; so do we.
     pub(super) fn has_64bit_args(self) -> bool {
-        matches!(self, Arch::X86_64 | Arch::X32 | Arch::Aarch64)
+        matches!(self, Arch::X86_64 | Arch::Aarch64)
     }
 
     /// The range of syscall numbers this ABI uses, as the kernel presents them to the filter.
@@ -85,17 +85,32 @@ impl Arch {
         }
     }
 
-    /// This ABI's number for a syscall name, or `None` if it has no such syscall (libseccomp
-    /// skips such names too, so one profile serves every architecture).
-    pub(super) fn syscall_number(self, name: &str) -> Option<u32> {
-        let column = self as usize;
-        let row = SYSCALLS.binary_search_by(|(n, _)| (*n).cmp(name)).ok()?;
-        let nr = SYSCALLS[row].1[column];
-        match (nr, self) {
+    /// This ABI's number for a syscall, or `None` if it has no such syscall (libseccomp skips
+    /// such names too, so one profile serves every architecture).
+    pub(super) fn number(self, syscall: KnownSyscall) -> Option<u32> {
+        match (SYSCALLS[syscall.0].1[self as usize], self) {
             (NONE, _) => None,
             (nr, Arch::X32) => Some(nr | X32_SYSCALL_BIT),
             (nr, _) => Some(nr),
         }
+    }
+
+    #[cfg(test)]
+    pub(super) fn syscall_number(self, name: &str) -> Option<u32> {
+        self.number(KnownSyscall::lookup(name)?)
+    }
+}
+
+/// A syscall name some architecture in the tables has; looked up once, used for every ABI.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) struct KnownSyscall(usize);
+
+impl KnownSyscall {
+    pub(super) fn lookup(name: &str) -> Option<KnownSyscall> {
+        SYSCALLS
+            .binary_search_by(|(n, _)| (*n).cmp(name))
+            .ok()
+            .map(KnownSyscall)
     }
 }
 

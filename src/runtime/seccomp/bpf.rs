@@ -49,7 +49,12 @@ enum Op {
     And(u32),
     /// Return this seccomp action.
     Ret(u32),
-    Jump { cmp: Cmp, k: u32, yes: Label, no: Label },
+    Jump {
+        cmp: Cmp,
+        k: u32,
+        yes: Label,
+        no: Label,
+    },
     Goto(Label),
 }
 
@@ -163,10 +168,16 @@ impl Assembler {
     /// How many instructions a jump executed just before `from` skips to reach `target`.
     fn distance(&self, starts: &[usize], from: usize, target: Label) -> Result<usize> {
         let Some(op) = self.labels[target.0] else {
-            bail!("internal error in the seccomp compiler: BPF label {} was never bound", target.0);
+            bail!(
+                "internal error in the seccomp compiler: BPF label {} was never bound",
+                target.0
+            );
         };
         if op >= self.ops.len() {
-            bail!("internal error in the seccomp compiler: BPF label {} is past the end", target.0);
+            bail!(
+                "internal error in the seccomp compiler: BPF label {} is past the end",
+                target.0
+            );
         }
         match starts[op].checked_sub(from) {
             Some(distance) => Ok(distance),
@@ -176,7 +187,12 @@ impl Assembler {
 }
 
 fn stmt(code: u16, k: u32) -> sock_filter {
-    sock_filter { code, jt: 0, jf: 0, k }
+    sock_filter {
+        code,
+        jt: 0,
+        jf: 0,
+        k,
+    }
 }
 
 fn jump(cmp: Cmp, k: u32, jt: u8, jf: u8) -> sock_filter {
@@ -185,7 +201,12 @@ fn jump(cmp: Cmp, k: u32, jt: u8, jf: u8) -> sock_filter {
         Cmp::Gt => BPF_JGT,
         Cmp::Ge => BPF_JGE,
     };
-    sock_filter { code: BPF_JMP | cmp | BPF_K, jt, jf, k }
+    sock_filter {
+        code: BPF_JMP | cmp | BPF_K,
+        jt,
+        jf,
+        k,
+    }
 }
 
 /// Runs a program on one `struct seccomp_data`, for tests: the subset of classic BPF that
@@ -295,7 +316,12 @@ mod tests {
         let mut asm = Assembler::default();
         let nowhere = asm.label();
         asm.goto(nowhere);
-        assert!(asm.finish().unwrap_err().to_string().contains("never bound"));
+        assert!(
+            asm.finish()
+                .unwrap_err()
+                .to_string()
+                .contains("never bound")
+        );
 
         let mut asm = Assembler::default();
         let start = asm.label();

@@ -10,21 +10,21 @@
 //!   bodies: the argument rules of one syscall, first match wins, else the default action
 //! ```
 //!
-//! Ranges of neighbouring numbers with the same outcome are merged, so podman's profile needs
-//! only ~9 comparisons per syscall.
+//! Ranges of neighbouring numbers with the same outcome are merged before the search is built,
+//! so a syscall costs about log2(ranges) comparisons, and the program stays around 700
+//! instructions for podman's profile on x86_64 with its x86 and x32 sections (libseccomp emits
+//! about 1150 for the same rules).
 //!
 //! Several rules for one syscall combine like libseccomp: the first rule without conditions
 //! decides alone; otherwise the conditional rules are tried in profile order. (libseccomp orders
 //! overlapping conditional rules its own way; the profiles in use never overlap with different
 //! actions.)
 
-use std::collections::BTreeMap;
-
 use anyhow::Result;
 use libc::sock_filter;
 use oci_spec::runtime::LinuxSeccompOperator as Operator;
 
-use super::arch::{Arch, X32_SYSCALL_BIT};
+use super::arch::{Arch, KnownSyscall, X32_SYSCALL_BIT};
 use super::bpf::{Assembler, Cmp, Label};
 use super::filter::{BAD_ARCH_ACTION, Condition, Filter};
 
@@ -51,8 +51,23 @@ struct Section {
 }
 
 pub(super) fn emit(filter: &Filter) -> Result<Vec<sock_filter>> {
+    // (rule index, syscall) for every name the tables know, looked up once for all ABIs.
+    let named: Vec<(usize, KnownSyscall)> = filter
+        .rules
+        .iter()
+        .enumerate()
+        .flat_map(|(index, rule)| {
+            rule.names
+                .iter()
+                .filter_map(move |name| Some((index, KnownSyscall::lookup(name)?)))
+        })
+        .collect();
+    let sections: Vec<Section> = filter
+        .arches
+        .iter()
+        .map(|&a| Section::new(filter, &named, a))
+        .collect();
     let mut asm = Assembler::default();
-    let sections: Vec<Section> = filter.arches.iter().map(|&a| Section::new(filter, a)).collect();
     let entry: Vec<Label> = sections.iter().map(|_| asm.label()).collect();
 
     asm.load(OFFSET_ARCH);
@@ -66,7 +81,10 @@ pub(super) fn emit(filter: &Filter) -> Result<Vec<sock_filter>> {
     }
     asm.ret(BAD_ARCH_ACTION);
 
-    let x32_entry = sections.iter().position(|s| s.arch == Arch::X32).map(|i| entry[i]);
+    let x32_entry = sections
+        .iter()
+        .position(|s| s.arch == Arch::X32)
+        .map(|i| entry[i]);
     for (section, &label) in sections.iter().zip(&entry) {
         asm.bind(label);
         asm.load(OFFSET_NR);
@@ -91,7 +109,12 @@ pub(super) fn emit(filter: &Filter) -> Result<Vec<sock_filter>> {
                 let rule = &filter.rules[rule];
                 let next_rule = asm.label();
                 for condition in &rule.conditions {
-                    emit_condition(&mut asm, condition, section.arch.has_64bit_args(), next_rule);
+                    emit_condition(
+                        &mut asm,
+                        condition,
+                        section.arch.has_64bit_args(),
+                        next_rule,
+                    );
                 }
                 asm.ret(rule.action);
                 asm.bind(next_rule);
@@ -103,28 +126,28 @@ pub(super) fn emit(filter: &Filter) -> Result<Vec<sock_filter>> {
 }
 
 impl Section {
-    fn new(filter: &Filter, arch: Arch) -> Section {
-        // Rules per syscall number, in profile order.
-        let mut by_number: BTreeMap<u32, Vec<usize>> = BTreeMap::new();
-        for (index, rule) in filter.rules.iter().enumerate() {
-            for name in rule.names {
-                if let Some(nr) = arch.syscall_number(name) {
-                    let rules = by_number.entry(nr).or_default();
-                    if rules.last() != Some(&index) {
-                        rules.push(index);
-                    }
-                }
-            }
-        }
+    fn new(filter: &Filter, named: &[(usize, KnownSyscall)], arch: Arch) -> Section {
+        // (number, rule index), sorted: each syscall's rules together, in profile order.
+        let mut numbered: Vec<(u32, usize)> = named
+            .iter()
+            .filter_map(|&(rule, syscall)| Some((arch.number(syscall)?, rule)))
+            .collect();
+        numbered.sort_unstable();
+        numbered.dedup();
 
         let mut bodies: Vec<Vec<usize>> = Vec::new();
         let mut ranges = Ranges::new(arch, Outcome::Return(filter.default_action));
-        for (nr, rules) in by_number {
-            let unconditional = rules.iter().find(|&&r| filter.rules[r].conditions.is_empty());
+        for group in numbered.chunk_by(|a, b| a.0 == b.0) {
+            let nr = group[0].0;
+            let rules = group.iter().map(|&(_, rule)| rule);
+            let unconditional = rules
+                .clone()
+                .find(|&r| filter.rules[r].conditions.is_empty());
             let outcome = match unconditional {
-                Some(&rule) => Outcome::Return(filter.rules[rule].action),
+                Some(rule) => Outcome::Return(filter.rules[rule].action),
                 None => {
                     // Syscalls with the same rules (one rule naming several) share a body.
+                    let rules: Vec<usize> = rules.collect();
                     let body = match bodies.iter().position(|b| *b == rules) {
                         Some(existing) => existing,
                         None => {
@@ -137,7 +160,11 @@ impl Section {
             };
             ranges.set(nr, outcome);
         }
-        Section { arch, ranges: ranges.finish(), bodies }
+        Section {
+            arch,
+            ranges: ranges.finish(),
+            bodies,
+        }
     }
 }
 
@@ -153,7 +180,12 @@ struct Ranges {
 impl Ranges {
     fn new(arch: Arch, default: Outcome) -> Ranges {
         let (first, last) = arch.number_range();
-        Ranges { ranges: Vec::new(), default, next: u64::from(first), last: u64::from(last) }
+        Ranges {
+            ranges: Vec::new(),
+            default,
+            next: u64::from(first),
+            last: u64::from(last),
+        }
     }
 
     fn set(&mut self, nr: u32, outcome: Outcome) {
@@ -274,5 +306,9 @@ fn emit_condition(asm: &mut Assembler, c: &Condition, wide: bool, fail: Label) {
 /// Offsets of the low and high 32-bit halves of argument `arg` in `seccomp_data`.
 fn arg_offsets(arg: u8) -> (u32, u32) {
     let start = OFFSET_ARGS + 8 * u32::from(arg);
-    if cfg!(target_endian = "little") { (start, start + 4) } else { (start + 4, start) }
+    if cfg!(target_endian = "little") {
+        (start, start + 4)
+    } else {
+        (start + 4, start)
+    }
 }

@@ -112,7 +112,12 @@ impl<'a> Filter<'a> {
                 rules.push(rule);
             }
         }
-        Ok(Filter { default_action, arches, flags, rules })
+        Ok(Filter {
+            default_action,
+            arches,
+            flags,
+            rules,
+        })
     }
 }
 
@@ -122,7 +127,10 @@ impl<'a> Rule<'a> {
         let mut conditions: Vec<Condition> = Vec::new();
         for arg in syscall.args().iter().flatten() {
             if arg.index() >= ARG_COUNT {
-                bail!("argument index {} is out of range: syscalls have arguments 0-5", arg.index());
+                bail!(
+                    "argument index {} is out of range: syscalls have arguments 0-5",
+                    arg.index()
+                );
             }
             // libseccomp refuses this too; runc splits such rules, crun fails.
             if conditions.iter().any(|c| usize::from(c.arg) == arg.index()) {
@@ -138,7 +146,11 @@ impl<'a> Rule<'a> {
                 value_two: arg.value_two().unwrap_or(0),
             });
         }
-        Ok(Rule { names: syscall.names(), action, conditions })
+        Ok(Rule {
+            names: syscall.names(),
+            action,
+            conditions,
+        })
     }
 }
 
@@ -170,7 +182,12 @@ fn encode_action(action: Action, errno_ret: Option<u32>) -> Result<u32> {
 /// "a, b, c and 12 more" for error messages.
 fn describe(names: &[String]) -> String {
     const SHOWN: usize = 3;
-    let mut text = names.iter().take(SHOWN).map(String::as_str).collect::<Vec<_>>().join(", ");
+    let mut text = names
+        .iter()
+        .take(SHOWN)
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .join(", ");
     if names.len() > SHOWN {
         text.push_str(&format!(" and {} more", names.len() - SHOWN));
     }
@@ -205,7 +222,16 @@ mod tests {
         let f = Filter::from_spec(&s, Arch::X86_64).unwrap();
         assert_eq!(f.default_action, 0x0005_0026);
         let actions: Vec<u32> = f.rules.iter().map(|r| r.action).collect();
-        assert_eq!(actions, [0x0005_0001, 0x0005_0016, 0x8000_0000, 0x7fff_0000, 0x7ff0_0001]);
+        assert_eq!(
+            actions,
+            [
+                0x0005_0001,
+                0x0005_0016,
+                0x8000_0000,
+                0x7fff_0000,
+                0x7ff0_0001
+            ]
+        );
     }
 
     #[test]
@@ -241,8 +267,14 @@ mod tests {
     #[test]
     fn bad_rules_are_errors_naming_the_rule() {
         let cases = [
-            (json!({"names": ["x"], "action": "SCMP_ACT_NOTIFY"}), "SCMP_ACT_NOTIFY"),
-            (json!({"names": ["x"], "action": "SCMP_ACT_ERRNO", "errnoRet": 70000}), "16 bits"),
+            (
+                json!({"names": ["x"], "action": "SCMP_ACT_NOTIFY"}),
+                "SCMP_ACT_NOTIFY",
+            ),
+            (
+                json!({"names": ["x"], "action": "SCMP_ACT_ERRNO", "errnoRet": 70000}),
+                "16 bits",
+            ),
             (
                 json!({"names": ["x"], "action": "SCMP_ACT_ALLOW",
                        "args": [{"index": 6, "value": 1, "op": "SCMP_CMP_EQ"}]}),
@@ -257,13 +289,19 @@ mod tests {
         ];
         for (rule, problem) in cases {
             let s = spec(json!({"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [rule]}));
-            let err = Filter::from_spec(&s, Arch::X86_64).err().unwrap().to_string();
+            let err = Filter::from_spec(&s, Arch::X86_64)
+                .err()
+                .unwrap()
+                .to_string();
             assert!(err.starts_with("seccomp rule #0 (x"), "{err}");
             assert!(err.contains(problem), "{err}");
         }
         let s = spec(json!({"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [
             {"names": ["a", "b", "c", "d", "e"], "action": "SCMP_ACT_NOTIFY"}]}));
-        let err = Filter::from_spec(&s, Arch::X86_64).err().unwrap().to_string();
+        let err = Filter::from_spec(&s, Arch::X86_64)
+            .err()
+            .unwrap()
+            .to_string();
         assert!(err.contains("(a, b, c and 2 more)"), "{err}");
     }
 
@@ -272,7 +310,10 @@ mod tests {
         let s = spec(json!({"defaultAction": "SCMP_ACT_ALLOW",
             "flags": ["SECCOMP_FILTER_FLAG_LOG", "SECCOMP_FILTER_FLAG_SPEC_ALLOW"]}));
         let f = Filter::from_spec(&s, Arch::X86_64).unwrap();
-        assert_eq!(f.flags, libc::SECCOMP_FILTER_FLAG_LOG | libc::SECCOMP_FILTER_FLAG_SPEC_ALLOW);
+        assert_eq!(
+            f.flags,
+            libc::SECCOMP_FILTER_FLAG_LOG | libc::SECCOMP_FILTER_FLAG_SPEC_ALLOW
+        );
         let s = spec(json!({"defaultAction": "SCMP_ACT_ALLOW",
             "flags": ["SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"]}));
         assert!(Filter::from_spec(&s, Arch::X86_64).is_err());

@@ -40,7 +40,9 @@ fn model(filter: &Filter, audit_arch: u32, nr: u32, args: [u64; 6]) -> u32 {
         let (first, last) = a.number_range();
         a.audit_arch() == audit_arch && (first..=last).contains(&nr)
     });
-    let Some(abi) = abi else { return RET_KILL_PROCESS };
+    let Some(abi) = abi else {
+        return RET_KILL_PROCESS;
+    };
     let rules: Vec<_> = filter
         .rules
         .iter()
@@ -54,7 +56,11 @@ fn model(filter: &Filter, audit_arch: u32, nr: u32, args: [u64; 6]) -> u32 {
         if abi.has_64bit_args() {
             c.holds(arg)
         } else {
-            let narrow = Condition { value: c.value & 0xffff_ffff, value_two: c.value_two & 0xffff_ffff, ..*c };
+            let narrow = Condition {
+                value: c.value & 0xffff_ffff,
+                value_two: c.value_two & 0xffff_ffff,
+                ..*c
+            };
             narrow.holds(arg & 0xffff_ffff)
         }
     };
@@ -80,7 +86,9 @@ fn check_every_syscall(seccomp: &LinuxSeccomp, native: Arch) {
     let filter = Filter::from_spec(seccomp, native).unwrap();
     let mut checked = 0;
     for &abi in &filter.arches {
-        let numbers = super::syscalls::SYSCALLS.iter().filter_map(|(name, _)| abi.syscall_number(name));
+        let numbers = super::syscalls::SYSCALLS
+            .iter()
+            .filter_map(|(name, _)| abi.syscall_number(name));
         // Plus numbers no syscall has, around and beyond the table.
         let (first, last) = abi.number_range();
         let edges = [first, first + 1, first + 1000, last - 1, last];
@@ -99,7 +107,10 @@ fn check_every_syscall(seccomp: &LinuxSeccomp, native: Arch) {
 
 #[test]
 fn podman_profile_compiles_to_what_its_rules_say_on_x86_64() {
-    for caps in [caps(&[]), caps(&["CAP_SYS_ADMIN", "CAP_SYS_CHROOT", "CAP_AUDIT_WRITE"])] {
+    for caps in [
+        caps(&[]),
+        caps(&["CAP_SYS_ADMIN", "CAP_SYS_CHROOT", "CAP_AUDIT_WRITE"]),
+    ] {
         let seccomp = builtin_profile(&caps).unwrap();
         check_every_syscall(&seccomp, Arch::X86_64);
     }
@@ -121,13 +132,30 @@ fn foreign_abis_are_killed() {
         bpf::run(&program.instructions, &seccomp_data(arch, nr, [0; 6]))
     };
     assert_eq!(run(&program, Arch::X86_64.audit_arch(), getpid), RET_ALLOW);
-    assert_eq!(run(&program, Arch::Aarch64.audit_arch(), getpid), RET_KILL_PROCESS);
-    assert_eq!(run(&program, Arch::X86_64.audit_arch(), getpid | X32_SYSCALL_BIT), RET_ALLOW);
+    assert_eq!(
+        run(&program, Arch::Aarch64.audit_arch(), getpid),
+        RET_KILL_PROCESS
+    );
+    assert_eq!(
+        run(
+            &program,
+            Arch::X86_64.audit_arch(),
+            getpid | X32_SYSCALL_BIT
+        ),
+        RET_ALLOW
+    );
 
     // Without x32 listed, x32 numbers must not be looked up as x86_64 ones.
     seccomp.set_architectures(None);
     let program = compile_for(&seccomp, Arch::X86_64).unwrap();
-    assert_eq!(run(&program, Arch::X86_64.audit_arch(), getpid | X32_SYSCALL_BIT), RET_KILL_PROCESS);
+    assert_eq!(
+        run(
+            &program,
+            Arch::X86_64.audit_arch(),
+            getpid | X32_SYSCALL_BIT
+        ),
+        RET_KILL_PROCESS
+    );
     assert_eq!(run(&program, Arch::X86.audit_arch(), 20), RET_KILL_PROCESS);
 }
 
@@ -174,16 +202,27 @@ fn getpid_rule(op: Operator) -> LinuxSeccomp {
 fn argument_comparisons_match_the_model_on_both_widths() {
     for op in OPERATORS {
         let seccomp = getpid_rule(op);
-        for (native, abi) in [(Arch::X86_64, Arch::X86_64), (Arch::X86_64, Arch::X86), (Arch::Aarch64, Arch::Arm)] {
+        for (native, abi) in [
+            (Arch::X86_64, Arch::X86_64),
+            (Arch::X86_64, Arch::X86),
+            (Arch::Aarch64, Arch::Arm),
+        ] {
             let mut seccomp = seccomp.clone();
-            let oci_abi = if abi == Arch::X86 { OciArch::ScmpArchX86 } else { OciArch::ScmpArchArm };
+            let oci_abi = if abi == Arch::X86 {
+                OciArch::ScmpArchX86
+            } else {
+                OciArch::ScmpArchArm
+            };
             seccomp.set_architectures(Some(vec![oci_abi]));
             let program = compile_for(&seccomp, native).unwrap();
             let filter = Filter::from_spec(&seccomp, native).unwrap();
             let nr = abi.syscall_number("getpid").unwrap();
             for value in EDGE_VALUES {
                 let args = [0, value, 0, 0, 0, 0];
-                let got = bpf::run(&program.instructions, &seccomp_data(abi.audit_arch(), nr, args));
+                let got = bpf::run(
+                    &program.instructions,
+                    &seccomp_data(abi.audit_arch(), nr, args),
+                );
                 let want = model(&filter, abi.audit_arch(), nr, args);
                 assert_eq!(got, want, "{op:?} {abi:?} {value:#x}");
             }
@@ -238,7 +277,12 @@ struct Probe {
 }
 
 fn probe(name: &'static str, nr: libc::c_long, args: [u64; 6], blocked_with: Option<i32>) -> Probe {
-    Probe { name, nr, args, blocked_with }
+    Probe {
+        name,
+        nr,
+        args,
+        blocked_with,
+    }
 }
 
 /// How a forked child ended.
@@ -259,8 +303,7 @@ fn run_in_child(program: Option<&BpfProgram>, probes: &[Probe]) -> ChildEnd {
     assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0);
     let (read_fd, write_fd) = (fds[0], fds[1]);
 
-    // SAFETY: the child only makes raw syscalls on memory that exists before fork (`install`
-    // allocates only when it fails, and glibc's malloc is fork-safe), then _exits.
+    // SAFETY: the child only makes raw syscalls on memory that exists before fork, then _exits.
     let pid = unsafe { libc::fork() };
     assert!(pid >= 0, "fork failed");
     if pid == 0 {
@@ -270,14 +313,18 @@ fn run_in_child(program: Option<&BpfProgram>, probes: &[Probe]) -> ChildEnd {
                 libc::_exit(101);
             }
             if let Some(program) = program
-                && install(program).is_err()
+                && install_filter(program).is_err()
             {
                 libc::_exit(102);
             }
             for (probe, result) in probes.iter().zip(results.iter_mut()) {
                 let [a, b, c, d, e, f] = probe.args;
                 let rc = libc::syscall(probe.nr, a, b, c, d, e, f);
-                *result = if rc == -1 { *libc::__errno_location() } else { 0 };
+                *result = if rc == -1 {
+                    *libc::__errno_location()
+                } else {
+                    0
+                };
             }
             let written = libc::write(write_fd, results.as_ptr().cast(), size);
             libc::_exit(if written == size as isize { 0 } else { 103 });
@@ -288,7 +335,11 @@ fn run_in_child(program: Option<&BpfProgram>, probes: &[Probe]) -> ChildEnd {
     let mut received = 0;
     while received < size {
         let n = unsafe {
-            libc::read(read_fd, results.as_mut_ptr().cast::<u8>().add(received).cast(), size - received)
+            libc::read(
+                read_fd,
+                results.as_mut_ptr().cast::<u8>().add(received).cast(),
+                size - received,
+            )
         };
         if n <= 0 {
             break;
@@ -311,7 +362,10 @@ fn run_in_child(program: Option<&BpfProgram>, probes: &[Probe]) -> ChildEnd {
 fn check_probes(seccomp: &LinuxSeccomp, probes: &[Probe]) {
     let program = compile(seccomp).unwrap();
     let ChildEnd::Results(filtered) = run_in_child(Some(&program), probes) else {
-        panic!("filtered child failed: {:?}", run_in_child(Some(&program), probes));
+        panic!(
+            "filtered child failed: {:?}",
+            run_in_child(Some(&program), probes)
+        );
     };
     let ChildEnd::Results(plain) = run_in_child(None, probes) else {
         panic!("unfiltered child failed");
@@ -319,10 +373,22 @@ fn check_probes(seccomp: &LinuxSeccomp, probes: &[Probe]) {
     for ((probe, &got), &without) in probes.iter().zip(&filtered).zip(&plain) {
         match probe.blocked_with {
             Some(errno) => {
-                assert_eq!(got, errno, "{}: expected the filter to fail it with errno {errno}", probe.name);
-                assert_ne!(without, errno, "{}: inconclusive, the kernel returns {errno} anyway", probe.name);
+                assert_eq!(
+                    got, errno,
+                    "{}: expected the filter to fail it with errno {errno}",
+                    probe.name
+                );
+                assert_ne!(
+                    without, errno,
+                    "{}: inconclusive, the kernel returns {errno} anyway",
+                    probe.name
+                );
             }
-            None => assert_eq!(got, without, "{}: the filter changed an allowed call", probe.name),
+            None => assert_eq!(
+                got, without,
+                "{}: the filter changed an allowed call",
+                probe.name
+            ),
         }
     }
 }
@@ -334,23 +400,66 @@ const NONEXISTENT: &std::ffi::CStr = c"/nonexistent-seccomp-test-dir";
 fn podman_profile_really_filters_without_capabilities() {
     let seccomp = builtin_profile(&caps(&["CAP_CHOWN", "CAP_SETUID"])).unwrap();
     let path = NONEXISTENT.as_ptr() as u64;
-    check_probes(&seccomp, &[
-        probe("getpid", libc::SYS_getpid, [0; 6], None),
-        // Listed as EPERM in the profile.
-        probe("sysfs(99)", libc::SYS_sysfs, [99, 0, 0, 0, 0, 0], Some(libc::EPERM)),
-        probe("uselib(NULL)", libc::SYS_uselib, [0; 6], Some(libc::EPERM)),
-        // Not listed at all: the default action, ERRNO(ENOSYS).
-        probe("add_key(NULL, ...)", libc::SYS_add_key, [0; 6], Some(libc::ENOSYS)),
-        // personality: allowed only for PER_LINUX, PER_LINUX32, UNAME26, ... and 0xffffffff (query).
-        probe("personality(query)", libc::SYS_personality, [0xffff_ffff, 0, 0, 0, 0, 0], None),
-        probe("personality(5)", libc::SYS_personality, [5, 0, 0, 0, 0, 0], Some(libc::ENOSYS)),
-        // Needs CAP_SYS_CHROOT.
-        probe("chroot", libc::SYS_chroot, [path, 0, 0, 0, 0, 0], Some(libc::EPERM)),
-        // Audit netlink sockets need CAP_AUDIT_WRITE; others are fine.
-        probe("socket(AF_NETLINK, SOCK_RAW, NETLINK_AUDIT)", libc::SYS_socket, [16, 3, 9, 0, 0, 0], Some(libc::EINVAL)),
-        probe("socket(AF_NETLINK, SOCK_RAW, NETLINK_ROUTE)", libc::SYS_socket, [16, 3, 0, 0, 0, 0], None),
-        probe("socket(AF_UNIX, SOCK_STREAM)", libc::SYS_socket, [1, 1, 0, 0, 0, 0], None),
-    ]);
+    check_probes(
+        &seccomp,
+        &[
+            probe("getpid", libc::SYS_getpid, [0; 6], None),
+            // Listed as EPERM in the profile.
+            probe(
+                "sysfs(99)",
+                libc::SYS_sysfs,
+                [99, 0, 0, 0, 0, 0],
+                Some(libc::EPERM),
+            ),
+            probe("uselib(NULL)", libc::SYS_uselib, [0; 6], Some(libc::EPERM)),
+            // Not listed at all: the default action, ERRNO(ENOSYS).
+            probe(
+                "add_key(NULL, ...)",
+                libc::SYS_add_key,
+                [0; 6],
+                Some(libc::ENOSYS),
+            ),
+            // personality: allowed only for PER_LINUX, PER_LINUX32, UNAME26, ... and 0xffffffff (query).
+            probe(
+                "personality(query)",
+                libc::SYS_personality,
+                [0xffff_ffff, 0, 0, 0, 0, 0],
+                None,
+            ),
+            probe(
+                "personality(5)",
+                libc::SYS_personality,
+                [5, 0, 0, 0, 0, 0],
+                Some(libc::ENOSYS),
+            ),
+            // Needs CAP_SYS_CHROOT.
+            probe(
+                "chroot",
+                libc::SYS_chroot,
+                [path, 0, 0, 0, 0, 0],
+                Some(libc::EPERM),
+            ),
+            // Audit netlink sockets need CAP_AUDIT_WRITE; others are fine.
+            probe(
+                "socket(AF_NETLINK, SOCK_RAW, NETLINK_AUDIT)",
+                libc::SYS_socket,
+                [16, 3, 9, 0, 0, 0],
+                Some(libc::EINVAL),
+            ),
+            probe(
+                "socket(AF_NETLINK, SOCK_RAW, NETLINK_ROUTE)",
+                libc::SYS_socket,
+                [16, 3, 0, 0, 0, 0],
+                None,
+            ),
+            probe(
+                "socket(AF_UNIX, SOCK_STREAM)",
+                libc::SYS_socket,
+                [1, 1, 0, 0, 0, 0],
+                None,
+            ),
+        ],
+    );
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -358,11 +467,24 @@ fn podman_profile_really_filters_without_capabilities() {
 fn podman_profile_allows_what_the_capabilities_allow() {
     let seccomp = builtin_profile(&caps(&["CAP_SYS_CHROOT", "CAP_AUDIT_WRITE"])).unwrap();
     let path = NONEXISTENT.as_ptr() as u64;
-    check_probes(&seccomp, &[
-        probe("chroot", libc::SYS_chroot, [path, 0, 0, 0, 0, 0], None),
-        probe("socket(AF_NETLINK, SOCK_RAW, NETLINK_AUDIT)", libc::SYS_socket, [16, 3, 9, 0, 0, 0], None),
-        probe("add_key(NULL, ...)", libc::SYS_add_key, [0; 6], Some(libc::ENOSYS)),
-    ]);
+    check_probes(
+        &seccomp,
+        &[
+            probe("chroot", libc::SYS_chroot, [path, 0, 0, 0, 0, 0], None),
+            probe(
+                "socket(AF_NETLINK, SOCK_RAW, NETLINK_AUDIT)",
+                libc::SYS_socket,
+                [16, 3, 9, 0, 0, 0],
+                None,
+            ),
+            probe(
+                "add_key(NULL, ...)",
+                libc::SYS_add_key,
+                [0; 6],
+                Some(libc::ENOSYS),
+            ),
+        ],
+    );
 }
 
 #[test]
@@ -375,7 +497,12 @@ fn argument_comparisons_hold_in_the_kernel() {
             .iter()
             .map(|&value| {
                 let blocked = condition.holds(value).then_some(libc::EPERM);
-                probe("getpid(0, value)", libc::SYS_getpid, [0, value, 0, 0, 0, 0], blocked)
+                probe(
+                    "getpid(0, value)",
+                    libc::SYS_getpid,
+                    [0, value, 0, 0, 0, 0],
+                    blocked,
+                )
             })
             .collect();
         check_probes(&seccomp, &probes);
@@ -391,16 +518,30 @@ fn clone_flag_masks_block_only_the_masked_flags() {
         "syscalls": [{"names": ["unshare"], "action": "SCMP_ACT_ERRNO",
                       "args": [{"index": 0, "value": newuser, "valueTwo": newuser, "op": "SCMP_CMP_MASKED_EQ"}]}]
     }));
-    check_probes(&seccomp, &[
-        probe("unshare(0)", libc::SYS_unshare, [0; 6], None),
-        probe("unshare(CLONE_NEWUSER)", libc::SYS_unshare, [newuser, 0, 0, 0, 0, 0], Some(libc::EPERM)),
-        probe(
+    // One namespace-creating call per child: without the filter, a second unshare would run in
+    // the new, unmapped user namespace and fail for that reason.
+    check_probes(
+        &seccomp,
+        &[
+            probe("unshare(0)", libc::SYS_unshare, [0; 6], None),
+            probe(
+                "unshare(CLONE_NEWUSER)",
+                libc::SYS_unshare,
+                [newuser, 0, 0, 0, 0, 0],
+                Some(libc::EPERM),
+            ),
+        ],
+    );
+    let with_mount_ns = newuser | libc::CLONE_NEWNS as u64;
+    check_probes(
+        &seccomp,
+        &[probe(
             "unshare(CLONE_NEWUSER|CLONE_NEWNS)",
             libc::SYS_unshare,
-            [newuser | libc::CLONE_NEWNS as u64, 0, 0, 0, 0, 0],
+            [with_mount_ns, 0, 0, 0, 0, 0],
             Some(libc::EPERM),
-        ),
-    ]);
+        )],
+    );
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -409,7 +550,12 @@ fn x32_syscalls_kill_the_process_unless_x32_is_listed() {
     let mut seccomp = builtin_profile(&[]).unwrap();
     seccomp.set_architectures(None);
     let program = compile(&seccomp).unwrap();
-    let x32_getpid = probe("x32 getpid", libc::SYS_getpid | X32_SYSCALL_BIT as libc::c_long, [0; 6], None);
+    let x32_getpid = probe(
+        "x32 getpid",
+        libc::SYS_getpid | X32_SYSCALL_BIT as libc::c_long,
+        [0; 6],
+        None,
+    );
     let end = run_in_child(Some(&program), std::slice::from_ref(&x32_getpid));
     assert_eq!(end, ChildEnd::Killed(libc::SIGSYS));
 }
@@ -424,18 +570,24 @@ fn installing_without_no_new_privs_or_cap_sys_admin_is_refused_with_the_fix() {
         unsafe {
             // Root loses every capability when it changes to another UID.
             if libc::geteuid() == 0 && libc::setresuid(65534, 65534, 65534) != 0 {
-                libc::_exit(2);
+                libc::_exit(200);
             }
-            let code = match install(&program) {
-                Err(e) if e.to_string().contains("set no_new_privs first") => 0,
-                Err(_) => 3,
-                Ok(()) => 4,
-            };
-            libc::_exit(code);
+            // The errno as exit status, 0 if it worked.
+            libc::_exit(match install_filter(&program) {
+                Ok(()) => 0,
+                Err(e) => e.raw_os_error().unwrap_or(201),
+            });
         }
     }
     let mut status = 0;
     assert_eq!(unsafe { libc::waitpid(pid, &mut status, 0) }, pid);
     assert!(libc::WIFEXITED(status), "child died: {status:#x}");
-    assert_eq!(libc::WEXITSTATUS(status), 0, "2: setresuid failed, 3: other error, 4: installed");
+    assert_eq!(
+        libc::WEXITSTATUS(status),
+        libc::EACCES,
+        "200: setresuid failed"
+    );
+
+    let message = install_error(&std::io::Error::from_raw_os_error(libc::EACCES), 0).to_string();
+    assert!(message.contains("set no_new_privs first"), "{message}");
 }
