@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Regenerates syscalls.rs: syscall name -> number for the architectures the filter compiler knows.
 
-Usage: python3 gen_syscalls.py > syscalls.rs
+Usage: python3 tools/gen_syscalls.py > src/runtime/seccomp/syscalls.rs
 
 The numbers come from the system's libseccomp (Debian package libseccomp2), through its public
 resolver `seccomp_syscall_resolve_num_arch`. libseccomp is what crun and runc use to turn profile
