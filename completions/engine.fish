@@ -35,11 +35,13 @@ complete -c engine -n "__fish_engine_needs_command" -f -a "rmi" -d 'Remove one o
 complete -c engine -n "__fish_engine_needs_command" -f -a "tag" -d 'Add an additional name to a local image'
 complete -c engine -n "__fish_engine_needs_command" -f -a "inspect" -d 'Display the configuration of an object'
 complete -c engine -n "__fish_engine_needs_command" -f -a "image" -d 'Manage images'
+complete -c engine -n "__fish_engine_needs_command" -f -a "run" -d 'Run a command in a new container'
 complete -c engine -n "__fish_engine_needs_command" -f -a "unshare" -d 'Run a command in the user namespace the engine uses for its store'
 complete -c engine -n "__fish_engine_needs_command" -f -a "login" -d 'Log in to a container registry'
 complete -c engine -n "__fish_engine_needs_command" -f -a "logout" -d 'Log out of a container registry'
 complete -c engine -n "__fish_engine_needs_command" -f -a "version" -d 'Display the engine version information'
 complete -c engine -n "__fish_engine_needs_command" -f -a "completion" -d 'Generate shell completion scripts'
+complete -c engine -n "__fish_engine_needs_command" -f -a "__container-init" -d 'Set up and start a container (the engine\'s own helper)'
 complete -c engine -n "__fish_engine_needs_command" -f -a "__overlay-probe" -d 'Check that overlayfs can be mounted here (the engine\'s own helper)'
 complete -c engine -n "__fish_engine_needs_command" -f -a "__unpack-layer" -d 'Unpack a layer from stdin (the engine\'s own helper)'
 complete -c engine -n "__fish_engine_using_subcommand pull" -l platform -d 'Platform to pull from a manifest list: OS/ARCH[/VARIANT] (default: this machine)' -r
@@ -161,6 +163,42 @@ complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_sub
 complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_subcommand_from prune" -s a -l all -d 'Remove all images not used by containers, not only dangling ones'
 complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_subcommand_from prune" -s f -l force -d 'Do not ask for confirmation'
 complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_subcommand_from prune" -s h -l help -d 'Print help'
+complete -c engine -n "__fish_engine_using_subcommand run" -l name -d 'Name of the container' -r
+complete -c engine -n "__fish_engine_using_subcommand run" -s e -l env -d 'Set an environment variable: KEY=VALUE, or KEY to copy it from this environment' -r
+complete -c engine -n "__fish_engine_using_subcommand run" -l env-file -d 'Read environment variables from a file (KEY=VALUE lines)' -r -F
+complete -c engine -n "__fish_engine_using_subcommand run" -s w -l workdir -d 'Working directory inside the container' -r
+complete -c engine -n "__fish_engine_using_subcommand run" -s u -l user -d 'User to run as: USER[:GROUP] or UID[:GID]' -r
+complete -c engine -n "__fish_engine_using_subcommand run" -l group-add -d 'Additional groups for the container process' -r
+complete -c engine -n "__fish_engine_using_subcommand run" -l entrypoint -d 'Override the image\'s entrypoint ("" resets it)' -r
+complete -c engine -n "__fish_engine_using_subcommand run" -s v -l volume -d 'Mount a volume or host path: [SRC:]DST[:OPTIONS] (ro, rw, z, Z, ...)' -r
+complete -c engine -n "__fish_engine_using_subcommand run" -l mount -d 'Attach a mount: type=bind|volume|tmpfs,source=...,target=...[,readonly]' -r
+complete -c engine -n "__fish_engine_using_subcommand run" -l tmpfs -d 'Mount a tmpfs: DST[:OPTIONS]' -r
+complete -c engine -n "__fish_engine_using_subcommand run" -s h -l hostname -d 'Container hostname (default: the first 12 characters of its id)' -r
+complete -c engine -n "__fish_engine_using_subcommand run" -l cap-add -d 'Add a capability (e.g. NET_RAW, or ALL)' -r
+complete -c engine -n "__fish_engine_using_subcommand run" -l cap-drop -d 'Drop a capability (e.g. CHOWN, or ALL)' -r
+complete -c engine -n "__fish_engine_using_subcommand run" -l security-opt -d 'Security options: seccomp=unconfined|PROFILE.json, no-new-privileges' -r
+complete -c engine -n "__fish_engine_using_subcommand run" -l userns -d 'User namespace: host, keep-id or auto (default: the user\'s subordinate ids)' -r
+complete -c engine -n "__fish_engine_using_subcommand run" -l pull -d 'When to pull the image: always, missing, never or newer' -r
+complete -c engine -n "__fish_engine_using_subcommand run" -l platform -d 'Platform of the image to pull: OS/ARCH[/VARIANT]' -r
+complete -c engine -n "__fish_engine_using_subcommand run" -l ulimit -d 'Resource limit: NAME=SOFT[:HARD], e.g. nofile=1024:2048' -r
+complete -c engine -n "__fish_engine_using_subcommand run" -l network -l net -d 'Network mode: none (only loopback) or host' -r
+complete -c engine -n "__fish_engine_using_subcommand run" -s l -l label -d 'Set a label: KEY=VALUE' -r
+complete -c engine -n "__fish_engine_using_subcommand run" -l annotation -d 'Set an annotation on the container: KEY=VALUE' -r
+complete -c engine -n "__fish_engine_using_subcommand run" -l tls-verify -d 'Require HTTPS and verify certificates when pulling' -r -f -a "true\t''
+false\t''"
+complete -c engine -n "__fish_engine_using_subcommand run" -l authfile -d 'Path of the authentication file for pulling' -r -F
+complete -c engine -n "__fish_engine_using_subcommand run" -l creds -d 'Credentials USERNAME[:PASSWORD] for pulling' -r
+complete -c engine -n "__fish_engine_using_subcommand run" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
+complete -c engine -n "__fish_engine_using_subcommand run" -l storage-driver -d 'Storage driver for container root filesystems: overlay or fuse-overlayfs (default: overlay when the kernel allows it)' -r
+complete -c engine -n "__fish_engine_using_subcommand run" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
+complete -c engine -n "__fish_engine_using_subcommand run" -l help -d 'Print help'
+complete -c engine -n "__fish_engine_using_subcommand run" -l rm -d 'Remove the container when it exits'
+complete -c engine -n "__fish_engine_using_subcommand run" -l read-only -d 'Make the root filesystem read-only'
+complete -c engine -n "__fish_engine_using_subcommand run" -l privileged -d 'Give the container every capability, no seccomp filter and no masked paths'
+complete -c engine -n "__fish_engine_using_subcommand run" -l init -d 'Run a tiny init as PID 1 that reaps zombies and forwards signals'
+complete -c engine -n "__fish_engine_using_subcommand run" -s i -l interactive -d 'Keep standard input open'
+complete -c engine -n "__fish_engine_using_subcommand run" -s t -l tty -d 'Allocate a pseudo-terminal'
+complete -c engine -n "__fish_engine_using_subcommand run" -l rootfs -d 'The first argument is a directory holding a root filesystem, not an image'
 complete -c engine -n "__fish_engine_using_subcommand unshare" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
 complete -c engine -n "__fish_engine_using_subcommand unshare" -l storage-driver -d 'Storage driver for container root filesystems: overlay or fuse-overlayfs (default: overlay when the kernel allows it)' -r
 complete -c engine -n "__fish_engine_using_subcommand unshare" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
@@ -192,6 +230,10 @@ complete -c engine -n "__fish_engine_using_subcommand completion" -l root -d 'Pa
 complete -c engine -n "__fish_engine_using_subcommand completion" -l storage-driver -d 'Storage driver for container root filesystems: overlay or fuse-overlayfs (default: overlay when the kernel allows it)' -r
 complete -c engine -n "__fish_engine_using_subcommand completion" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
 complete -c engine -n "__fish_engine_using_subcommand completion" -s h -l help -d 'Print help'
+complete -c engine -n "__fish_engine_using_subcommand __container-init" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
+complete -c engine -n "__fish_engine_using_subcommand __container-init" -l storage-driver -d 'Storage driver for container root filesystems: overlay or fuse-overlayfs (default: overlay when the kernel allows it)' -r
+complete -c engine -n "__fish_engine_using_subcommand __container-init" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
+complete -c engine -n "__fish_engine_using_subcommand __container-init" -s h -l help -d 'Print help'
 complete -c engine -n "__fish_engine_using_subcommand __overlay-probe" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
 complete -c engine -n "__fish_engine_using_subcommand __overlay-probe" -l storage-driver -d 'Storage driver for container root filesystems: overlay or fuse-overlayfs (default: overlay when the kernel allows it)' -r
 complete -c engine -n "__fish_engine_using_subcommand __overlay-probe" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r

@@ -598,6 +598,7 @@ fn init_runs_an_init_as_pid_1() {
     let out = sh(&sb, &["--init"], script);
     if INIT_SEARCH_PATHS.iter().any(|p| Path::new(p).is_file()) {
         let printed = lines(out.ok());
+        assert_eq!(printed.len(), 2, "{out}");
         assert_eq!(
             cmdline(printed[0]),
             ["/run/engine-init", "--", "sh", "-c", script],
@@ -799,6 +800,7 @@ fn fuse_overlayfs_gives_the_same_root_filesystem() {
         script,
     ]);
     let printed = lines(out.ok());
+    assert!(printed.len() > 4, "{out}");
     assert_eq!(
         printed[..4],
         ["1000:1000 640", "new", "gone absent", "written"],

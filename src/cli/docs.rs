@@ -160,6 +160,20 @@ fn examples(page: &str) -> &'static [(&'static str, &'static str)] {
             "engine logout --all",
         )],
         "engine-version" => &[("Print the version as JSON", "engine version --format json")],
+        "engine-run" => &[
+            (
+                "Run a command and remove the container afterwards",
+                "engine run --rm busybox echo hello",
+            ),
+            (
+                "An interactive shell with the current directory mounted",
+                "engine run --rm -it -v \"$PWD\":/work -w /work busybox sh",
+            ),
+            (
+                "Hardened: read-only root, no capabilities, no privilege gain",
+                "engine run --rm --read-only --cap-drop=all --security-opt no-new-privileges busybox id",
+            ),
+        ],
         "engine-unshare" => &[
             (
                 "See who owns the files of the store",

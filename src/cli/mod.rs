@@ -7,6 +7,7 @@ pub mod humanize;
 mod image;
 mod internal;
 mod login;
+mod run;
 mod unshare;
 
 use std::path::PathBuf;
@@ -74,6 +75,10 @@ pub enum Command {
     /// Manage images
     #[command(subcommand)]
     Image(ImageCommand),
+    /// Run a command in a new container
+    // `-h` is --hostname here, as in docker and podman; help stays reachable as --help.
+    #[command(disable_help_flag = true)]
+    Run(Box<run::RunArgs>),
     /// Run a command in the user namespace the engine uses for its store
     Unshare(unshare::UnshareArgs),
     /// Log in to a container registry
@@ -84,6 +89,9 @@ pub enum Command {
     Version(docs::VersionArgs),
     /// Generate shell completion scripts
     Completion(docs::CompletionArgs),
+    /// Set up and start a container (the engine's own helper)
+    #[command(name = "__container-init", hide = true)]
+    ContainerInit(internal::ContainerInitArgs),
     /// Check that overlayfs can be mounted here (the engine's own helper)
     #[command(name = "__overlay-probe", hide = true)]
     OverlayProbe(internal::OverlayProbeArgs),
@@ -223,6 +231,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Image(ImageCommand::Prune(a)) => image::prune(&session, a),
         Command::Unshare(a) => return unshare::unshare(&session, a),
+        Command::Run(a) => return run::run(&session, *a),
+        Command::ContainerInit(a) => crate::runtime::builtin::init_main(&a.bundle),
         Command::Login(a) => login::login(&session, a),
         Command::Logout(a) => login::logout(&session, a),
         Command::Version(a) => docs::version(a),

@@ -11,6 +11,7 @@ use clap::Args;
 use super::Session;
 use super::image::parse_creds;
 use crate::config::auth::AuthFiles;
+use crate::config::containers_conf::ContainersConf;
 use crate::config::registries::RegistriesConf;
 use crate::config::storage_conf::StorageConf;
 use crate::container::create::{CreateRequest, RootfsSource, create};
@@ -18,11 +19,16 @@ use crate::image::manifest::Platform;
 use crate::image::pull::{PullContext, PullOptions};
 use crate::image::{PullPolicy, ensure_image};
 use crate::runtime::userns;
-use crate::spec::{self, MountRequest, NetworkMode, ParsedMount, RunOptions, SeccompChoice, UsernsMode};
+use crate::spec::{
+    self, MountRequest, NetworkMode, ParsedMount, RunOptions, SeccompChoice, UsernsMode,
+};
 use crate::store::{ImageRecord, Store};
 
 #[derive(Args, Debug)]
 pub struct RunArgs {
+    /// Print help
+    #[arg(long, action = clap::ArgAction::Help)]
+    pub help: Option<bool>,
     /// Remove the container when it exits
     #[arg(long)]
     pub rm: bool,
@@ -120,7 +126,11 @@ pub struct RunArgs {
     #[arg(value_name = "IMAGE")]
     pub image: String,
     /// The command and its arguments (default: the image's)
-    #[arg(value_name = "COMMAND", trailing_var_arg = true, allow_hyphen_values = true)]
+    #[arg(
+        value_name = "COMMAND",
+        trailing_var_arg = true,
+        allow_hyphen_values = true
+    )]
     pub command: Vec<String>,
 }
 
@@ -135,7 +145,8 @@ pub fn run(session: &Session, args: RunArgs) -> Result<ExitCode> {
     } else {
         RootfsSource::Image(Box::new(image_for(session, &store, &args)?))
     };
-    let options = run_options(&args, &store)?;
+    let mut options = run_options(&args, &store)?;
+    apply_containers_conf(&mut options, &ContainersConf::load(&session.paths)?);
     let storage_driver = match &session.global.storage_driver {
         Some(d) => Some(d.clone()),
         None => StorageConf::load(&session.paths)?.driver,
@@ -157,7 +168,8 @@ pub fn run(session: &Session, args: RunArgs) -> Result<ExitCode> {
         r.status = crate::store::ContainerStatus::Running;
         r.started_at = Some(now());
     })?;
-    let outcome = crate::runtime::builtin::run_foreground(&created.bundle, &mappings, args.interactive);
+    let outcome =
+        crate::runtime::builtin::run_foreground(&created.bundle, &mappings, args.interactive);
     let code = match &outcome {
         Ok(code) => *code,
         Err(_) => i32::from(super::EXIT_ENGINE_ERROR),
@@ -182,7 +194,12 @@ fn now() -> String {
 fn image_for(session: &Session, store: &Store, args: &RunArgs) -> Result<ImageRecord> {
     let registries = RegistriesConf::load(&session.paths)?;
     let auth = AuthFiles::new(&session.paths, args.authfile.clone());
-    let ctx = PullContext { paths: &session.paths, registries: &registries, auth: &auth, store };
+    let ctx = PullContext {
+        paths: &session.paths,
+        registries: &registries,
+        auth: &auth,
+        store,
+    };
     let opts = PullOptions {
         platform: match &args.platform {
             Some(p) => Platform::parse(p)?,
@@ -226,7 +243,9 @@ fn run_options(args: &RunArgs, store: &Store) -> Result<RunOptions> {
         entrypoint: args.entrypoint.as_ref().map(|e| match e.as_str() {
             "" => Vec::new(),
             // docker takes a JSON array as well as a plain command.
-            json if json.starts_with('[') => serde_json::from_str(json).unwrap_or_else(|_| vec![json.to_string()]),
+            json if json.starts_with('[') => {
+                serde_json::from_str(json).unwrap_or_else(|_| vec![json.to_string()])
+            }
             plain => vec![plain.to_string()],
         }),
         env: args.env.clone(),
@@ -243,8 +262,16 @@ fn run_options(args: &RunArgs, store: &Store) -> Result<RunOptions> {
         init: args.init,
         tty: args.tty,
         interactive: args.interactive,
-        labels: args.label.iter().map(|l| key_value("--label", l)).collect::<Result<_>>()?,
-        annotations: args.annotation.iter().map(|a| key_value("--annotation", a)).collect::<Result<_>>()?,
+        labels: args
+            .label
+            .iter()
+            .map(|l| key_value("--label", l))
+            .collect::<Result<_>>()?,
+        annotations: args
+            .annotation
+            .iter()
+            .map(|a| key_value("--annotation", a))
+            .collect::<Result<_>>()?,
         ..RunOptions::default()
     };
     opts.network = match args.network.as_str() {
@@ -263,27 +290,49 @@ fn run_options(args: &RunArgs, store: &Store) -> Result<RunOptions> {
     };
     for opt in &args.security_opt {
         match opt.as_str() {
-            "no-new-privileges" | "no-new-privileges=true" | "no-new-privileges:true" => opts.no_new_privileges = true,
+            "no-new-privileges" | "no-new-privileges=true" | "no-new-privileges:true" => {
+                opts.no_new_privileges = true
+            }
             "no-new-privileges=false" | "no-new-privileges:false" => opts.no_new_privileges = false,
             _ => match opt.split_once(['=', ':']) {
                 Some(("seccomp", "unconfined")) => opts.seccomp = SeccompChoice::Unconfined,
-                Some(("seccomp", path)) => opts.seccomp = SeccompChoice::Profile(PathBuf::from(path)),
+                Some(("seccomp", path)) => {
+                    opts.seccomp = SeccompChoice::Profile(PathBuf::from(path))
+                }
                 // No SELinux or AppArmor on such hosts: accepted for compatibility, nothing to do.
                 Some(("label", _)) | Some(("apparmor", _)) => {}
-                _ => bail!("invalid --security-opt {opt:?}: use seccomp=unconfined|PROFILE.json or no-new-privileges"),
+                _ => bail!(
+                    "invalid --security-opt {opt:?}: use seccomp=unconfined|PROFILE.json or no-new-privileges"
+                ),
             },
         }
     }
     for value in &args.volume {
-        opts.mounts.push(resolve(spec::parse_volume_flag(value)?, store)?);
+        opts.mounts
+            .push(resolve(spec::parse_volume_flag(value)?, store)?);
     }
     for value in &args.mount {
-        opts.mounts.push(resolve(spec::parse_mount_flag(value)?, store)?);
+        opts.mounts
+            .push(resolve(spec::parse_mount_flag(value)?, store)?);
     }
     for value in &args.tmpfs {
         opts.mounts.push(spec::parse_tmpfs_flag(value)?);
     }
     Ok(opts)
+}
+
+/// containers.conf defaults that the command line did not override.
+fn apply_containers_conf(opts: &mut RunOptions, conf: &ContainersConf) {
+    opts.default_capabilities = conf.containers.default_capabilities.clone();
+    if opts.init_path.is_none() {
+        opts.init_path = conf.containers.init_path.clone();
+    }
+    if let (SeccompChoice::Default, Some(profile)) =
+        (&opts.seccomp, &conf.containers.seccomp_profile)
+        && !profile.is_empty()
+    {
+        opts.seccomp = SeccompChoice::Profile(PathBuf::from(profile));
+    }
 }
 
 /// Named volumes get their directory in the store (created on first use); anonymous ones a

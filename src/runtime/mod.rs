@@ -5,6 +5,7 @@
 //! fails in a multi-threaded process, and the rest of the engine must keep seeing the host. Every
 //! namespace change happens in a freshly started helper process (see [`userns`]).
 
+pub mod builtin;
 pub mod overlay_probe;
 pub mod seccomp;
 pub mod userns;

@@ -62,9 +62,19 @@ mod tests {
 
     #[test]
     fn spec_names_map_to_kernel_capabilities() {
-        let spec: Capabilities = [Capability::Chown, Capability::NetBindService, Capability::SysChroot].into();
+        let spec: Capabilities = [
+            Capability::Chown,
+            Capability::NetBindService,
+            Capability::SysChroot,
+        ]
+        .into();
         let caps = to_caps(Some(&spec));
-        let expected: CapsHashSet = [Cap::CAP_CHOWN, Cap::CAP_NET_BIND_SERVICE, Cap::CAP_SYS_CHROOT].into();
+        let expected: CapsHashSet = [
+            Cap::CAP_CHOWN,
+            Cap::CAP_NET_BIND_SERVICE,
+            Cap::CAP_SYS_CHROOT,
+        ]
+        .into();
         assert_eq!(caps, expected);
     }
 

@@ -24,8 +24,7 @@ impl Container {
     pub fn load(bundle: &Path) -> Result<Container> {
         let path = bundle.join("config.json");
         let spec = Spec::load(&path).with_context(|| format!("load {}", path.display()))?;
-        Container::from_spec(spec, bundle)
-            .with_context(|| format!("invalid {}", path.display()))
+        Container::from_spec(spec, bundle).with_context(|| format!("invalid {}", path.display()))
     }
 
     pub fn from_spec(spec: Spec, bundle: &Path) -> Result<Container> {
@@ -94,7 +93,10 @@ pub(super) fn check_container_path(what: &str, path: &Path) -> Result<()> {
         bail!("{what} {} is not absolute", path.display());
     }
     if path.components().any(|c| c == Component::ParentDir) {
-        bail!("{what} {} contains '..': use a path without it", path.display());
+        bail!(
+            "{what} {} contains '..': use a path without it",
+            path.display()
+        );
     }
     Ok(())
 }

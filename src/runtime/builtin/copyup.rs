@@ -10,8 +10,8 @@ use std::io;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 
 use rustix::fs::{
-    AtFlags, Dir, FileType, Gid, Mode, OFlags, Uid, chownat, fchmod, fchown, mkdirat, openat, readlinkat, statat,
-    symlinkat,
+    AtFlags, Dir, FileType, Gid, Mode, OFlags, Uid, chownat, fchmod, fchown, mkdirat, openat,
+    readlinkat, statat, symlinkat,
 };
 
 /// Copies the entries of directory `from` into directory `to`; device nodes, FIFOs and sockets
@@ -56,7 +56,8 @@ fn copy_entry(from: BorrowedFd, to: BorrowedFd, name: &CStr, depth: usize) -> io
         FileType::RegularFile => {
             let read_flags = OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
             let mut source = File::from(openat(from, name, read_flags, Mode::empty())?);
-            let create = OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+            let create =
+                OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL | OFlags::NOFOLLOW | OFlags::CLOEXEC;
             let mut copy = File::from(openat(to, name, create, Mode::from_raw_mode(0o600))?);
             io::copy(&mut source, &mut copy)?;
             fchown(&copy, Some(uid), Some(gid))?;
@@ -80,7 +81,13 @@ mod tests {
     use super::*;
 
     fn open_dir(path: &std::path::Path) -> OwnedFd {
-        openat(rustix::fs::CWD, path, OFlags::RDONLY | OFlags::DIRECTORY, Mode::empty()).unwrap()
+        openat(
+            rustix::fs::CWD,
+            path,
+            OFlags::RDONLY | OFlags::DIRECTORY,
+            Mode::empty(),
+        )
+        .unwrap()
     }
 
     #[test]
@@ -89,17 +96,30 @@ mod tests {
         let to = tempfile::tempdir().unwrap();
         fs::create_dir(from.path().join("sub")).unwrap();
         fs::write(from.path().join("sub/file"), b"content").unwrap();
-        fs::set_permissions(from.path().join("sub/file"), fs::Permissions::from_mode(0o640)).unwrap();
+        fs::set_permissions(
+            from.path().join("sub/file"),
+            fs::Permissions::from_mode(0o640),
+        )
+        .unwrap();
         fs::set_permissions(from.path().join("sub"), fs::Permissions::from_mode(0o555)).unwrap();
         symlink("/etc/passwd", from.path().join("link")).unwrap();
 
         copy_tree(&open_dir(from.path()), &open_dir(to.path())).unwrap();
 
         assert_eq!(fs::read(to.path().join("sub/file")).unwrap(), b"content");
-        let mode = |p: &str| fs::symlink_metadata(to.path().join(p)).unwrap().permissions().mode() & 0o7777;
+        let mode = |p: &str| {
+            fs::symlink_metadata(to.path().join(p))
+                .unwrap()
+                .permissions()
+                .mode()
+                & 0o7777
+        };
         assert_eq!(mode("sub/file"), 0o640);
         assert_eq!(mode("sub"), 0o555);
-        assert_eq!(fs::read_link(to.path().join("link")).unwrap(), std::path::Path::new("/etc/passwd"));
+        assert_eq!(
+            fs::read_link(to.path().join("link")).unwrap(),
+            std::path::Path::new("/etc/passwd")
+        );
         // Let the temp dir be removed.
         fs::set_permissions(to.path().join("sub"), fs::Permissions::from_mode(0o755)).unwrap();
         fs::set_permissions(from.path().join("sub"), fs::Permissions::from_mode(0o755)).unwrap();

@@ -34,7 +34,11 @@ const SYMLINKS: [(&str, &str); 5] = [
 /// /dev/console.
 const CONSOLE_SOURCE: &str = "/proc/self/fd/0";
 
-pub(super) fn create_devices(sys: &dyn Syscalls, container: &Container, in_userns: bool) -> Result<()> {
+pub(super) fn create_devices(
+    sys: &dyn Syscalls,
+    container: &Container,
+    in_userns: bool,
+) -> Result<()> {
     if dev_is_bound_from_host(container) {
         // The user gave a /dev of their own (`-v /dev:/dev`): it has its devices.
         return Ok(());
@@ -42,7 +46,8 @@ pub(super) fn create_devices(sys: &dyn Syscalls, container: &Container, in_usern
     for node in device_nodes(container) {
         let path = node.path.clone();
         if in_userns {
-            bind_device(sys, &node).with_context(|| format!("bind the device {}", path.display()))?;
+            bind_device(sys, &node)
+                .with_context(|| format!("bind the device {}", path.display()))?;
         } else {
             sys.mknod(&node)
                 .with_context(|| format!("mknod {}", path.display()))?;
@@ -55,8 +60,14 @@ pub(super) fn create_devices(sys: &dyn Syscalls, container: &Container, in_usern
     if container.terminal() {
         let console = Path::new("/dev/console");
         sys.create_file(console).context("create /dev/console")?;
-        sys.mount(Some(Path::new(CONSOLE_SOURCE)), Target::Rootfs(console), None, MsFlags::MS_BIND, None)
-            .context("bind the terminal onto /dev/console")?;
+        sys.mount(
+            Some(Path::new(CONSOLE_SOURCE)),
+            Target::Rootfs(console),
+            None,
+            MsFlags::MS_BIND,
+            None,
+        )
+        .context("bind the terminal onto /dev/console")?;
     }
     Ok(())
 }
@@ -65,7 +76,11 @@ fn dev_is_bound_from_host(container: &Container) -> bool {
     let mounts = container.spec.mounts().as_deref().unwrap_or_default();
     mounts.iter().any(|m| {
         let bind = m.typ().as_deref() == Some("bind")
-            || m.options().as_deref().unwrap_or_default().iter().any(|o| o == "bind" || o == "rbind");
+            || m.options()
+                .as_deref()
+                .unwrap_or_default()
+                .iter()
+                .any(|o| o == "bind" || o == "rbind");
         m.destination() == Path::new("/dev") && bind
     })
 }
@@ -73,15 +88,17 @@ fn dev_is_bound_from_host(container: &Container) -> bool {
 /// The default devices, then the spec's (which replace a default of the same path).
 pub(super) fn device_nodes(container: &Container) -> Vec<DeviceNode> {
     let spec_devices = container.linux.devices().as_deref().unwrap_or_default();
-    let defaults = DEFAULT_DEVICES.iter().map(|&(name, major, minor)| DeviceNode {
-        path: PathBuf::from("/dev").join(name),
-        file_type: libc::S_IFCHR,
-        major,
-        minor,
-        mode: 0o666,
-        uid: 0,
-        gid: 0,
-    });
+    let defaults = DEFAULT_DEVICES
+        .iter()
+        .map(|&(name, major, minor)| DeviceNode {
+            path: PathBuf::from("/dev").join(name),
+            file_type: libc::S_IFCHR,
+            major,
+            minor,
+            mode: 0o666,
+            uid: 0,
+            gid: 0,
+        });
     let mut nodes: Vec<DeviceNode> = defaults
         .filter(|node| !spec_devices.iter().any(|d| d.path() == &node.path))
         .collect();
@@ -103,7 +120,14 @@ pub(super) fn device_nodes(container: &Container) -> Vec<DeviceNode> {
 
 /// The host's node at the same path, bound onto an empty file.
 fn bind_device(sys: &dyn Syscalls, node: &DeviceNode) -> Result<()> {
-    sys.create_file(&node.path).context("create the mount point")?;
-    sys.mount(Some(&node.path), Target::Rootfs(&node.path), None, MsFlags::MS_BIND, None)?;
+    sys.create_file(&node.path)
+        .context("create the mount point")?;
+    sys.mount(
+        Some(&node.path),
+        Target::Rootfs(&node.path),
+        None,
+        MsFlags::MS_BIND,
+        None,
+    )?;
     Ok(())
 }

@@ -23,26 +23,44 @@ pub(super) struct ExecError {
 /// Replaces the process with `args` run with `env`; returns only on failure.
 pub(super) fn exec(args: &[String], env: &[String]) -> ExecError {
     let Some(program) = args.first() else {
-        return ExecError { message: "exec: process.args is empty".into(), code: EXIT_SETUP_FAILED };
+        return ExecError {
+            message: "exec: process.args is empty".into(),
+            code: EXIT_SETUP_FAILED,
+        };
     };
-    let path_var = env.iter().find_map(|e| e.strip_prefix("PATH=")).unwrap_or(DEFAULT_PATH);
+    let path_var = env
+        .iter()
+        .find_map(|e| e.strip_prefix("PATH="))
+        .unwrap_or(DEFAULT_PATH);
     let Some(path) = find_program(program, path_var) else {
         return ExecError {
             message: format!("exec {program}: executable file not found in $PATH"),
             code: EXIT_NOT_FOUND,
         };
     };
-    let to_cstrings = |items: &[String]| items.iter().map(|s| CString::new(s.as_bytes())).collect::<Result<Vec<_>, _>>();
-    let (Ok(c_path), Ok(c_args), Ok(c_env)) =
-        (CString::new(path.as_os_str().as_bytes()), to_cstrings(args), to_cstrings(env))
-    else {
+    let to_cstrings = |items: &[String]| {
+        items
+            .iter()
+            .map(|s| CString::new(s.as_bytes()))
+            .collect::<Result<Vec<_>, _>>()
+    };
+    let (Ok(c_path), Ok(c_args), Ok(c_env)) = (
+        CString::new(path.as_os_str().as_bytes()),
+        to_cstrings(args),
+        to_cstrings(env),
+    ) else {
         return ExecError {
-            message: format!("exec {program}: an argument or environment variable contains a NUL byte"),
+            message: format!(
+                "exec {program}: an argument or environment variable contains a NUL byte"
+            ),
             code: EXIT_CANNOT_EXEC,
         };
     };
     if let Err(err) = close_fds_above_stderr() {
-        return ExecError { message: format!("close inherited descriptors: {err}"), code: EXIT_SETUP_FAILED };
+        return ExecError {
+            message: format!("close inherited descriptors: {err}"),
+            code: EXIT_SETUP_FAILED,
+        };
     }
     let Err(errno) = execve(&c_path, &c_args, &c_env);
     let code = match errno {
@@ -65,7 +83,13 @@ pub(super) fn find_program(program: &str, path_var: &str) -> Option<PathBuf> {
     }
     path_var
         .split(':')
-        .map(|dir| if dir.is_empty() { Path::new(".") } else { Path::new(dir) })
+        .map(|dir| {
+            if dir.is_empty() {
+                Path::new(".")
+            } else {
+                Path::new(dir)
+            }
+        })
         .map(|dir| dir.join(program))
         .find(|candidate| candidate.is_file() && access(candidate, AccessFlags::X_OK).is_ok())
 }
@@ -112,6 +136,9 @@ mod tests {
 
     #[test]
     fn a_name_with_a_slash_is_taken_as_is() {
-        assert_eq!(find_program("./run.sh", "/nowhere"), Some(PathBuf::from("./run.sh")));
+        assert_eq!(
+            find_program("./run.sh", "/nowhere"),
+            Some(PathBuf::from("./run.sh"))
+        );
     }
 }

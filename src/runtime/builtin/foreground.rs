@@ -39,13 +39,25 @@ static WINCH_PIPE: AtomicI32 = AtomicI32::new(-1);
 pub fn run_foreground(bundle: &Path, mappings: &IdMappings, interactive: bool) -> Result<i32> {
     let config = bundle.join("config.json");
     let spec = Spec::load(&config).with_context(|| format!("load {}", config.display()))?;
-    let terminal = spec.process().as_ref().and_then(|p| p.terminal()).unwrap_or(false);
+    let terminal = spec
+        .process()
+        .as_ref()
+        .and_then(|p| p.terminal())
+        .unwrap_or(false);
     let _signals = SignalProxy::install()?;
     let code = if terminal {
         run_with_pty(bundle, mappings, interactive)?
     } else {
-        let stdin = if interactive { Stdio::inherit() } else { Stdio::null() };
-        let mut child = spawn_with_stdio(bundle, mappings, [stdin, Stdio::inherit(), Stdio::inherit()])?;
+        let stdin = if interactive {
+            Stdio::inherit()
+        } else {
+            Stdio::null()
+        };
+        let mut child = spawn_with_stdio(
+            bundle,
+            mappings,
+            [stdin, Stdio::inherit(), Stdio::inherit()],
+        )?;
         CHILD.store(child.id() as i32, Ordering::SeqCst);
         let status = child.wait().context("wait for the container")?;
         exit_code(status)
@@ -58,19 +70,30 @@ fn run_with_pty(bundle: &Path, mappings: &IdMappings, interactive: bool) -> Resu
     let pty = open_pty()?;
     let stdin = io::stdin();
     let stdout = io::stdout();
-    let our_terminal = [stdin.as_fd(), stdout.as_fd()].into_iter().find(|fd| is_terminal(*fd));
+    let our_terminal = [stdin.as_fd(), stdout.as_fd()]
+        .into_iter()
+        .find(|fd| is_terminal(*fd));
     if let Some(terminal) = our_terminal {
         copy_window_size(terminal, pty.master.as_fd());
     }
-    let (winch_read, winch_write) = pipe2(OFlag::O_CLOEXEC | OFlag::O_NONBLOCK).context("create a pipe")?;
-    WINCH_PIPE.store(std::os::fd::AsRawFd::as_raw_fd(&winch_write), Ordering::SeqCst);
+    let (winch_read, winch_write) =
+        pipe2(OFlag::O_CLOEXEC | OFlag::O_NONBLOCK).context("create a pipe")?;
+    WINCH_PIPE.store(
+        std::os::fd::AsRawFd::as_raw_fd(&winch_write),
+        Ordering::SeqCst,
+    );
     let _raw = match interactive && is_terminal(stdin.as_fd()) {
         true => Some(RawMode::enter(stdin.as_fd())?),
         false => None,
     };
     let mut child = spawn(bundle, mappings, ContainerStdio::Tty(pty.slave))?;
     CHILD.store(child.id() as i32, Ordering::SeqCst);
-    let copied = copy_loop(&pty.master, interactive.then(|| stdin.as_fd()), &winch_read, our_terminal);
+    let copied = copy_loop(
+        &pty.master,
+        interactive.then(|| stdin.as_fd()),
+        &winch_read,
+        our_terminal,
+    );
     WINCH_PIPE.store(-1, Ordering::SeqCst);
     drop(winch_write);
     let status = child.wait().context("wait for the container")?;
@@ -88,7 +111,10 @@ fn copy_loop(
     let mut buf = [0u8; 8192];
     let mut out = io::stdout().lock();
     loop {
-        let mut fds = vec![PollFd::new(master.as_fd(), PollFlags::POLLIN), PollFd::new(winch.as_fd(), PollFlags::POLLIN)];
+        let mut fds = vec![
+            PollFd::new(master.as_fd(), PollFlags::POLLIN),
+            PollFd::new(winch.as_fd(), PollFlags::POLLIN),
+        ];
         if let Some(fd) = stdin {
             fds.push(PollFd::new(fd, PollFlags::POLLIN));
         }
@@ -98,7 +124,11 @@ fn copy_loop(
             Ok(_) => {}
         }
         let ready = |fd: &PollFd| fd.revents().is_some_and(|r| !r.is_empty());
-        let (master_ready, winch_ready, stdin_ready) = (ready(&fds[0]), ready(&fds[1]), fds.get(2).is_some_and(ready));
+        let (master_ready, winch_ready, stdin_ready) = (
+            ready(&fds[0]),
+            ready(&fds[1]),
+            fds.get(2).is_some_and(ready),
+        );
         drop(fds);
         if winch_ready {
             let _ = nix::unistd::read(winch, &mut buf);
@@ -124,7 +154,8 @@ fn copy_loop(
                 Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
                 Err(err) => return Err(err).context("read from the container's terminal"),
                 Ok(n) => {
-                    out.write_all(&buf[..n]).context("write the container's output")?;
+                    out.write_all(&buf[..n])
+                        .context("write the container's output")?;
                     out.flush().context("write the container's output")?;
                 }
             }
@@ -151,13 +182,28 @@ struct SignalProxy {
 
 impl SignalProxy {
     fn install() -> Result<SignalProxy> {
-        let mut proxy = SignalProxy { previous: Vec::new() };
-        let forward = SigAction::new(SigHandler::Handler(forward_signal), SaFlags::SA_RESTART, SigSet::empty());
-        let winch = SigAction::new(SigHandler::Handler(note_winch), SaFlags::SA_RESTART, SigSet::empty());
-        for (signal, action) in PROXIED.iter().map(|s| (*s, &forward)).chain([(Signal::SIGWINCH, &winch)]) {
+        let mut proxy = SignalProxy {
+            previous: Vec::new(),
+        };
+        let forward = SigAction::new(
+            SigHandler::Handler(forward_signal),
+            SaFlags::SA_RESTART,
+            SigSet::empty(),
+        );
+        let winch = SigAction::new(
+            SigHandler::Handler(note_winch),
+            SaFlags::SA_RESTART,
+            SigSet::empty(),
+        );
+        for (signal, action) in PROXIED
+            .iter()
+            .map(|s| (*s, &forward))
+            .chain([(Signal::SIGWINCH, &winch)])
+        {
             // SAFETY: both handlers only load atomics and call kill/write, which are
             // async-signal-safe.
-            let previous = unsafe { sigaction(signal, action) }.with_context(|| format!("install a {signal} handler"))?;
+            let previous = unsafe { sigaction(signal, action) }
+                .with_context(|| format!("install a {signal} handler"))?;
             proxy.previous.push((signal, previous));
         }
         Ok(proxy)

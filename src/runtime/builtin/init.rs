@@ -19,7 +19,10 @@ use crate::util::log;
 /// (see [`waiter`]) and exits with the container's status, or exits 125 on a setup error after
 /// printing it as one line.
 pub fn init_main(bundle: &Path) -> ! {
-    if let Some(level) = std::env::var("ENGINE_LOG_LEVEL").ok().and_then(|l| log::Level::parse(&l)) {
+    if let Some(level) = std::env::var("ENGINE_LOG_LEVEL")
+        .ok()
+        .and_then(|l| log::Level::parse(&l))
+    {
         log::set_level(level);
     }
     let in_userns = in_user_namespace();
@@ -67,7 +70,11 @@ fn container_main(container: &Container, in_userns: bool) -> ! {
 
 /// The file system and the process setup that still needs privileges. Returns the compiled
 /// seccomp filter, compiled first so a bad profile fails before anything is mounted.
-fn setup(sys: &dyn Syscalls, container: &Container, in_userns: bool) -> Result<Option<seccomp::BpfProgram>> {
+fn setup(
+    sys: &dyn Syscalls,
+    container: &Container,
+    in_userns: bool,
+) -> Result<Option<seccomp::BpfProgram>> {
     let filter = container
         .linux
         .seccomp()
@@ -85,7 +92,11 @@ fn setup(sys: &dyn Syscalls, container: &Container, in_userns: bool) -> Result<O
 
 /// Rootfs, mounts, devices, pivot_root, then what is done from inside: sysctls, masked and
 /// read-only paths, a read-only root.
-pub(super) fn setup_filesystem(sys: &dyn Syscalls, container: &Container, in_userns: bool) -> Result<()> {
+pub(super) fn setup_filesystem(
+    sys: &dyn Syscalls,
+    container: &Container,
+    in_userns: bool,
+) -> Result<()> {
     rootfs::prepare_rootfs(sys, container, in_userns)?;
     mounts::mount_all(sys, container, in_userns)?;
     devices::create_devices(sys, container, in_userns)?;

@@ -12,7 +12,9 @@ use std::process::{Command, Stdio};
 use nix::mount::{MntFlags, MsFlags, mount, umount2};
 use nix::sys::statfs::{CGROUP2_SUPER_MAGIC, statfs};
 use nix::sys::statvfs::{FsFlags, fstatvfs};
-use rustix::fs::{FileType, Mode, OFlags, ResolveFlags, fstat, mkdirat, mknodat, openat, openat2, symlinkat};
+use rustix::fs::{
+    FileType, Mode, OFlags, ResolveFlags, fstat, mkdirat, mknodat, openat, openat2, symlinkat,
+};
 
 use super::copyup::copy_tree;
 use super::syscalls::{DeviceNode, FileKind, Syscalls, Target};
@@ -30,21 +32,36 @@ impl LinuxSyscalls {
     fn with_rootfs<T>(&self, f: impl FnOnce(BorrowedFd) -> io::Result<T>) -> io::Result<T> {
         let rootfs = self.rootfs.borrow();
         let Some(fd) = rootfs.as_ref() else {
-            return Err(io::Error::other("internal error: the rootfs is not open yet"));
+            return Err(io::Error::other(
+                "internal error: the rootfs is not open yet",
+            ));
         };
         f(fd.as_fd())
     }
 
     /// Opens `dest` of the rootfs with `flags` (plus close-on-exec), following symlinks inside it.
     fn open_in_rootfs(&self, dest: &Path, flags: OFlags) -> io::Result<OwnedFd> {
-        self.with_rootfs(|root| Ok(openat2(root, dest, flags | OFlags::CLOEXEC, Mode::empty(), IN_ROOT)?))
+        self.with_rootfs(|root| {
+            Ok(openat2(
+                root,
+                dest,
+                flags | OFlags::CLOEXEC,
+                Mode::empty(),
+                IN_ROOT,
+            )?)
+        })
     }
 
     /// Opens `target` as an `O_PATH` descriptor.
     fn open_target(&self, target: Target) -> io::Result<OwnedFd> {
         match target {
             Target::Rootfs(dest) => self.open_in_rootfs(dest, OFlags::PATH),
-            Target::Path(path) => Ok(openat(rustix::fs::CWD, path, OFlags::PATH | OFlags::CLOEXEC, Mode::empty())?),
+            Target::Path(path) => Ok(openat(
+                rustix::fs::CWD,
+                path,
+                OFlags::PATH | OFlags::CLOEXEC,
+                Mode::empty(),
+            )?),
         }
     }
 
@@ -141,12 +158,15 @@ impl Syscalls for LinuxSyscalls {
     }
 
     fn create_dir(&self, dest: &Path) -> io::Result<()> {
-        self.create_in_rootfs(dest, &|parent, name| mkdirat(parent, name, Mode::from_raw_mode(0o755)))
+        self.create_in_rootfs(dest, &|parent, name| {
+            mkdirat(parent, name, Mode::from_raw_mode(0o755))
+        })
     }
 
     fn create_file(&self, dest: &Path) -> io::Result<()> {
         self.create_in_rootfs(dest, &|parent, name| {
-            let flags = OFlags::CREATE | OFlags::EXCL | OFlags::WRONLY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+            let flags =
+                OFlags::CREATE | OFlags::EXCL | OFlags::WRONLY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
             openat(parent, name, flags, Mode::from_raw_mode(0o644)).map(drop)
         })
     }
@@ -173,14 +193,23 @@ impl Syscalls for LinuxSyscalls {
         let parent_fd = self.open_in_rootfs(parent, OFlags::PATH | OFlags::DIRECTORY)?;
         let file_type = FileType::from_raw_mode(node.file_type);
         let dev = rustix::fs::makedev(node.major as u32, node.minor as u32);
-        match mknodat(&parent_fd, name, file_type, Mode::from_raw_mode(node.mode), dev) {
+        match mknodat(
+            &parent_fd,
+            name,
+            file_type,
+            Mode::from_raw_mode(node.mode),
+            dev,
+        ) {
             Ok(()) | Err(rustix::io::Errno::EXIST) => {}
             Err(err) => return Err(err.into()),
         }
         // mknod applies the umask; the spec's mode and owner are exact.
         let fd = self.open_in_rootfs(&node.path, OFlags::PATH)?;
         let path = proc_fd_path(&fd);
-        std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(node.mode))?;
+        std::fs::set_permissions(
+            &path,
+            std::os::unix::fs::PermissionsExt::from_mode(node.mode),
+        )?;
         std::os::unix::fs::chown(&path, Some(node.uid), Some(node.gid))
     }
 
@@ -210,10 +239,17 @@ impl Syscalls for LinuxSyscalls {
         }
         let stderr = String::from_utf8_lossy(&output.stderr);
         let message = stderr.lines().last().unwrap_or("").trim();
-        Err(io::Error::other(format!("fuse-overlayfs failed ({}): {message}", output.status)))
+        Err(io::Error::other(format!(
+            "fuse-overlayfs failed ({}): {message}",
+            output.status
+        )))
     }
 
-    fn mount_with_copy_up(&self, dest: &Path, mount: &dyn Fn() -> io::Result<()>) -> io::Result<()> {
+    fn mount_with_copy_up(
+        &self,
+        dest: &Path,
+        mount: &dyn Fn() -> io::Result<()>,
+    ) -> io::Result<()> {
         let flags = OFlags::RDONLY | OFlags::DIRECTORY;
         let original = self.open_in_rootfs(dest, flags)?;
         mount()?;
@@ -224,11 +260,22 @@ impl Syscalls for LinuxSyscalls {
     fn pivot_root(&self, new_root: &Path) -> io::Result<()> {
         // pivot_root(".", ".") stacks the old root on top of the new one, at the same place;
         // detaching it leaves the new root alone, with no directory for the old one needed.
-        let root = openat(rustix::fs::CWD, new_root, OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC, Mode::empty())?;
+        let root = openat(
+            rustix::fs::CWD,
+            new_root,
+            OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC,
+            Mode::empty(),
+        )?;
         rustix::process::fchdir(&root)?;
         rustix::process::pivot_root(".", ".")?;
         // Unmount events must not propagate to the host's copies of these mounts.
-        mount(None::<&str>, ".", None::<&str>, MsFlags::MS_SLAVE | MsFlags::MS_REC, None::<&str>)?;
+        mount(
+            None::<&str>,
+            ".",
+            None::<&str>,
+            MsFlags::MS_SLAVE | MsFlags::MS_REC,
+            None::<&str>,
+        )?;
         umount2(".", MntFlags::MNT_DETACH)?;
         std::env::set_current_dir("/")
     }

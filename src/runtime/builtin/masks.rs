@@ -36,10 +36,18 @@ fn sysctl_path(key: &str) -> Option<PathBuf> {
 /// Hides each masked path: /dev/null over a file, an empty read-only tmpfs over a directory.
 /// Missing paths are skipped (the kernel may not have them).
 pub(super) fn mask_paths(sys: &dyn Syscalls, container: &Container) -> Result<()> {
-    for path in container.linux.masked_paths().as_deref().unwrap_or_default() {
+    for path in container
+        .linux
+        .masked_paths()
+        .as_deref()
+        .unwrap_or_default()
+    {
         let path = Path::new(path);
         let target = Target::Path(path);
-        let mask = match sys.kind(target).with_context(|| format!("stat {}", path.display()))? {
+        let mask = match sys
+            .kind(target)
+            .with_context(|| format!("stat {}", path.display()))?
+        {
             None => continue,
             Some(FileKind::Dir) => sys.mount(
                 Some(Path::new("tmpfs")),
@@ -48,9 +56,13 @@ pub(super) fn mask_paths(sys: &dyn Syscalls, container: &Container) -> Result<()
                 MsFlags::MS_RDONLY,
                 Some("size=0k"),
             ),
-            Some(FileKind::NonDir) => {
-                sys.mount(Some(Path::new("/dev/null")), target, None, MsFlags::MS_BIND, None)
-            }
+            Some(FileKind::NonDir) => sys.mount(
+                Some(Path::new("/dev/null")),
+                target,
+                None,
+                MsFlags::MS_BIND,
+                None,
+            ),
         };
         mask.with_context(|| format!("mask {}", path.display()))?;
     }
@@ -59,10 +71,19 @@ pub(super) fn mask_paths(sys: &dyn Syscalls, container: &Container) -> Result<()
 
 /// Read-only paths: bound onto themselves, then remounted read-only.
 pub(super) fn make_paths_readonly(sys: &dyn Syscalls, container: &Container) -> Result<()> {
-    for path in container.linux.readonly_paths().as_deref().unwrap_or_default() {
+    for path in container
+        .linux
+        .readonly_paths()
+        .as_deref()
+        .unwrap_or_default()
+    {
         let path = Path::new(path);
         let target = Target::Path(path);
-        if sys.kind(target).with_context(|| format!("stat {}", path.display()))?.is_none() {
+        if sys
+            .kind(target)
+            .with_context(|| format!("stat {}", path.display()))?
+            .is_none()
+        {
             continue;
         }
         let rec_bind = MsFlags::MS_BIND | MsFlags::MS_REC;
@@ -77,7 +98,12 @@ pub(super) fn make_paths_readonly(sys: &dyn Syscalls, container: &Container) -> 
 /// `root.readonly`: the root mount (the rootfs bound onto itself) becomes read-only; the mounts
 /// on top of it (/proc, /dev, volumes) keep their own flags.
 pub(super) fn make_root_readonly(sys: &dyn Syscalls, container: &Container) -> Result<()> {
-    let readonly = container.spec.root().as_ref().and_then(|r| r.readonly()).unwrap_or(false);
+    let readonly = container
+        .spec
+        .root()
+        .as_ref()
+        .and_then(|r| r.readonly())
+        .unwrap_or(false);
     if readonly {
         remount_bind(sys, Target::Path(Path::new("/")), MsFlags::MS_RDONLY)
             .context("make the root file system read-only")?;

@@ -90,16 +90,23 @@ pub fn spawn(bundle: &Path, mappings: &IdMappings, stdio: ContainerStdio) -> Res
     spawn_with_stdio(bundle, mappings, stdio.into_stdio()?)
 }
 
-fn spawn_with_stdio(bundle: &Path, mappings: &IdMappings, [stdin, stdout, stderr]: [Stdio; 3]) -> Result<Child> {
+fn spawn_with_stdio(
+    bundle: &Path,
+    mappings: &IdMappings,
+    [stdin, stdout, stderr]: [Stdio; 3],
+) -> Result<Child> {
     let bundle = std::path::absolute(bundle)
         .with_context(|| format!("resolve the bundle path {}", bundle.display()))?;
     // /proc/self/exe: still this very binary if the file was replaced by an upgrade.
-    UsernsCommand::new("/proc/self/exe", [INIT_COMMAND.as_ref(), bundle.as_os_str()])
-        .stdin(stdin)
-        .stdout(stdout)
-        .stderr(stderr)
-        .spawn(mappings)
-        .with_context(|| format!("start the container of {}", bundle.display()))
+    UsernsCommand::new(
+        "/proc/self/exe",
+        [INIT_COMMAND.as_ref(), bundle.as_os_str()],
+    )
+    .stdin(stdin)
+    .stdout(stdout)
+    .stderr(stderr)
+    .spawn(mappings)
+    .with_context(|| format!("start the container of {}", bundle.display()))
 }
 
 impl ContainerStdio {
@@ -109,8 +116,13 @@ impl ContainerStdio {
             ContainerStdio::Null => [Stdio::null(), Stdio::null(), Stdio::null()],
             ContainerStdio::Piped => [Stdio::piped(), Stdio::piped(), Stdio::piped()],
             ContainerStdio::Tty(slave) => {
-                let dup = |fd: &OwnedFd| fd.try_clone().context("duplicate the terminal descriptor");
-                [Stdio::from(dup(&slave)?), Stdio::from(dup(&slave)?), Stdio::from(slave)]
+                let dup =
+                    |fd: &OwnedFd| fd.try_clone().context("duplicate the terminal descriptor");
+                [
+                    Stdio::from(dup(&slave)?),
+                    Stdio::from(dup(&slave)?),
+                    Stdio::from(slave),
+                ]
             }
         })
     }

@@ -32,7 +32,12 @@ fn describe(mount: &Mount) -> String {
     format!("mount {typ} on {}", mount.destination().display())
 }
 
-fn mount_one(sys: &dyn Syscalls, container: &Container, mount: &Mount, in_userns: bool) -> Result<()> {
+fn mount_one(
+    sys: &dyn Syscalls,
+    container: &Container,
+    mount: &Mount,
+    in_userns: bool,
+) -> Result<()> {
     let options = MountOptions::parse(mount.options().as_deref().unwrap_or_default())?;
     let dest = mount.destination().as_path();
     let typ = mount.typ().as_deref().unwrap_or("");
@@ -40,7 +45,11 @@ fn mount_one(sys: &dyn Syscalls, container: &Container, mount: &Mount, in_userns
         let Some(source) = mount.source() else {
             anyhow::bail!("a bind mount needs a source");
         };
-        let bind = if typ == "rbind" { Bind::Recursive } else { options.bind.unwrap_or(Bind::Single) };
+        let bind = if typ == "rbind" {
+            Bind::Recursive
+        } else {
+            options.bind.unwrap_or(Bind::Single)
+        };
         let source = bind_source(&container.bundle, source);
         return bind_mount(sys, &source, dest, bind, &options);
     }
@@ -58,7 +67,15 @@ fn mount_filesystem(sys: &dyn Syscalls, mount: &Mount, options: &MountOptions) -
     let source = mount.source().as_deref().unwrap_or(Path::new(typ));
     sys.create_dir(dest).context("create the mount point")?;
     let data = options.data();
-    let mount = || sys.mount(Some(source), Target::Rootfs(dest), Some(typ), options.flags, data.as_deref());
+    let mount = || {
+        sys.mount(
+            Some(source),
+            Target::Rootfs(dest),
+            Some(typ),
+            options.flags,
+            data.as_deref(),
+        )
+    };
     if options.tmpcopyup && typ == "tmpfs" {
         sys.mount_with_copy_up(dest, &mount).context("tmpcopyup")?;
     } else {
@@ -69,13 +86,26 @@ fn mount_filesystem(sys: &dyn Syscalls, mount: &Mount, options: &MountOptions) -
 
 /// sysfs can only be mounted by a user namespace that owns the network namespace; in a user
 /// namespace that does not (a shared host network) the host's /sys is bound read-only.
-fn mount_sysfs(sys: &dyn Syscalls, mount: &Mount, options: &MountOptions, in_userns: bool) -> Result<()> {
+fn mount_sysfs(
+    sys: &dyn Syscalls,
+    mount: &Mount,
+    options: &MountOptions,
+    in_userns: bool,
+) -> Result<()> {
     match mount_filesystem(sys, mount, options) {
         Err(err) if in_userns && is_permission_error(&err) => {
-            log::debug(&format!("sysfs refused ({err:#}): binding the host's {SYS} read-only"));
+            log::debug(&format!(
+                "sysfs refused ({err:#}): binding the host's {SYS} read-only"
+            ));
             let mut ro = options.clone();
             ro.flags |= MsFlags::MS_RDONLY;
-            bind_mount(sys, Path::new(SYS), mount.destination(), Bind::Recursive, &ro)
+            bind_mount(
+                sys,
+                Path::new(SYS),
+                mount.destination(),
+                Bind::Recursive,
+                &ro,
+            )
         }
         result => result,
     }
@@ -85,24 +115,46 @@ fn mount_sysfs(sys: &dyn Syscalls, mount: &Mount, options: &MountOptions, in_use
 /// or hybrid hosts, where a namespaced mount needs every controller) a bind of the host's
 /// hierarchy. Not fatal in a user namespace: a rootless container has no cgroup of its own
 /// to show anyway.
-fn mount_cgroup(sys: &dyn Syscalls, dest: &Path, options: &MountOptions, in_userns: bool) -> Result<()> {
+fn mount_cgroup(
+    sys: &dyn Syscalls,
+    dest: &Path,
+    options: &MountOptions,
+    in_userns: bool,
+) -> Result<()> {
     let result = if sys.is_cgroup2(Path::new(CGROUP)) {
         sys.create_dir(dest)
-            .and_then(|()| sys.mount(Some(Path::new("cgroup2")), Target::Rootfs(dest), Some("cgroup2"), options.flags, None))
+            .and_then(|()| {
+                sys.mount(
+                    Some(Path::new("cgroup2")),
+                    Target::Rootfs(dest),
+                    Some("cgroup2"),
+                    options.flags,
+                    None,
+                )
+            })
             .map_err(anyhow::Error::from)
     } else {
         bind_mount(sys, Path::new(CGROUP), dest, Bind::Recursive, options)
     };
     match result {
         Err(err) if in_userns => {
-            log::debug(&format!("skipping the cgroup mount on {}: {err:#}", dest.display()));
+            log::debug(&format!(
+                "skipping the cgroup mount on {}: {err:#}",
+                dest.display()
+            ));
             Ok(())
         }
         result => result,
     }
 }
 
-fn bind_mount(sys: &dyn Syscalls, source: &Path, dest: &Path, bind: Bind, options: &MountOptions) -> Result<()> {
+fn bind_mount(
+    sys: &dyn Syscalls,
+    source: &Path,
+    dest: &Path,
+    bind: Bind,
+    options: &MountOptions,
+) -> Result<()> {
     let kind = sys
         .kind(Target::Path(source))
         .with_context(|| format!("inspect the source {}", source.display()))?

@@ -22,7 +22,10 @@ pub(super) fn enter_namespaces(container: &Container, in_userns: bool) -> Result
         match (ns.typ(), ns.path()) {
             (LinuxNamespaceType::User, path) => check_user_namespace(path.as_deref(), in_userns)?,
             (LinuxNamespaceType::Mount, Some(path)) => {
-                bail!("joining the mount namespace {} is not supported", path.display())
+                bail!(
+                    "joining the mount namespace {} is not supported",
+                    path.display()
+                )
             }
             (LinuxNamespaceType::Mount, None) if in_userns => {}
             (typ, Some(path)) => join(ns, typ, path)?,
@@ -43,7 +46,10 @@ pub(super) fn enter_namespaces(container: &Container, in_userns: bool) -> Result
 
 fn check_user_namespace(path: Option<&Path>, in_userns: bool) -> Result<()> {
     if let Some(path) = path {
-        bail!("joining the user namespace {} is not supported", path.display());
+        bail!(
+            "joining the user namespace {} is not supported",
+            path.display()
+        );
     }
     if !in_userns {
         bail!(
@@ -55,7 +61,8 @@ fn check_user_namespace(path: Option<&Path>, in_userns: bool) -> Result<()> {
 }
 
 fn join(ns: &LinuxNamespace, typ: LinuxNamespaceType, path: &Path) -> Result<()> {
-    let file = File::open(path).with_context(|| format!("open the {} namespace {}", ns.typ(), path.display()))?;
+    let file = File::open(path)
+        .with_context(|| format!("open the {} namespace {}", ns.typ(), path.display()))?;
     setns(&file, clone_flag(typ)).with_context(|| format!("setns {} {}", ns.typ(), path.display()))
 }
 
@@ -82,7 +89,11 @@ fn names(flags: CloneFlags) -> String {
         (CloneFlags::CLONE_NEWCGROUP, "cgroup"),
         (CloneFlags::from_bits_retain(libc::CLONE_NEWTIME), "time"),
     ];
-    let listed: Vec<&str> = all.iter().filter(|(f, _)| flags.contains(*f)).map(|(_, n)| *n).collect();
+    let listed: Vec<&str> = all
+        .iter()
+        .filter(|(f, _)| flags.contains(*f))
+        .map(|(_, n)| *n)
+        .collect();
     format!("({} namespaces)", listed.join(", "))
 }
 

@@ -142,9 +142,18 @@ mod tests {
 
     #[test]
     fn splits_flags_propagation_and_data() {
-        let parsed = parse(&["nosuid", "strictatime", "mode=755", "size=65536k", "rprivate"]);
+        let parsed = parse(&[
+            "nosuid",
+            "strictatime",
+            "mode=755",
+            "size=65536k",
+            "rprivate",
+        ]);
         assert_eq!(parsed.flags, MsFlags::MS_NOSUID | MsFlags::MS_STRICTATIME);
-        assert_eq!(parsed.propagation, vec![MsFlags::MS_PRIVATE | MsFlags::MS_REC]);
+        assert_eq!(
+            parsed.propagation,
+            vec![MsFlags::MS_PRIVATE | MsFlags::MS_REC]
+        );
         assert_eq!(parsed.data().as_deref(), Some("mode=755,size=65536k"));
         assert_eq!(parsed.bind, None);
     }
@@ -164,8 +173,18 @@ mod tests {
 
     #[test]
     fn devpts_keywords_are_data() {
-        let parsed = parse(&["nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5"]);
-        assert_eq!(parsed.data().as_deref(), Some("newinstance,ptmxmode=0666,mode=0620,gid=5"));
+        let parsed = parse(&[
+            "nosuid",
+            "noexec",
+            "newinstance",
+            "ptmxmode=0666",
+            "mode=0620",
+            "gid=5",
+        ]);
+        assert_eq!(
+            parsed.data().as_deref(),
+            Some("newinstance,ptmxmode=0666,mode=0620,gid=5")
+        );
     }
 
     #[test]
@@ -179,6 +198,10 @@ mod tests {
     #[test]
     fn idmap_is_refused() {
         let err = MountOptions::parse(&["idmap".to_string()]).unwrap_err();
-        assert!(err.to_string().contains("idmapped mounts are not supported"), "{err}");
+        assert!(
+            err.to_string()
+                .contains("idmapped mounts are not supported"),
+            "{err}"
+        );
     }
 }

@@ -8,7 +8,7 @@ use anyhow::{Context, Result, bail};
 use nix::sys::prctl;
 use nix::sys::resource::{Resource, setrlimit};
 use nix::sys::stat::{Mode, umask};
-use nix::unistd::{Gid, Uid, sethostname, setgroups, setresgid, setresuid, setsid};
+use nix::unistd::{Gid, Uid, setgroups, sethostname, setresgid, setresuid, setsid};
 use oci_spec::runtime::{LinuxNamespaceType, PosixRlimitType, Process};
 
 use super::caps::{drop_bounding, set_process_caps};
@@ -20,7 +20,9 @@ pub(super) fn set_hostname(container: &Container) -> Result<()> {
         return Ok(());
     };
     if !container.has_namespace(LinuxNamespaceType::Uts) {
-        bail!("the spec sets hostname {hostname:?} but has no uts namespace: add one or drop the hostname");
+        bail!(
+            "the spec sets hostname {hostname:?} but has no uts namespace: add one or drop the hostname"
+        );
     }
     sethostname(hostname).with_context(|| format!("sethostname {hostname}"))?;
     Ok(())
@@ -30,7 +32,12 @@ pub(super) fn set_rlimits(process: &Process) -> Result<()> {
     for rlimit in process.rlimits().as_deref().unwrap_or_default() {
         let resource = resource(rlimit.typ());
         setrlimit(resource, rlimit.soft(), rlimit.hard()).with_context(|| {
-            format!("setrlimit {} soft {} hard {}", rlimit.typ(), rlimit.soft(), rlimit.hard())
+            format!(
+                "setrlimit {} soft {} hard {}",
+                rlimit.typ(),
+                rlimit.soft(),
+                rlimit.hard()
+            )
         })?;
     }
     Ok(())
@@ -65,7 +72,8 @@ pub(super) fn start_session(terminal: bool) -> Result<()> {
         // SAFETY: TIOCSCTTY takes an integer argument; fd 0 is the slave the engine passed.
         if unsafe { libc::ioctl(0, libc::TIOCSCTTY, 0) } != 0 {
             let err = std::io::Error::last_os_error();
-            return Err(err).context("make the terminal on stdin the controlling terminal (TIOCSCTTY)");
+            return Err(err)
+                .context("make the terminal on stdin the controlling terminal (TIOCSCTTY)");
         }
     }
     Ok(())
@@ -117,7 +125,8 @@ pub(super) fn switch_identity(process: &Process, filter: Option<&BpfProgram>) ->
 /// `setgroups` is denied (the kernel's rule), and the process keeps none, as the user
 /// namespace helper left it.
 fn set_groups(gids: &[u32]) -> Result<()> {
-    let allowed = std::fs::read_to_string("/proc/self/setgroups").map_or(true, |s| s.trim() == "allow");
+    let allowed =
+        std::fs::read_to_string("/proc/self/setgroups").map_or(true, |s| s.trim() == "allow");
     if !allowed {
         return Ok(());
     }

@@ -17,7 +17,8 @@ pub(super) struct Pty {
 /// A new pty; both ends close-on-exec (the engine may start other programs meanwhile, and a
 /// leaked master would keep the container's terminal open after it exits).
 pub(super) fn open_pty() -> Result<Pty> {
-    let master = posix_openpt(OFlag::O_RDWR | OFlag::O_NOCTTY | OFlag::O_CLOEXEC).context("open a pty (/dev/ptmx)")?;
+    let master = posix_openpt(OFlag::O_RDWR | OFlag::O_NOCTTY | OFlag::O_CLOEXEC)
+        .context("open a pty (/dev/ptmx)")?;
     grantpt(&master).context("grantpt")?;
     unlockpt(&master).context("unlockpt")?;
     let name = ptsname_r(&master).context("ptsname")?;

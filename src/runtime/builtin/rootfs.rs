@@ -20,7 +20,11 @@ const MOUNT_DATA_MAX: usize = 4095;
 /// opened and named by its descriptor number, relative to this directory.
 const FD_DIR: &str = "/proc/self/fd";
 
-pub(super) fn prepare_rootfs(sys: &dyn Syscalls, container: &Container, in_userns: bool) -> Result<()> {
+pub(super) fn prepare_rootfs(
+    sys: &dyn Syscalls,
+    container: &Container,
+    in_userns: bool,
+) -> Result<()> {
     let propagation = root_propagation(container)?;
     sys.mount(None, Target::Path(Path::new("/")), None, propagation, None)
         .context("make the mounts of the container's namespace private: mount /")?;
@@ -50,12 +54,19 @@ fn root_propagation(container: &Container) -> Result<MsFlags> {
         None | Some("") => Ok(MsFlags::MS_REC | MsFlags::MS_PRIVATE),
         Some(name) => match propagation_option(name) {
             Some(flags) => Ok(flags | MsFlags::MS_REC),
-            None => bail!("linux.rootfsPropagation {name:?}: use private, slave, shared or unbindable"),
+            None => {
+                bail!("linux.rootfsPropagation {name:?}: use private, slave, shared or unbindable")
+            }
         },
     }
 }
 
-fn mount_overlay(sys: &dyn Syscalls, recipe: &RootfsRecipe, root: &Path, in_userns: bool) -> Result<()> {
+fn mount_overlay(
+    sys: &dyn Syscalls,
+    recipe: &RootfsRecipe,
+    root: &Path,
+    in_userns: bool,
+) -> Result<()> {
     let mut data = overlay_data(recipe, &absolute_lowers(recipe), in_userns);
     // Keeps the layer descriptors open until the mount is made.
     let mut _layer_fds: Vec<OwnedFd> = Vec::new();
@@ -73,11 +84,18 @@ fn mount_overlay(sys: &dyn Syscalls, recipe: &RootfsRecipe, root: &Path, in_user
                 recipe.lowerdirs.len()
             );
         }
-        sys.chdir(Path::new(FD_DIR)).with_context(|| format!("chdir {FD_DIR}"))?;
+        sys.chdir(Path::new(FD_DIR))
+            .with_context(|| format!("chdir {FD_DIR}"))?;
         _layer_fds = fds;
     }
-    sys.mount(Some(Path::new("overlay")), Target::Path(root), Some("overlay"), MsFlags::empty(), Some(&data))
-        .with_context(|| format!("mount overlay {} (options {data})", root.display()))?;
+    sys.mount(
+        Some(Path::new("overlay")),
+        Target::Path(root),
+        Some("overlay"),
+        MsFlags::empty(),
+        Some(&data),
+    )
+    .with_context(|| format!("mount overlay {} (options {data})", root.display()))?;
     if short_names {
         sys.chdir(Path::new("/")).context("chdir /")?;
     }
@@ -85,7 +103,11 @@ fn mount_overlay(sys: &dyn Syscalls, recipe: &RootfsRecipe, root: &Path, in_user
 }
 
 fn absolute_lowers(recipe: &RootfsRecipe) -> Vec<String> {
-    recipe.lowerdirs.iter().map(|dir| dir.display().to_string()).collect()
+    recipe
+        .lowerdirs
+        .iter()
+        .map(|dir| dir.display().to_string())
+        .collect()
 }
 
 /// The overlay mount data. `userxattr` makes overlay read its whiteout and opaque markers from
@@ -100,7 +122,11 @@ pub(super) fn overlay_data(recipe: &RootfsRecipe, lowers: &[String], in_userns: 
 }
 
 fn overlay_options(recipe: &RootfsRecipe, lowers: &[String]) -> String {
-    let dir = |dir: &Option<PathBuf>| dir.as_deref().map(|d| d.display().to_string()).unwrap_or_default();
+    let dir = |dir: &Option<PathBuf>| {
+        dir.as_deref()
+            .map(|d| d.display().to_string())
+            .unwrap_or_default()
+    };
     format!(
         "lowerdir={},upperdir={},workdir={}",
         lowers.join(":"),

@@ -94,7 +94,8 @@ pub(super) trait Syscalls {
 
     /// Copies the tree below `dest` of the rootfs, as it is now, into the tmpfs that `mount`
     /// puts there (`tmpcopyup`).
-    fn mount_with_copy_up(&self, dest: &Path, mount: &dyn Fn() -> io::Result<()>) -> io::Result<()>;
+    fn mount_with_copy_up(&self, dest: &Path, mount: &dyn Fn() -> io::Result<()>)
+    -> io::Result<()>;
 
     /// Makes `new_root` the root of this mount namespace and detaches the old one.
     fn pivot_root(&self, new_root: &Path) -> io::Result<()>;

@@ -28,14 +28,20 @@ pub(super) fn fork_container(container: impl FnOnce() -> Infallible) -> ! {
     // SAFETY: the process is single-threaded (the init runs before anything starts a thread),
     // so the child may run arbitrary code.
     match unsafe { fork() } {
-        Err(errno) => super::init::fail(&format!("fork the container process: {}", std::io::Error::from(errno))),
+        Err(errno) => super::init::fail(&format!(
+            "fork the container process: {}",
+            std::io::Error::from(errno)
+        )),
         Ok(ForkResult::Child) => {
             let _ = previous.thread_set_mask();
             // If the waiter dies (SIGKILL), so does the container, rather than running on
             // unsupervised. (A waiter killed before this line is not noticed: the parent is
             // outside the new pid namespace, so getppid() cannot tell.)
             if let Err(errno) = set_pdeathsig(Signal::SIGKILL) {
-                super::init::fail(&format!("prctl PR_SET_PDEATHSIG: {}", std::io::Error::from(errno)));
+                super::init::fail(&format!(
+                    "prctl PR_SET_PDEATHSIG: {}",
+                    std::io::Error::from(errno)
+                ));
             }
             match container() {}
         }

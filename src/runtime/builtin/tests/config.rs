@@ -21,21 +21,33 @@ fn a_relative_root_is_taken_from_the_bundle() {
 
 #[test]
 fn empty_args_are_refused() {
-    assert_eq!(load_error(|s| s["process"]["args"] = json!([])), "process.args is empty: give the command to run");
+    assert_eq!(
+        load_error(|s| s["process"]["args"] = json!([])),
+        "process.args is empty: give the command to run"
+    );
 }
 
 #[test]
 fn a_relative_cwd_is_refused() {
-    assert_eq!(load_error(|s| s["process"]["cwd"] = json!("work")), "process.cwd work is not absolute");
+    assert_eq!(
+        load_error(|s| s["process"]["cwd"] = json!("work")),
+        "process.cwd work is not absolute"
+    );
 }
 
 #[test]
 fn mount_destinations_must_be_absolute_without_dotdot() {
-    let relative = load_error(|s| s["mounts"] = json!([{"destination": "data", "type": "tmpfs", "source": "tmpfs"}]));
+    let relative = load_error(|s| {
+        s["mounts"] = json!([{"destination": "data", "type": "tmpfs", "source": "tmpfs"}])
+    });
     assert_eq!(relative, "mount destination data is not absolute");
-    let escaping =
-        load_error(|s| s["mounts"] = json!([{"destination": "/a/../../etc", "type": "tmpfs", "source": "tmpfs"}]));
-    assert_eq!(escaping, "mount destination /a/../../etc contains '..': use a path without it");
+    let escaping = load_error(|s| {
+        s["mounts"] = json!([{"destination": "/a/../../etc", "type": "tmpfs", "source": "tmpfs"}])
+    });
+    assert_eq!(
+        escaping,
+        "mount destination /a/../../etc contains '..': use a path without it"
+    );
 }
 
 #[test]
@@ -65,5 +77,8 @@ fn load_names_the_file() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("config.json"), "{not json").unwrap();
     let err = format!("{:#}", Container::load(dir.path()).err().unwrap());
-    assert!(err.starts_with(&format!("load {}/config.json", dir.path().display())), "{err}");
+    assert!(
+        err.starts_with(&format!("load {}/config.json", dir.path().display())),
+        "{err}"
+    );
 }

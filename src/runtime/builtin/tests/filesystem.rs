@@ -18,7 +18,10 @@ fn host() -> Recorder {
 }
 
 fn position(calls: &[String], line: &str) -> usize {
-    calls.iter().position(|c| c == line).unwrap_or_else(|| panic!("no call {line:?} in {calls:#?}"))
+    calls
+        .iter()
+        .position(|c| c == line)
+        .unwrap_or_else(|| panic!("no call {line:?} in {calls:#?}"))
 }
 
 #[test]
@@ -84,21 +87,40 @@ fn as_real_root_overlay_uses_trusted_xattrs_and_devices_are_created() {
     let sys = host();
     setup_filesystem(&sys, &container(|_| {}), false).unwrap();
     let calls = sys.calls();
-    assert!(calls[1].ends_with("workdir=/store/containers/c1/work"), "no userxattr: {}", calls[1]);
+    assert!(
+        calls[1].ends_with("workdir=/store/containers/c1/work"),
+        "no userxattr: {}",
+        calls[1]
+    );
     position(&calls, "mknod rootfs:/dev/null c 1:3 666 0:0");
     position(&calls, "mknod rootfs:/dev/tty c 5:0 666 0:0");
-    assert!(!calls.iter().any(|c| c.starts_with("mount /dev/null rootfs:")), "{calls:#?}");
+    assert!(
+        !calls
+            .iter()
+            .any(|c| c.starts_with("mount /dev/null rootfs:")),
+        "{calls:#?}"
+    );
 }
 
 #[test]
 fn sysfs_refused_in_a_user_namespace_falls_back_to_a_read_only_bind() {
-    let sys = host().failing("mount sysfs", libc::EPERM).with_flags("rootfs:/sys", MsFlags::MS_NOSUID);
+    let sys = host()
+        .failing("mount sysfs", libc::EPERM)
+        .with_flags("rootfs:/sys", MsFlags::MS_NOSUID);
     setup_filesystem(&sys, &container(|_| {}), true).unwrap();
     let calls = sys.calls();
     let bind = position(&calls, "mount /sys rootfs:/sys - BIND|REC -");
     // The remount repeats the flag the host's /sys has (locked in the user namespace).
-    let remount = position(&calls, "mount - rootfs:/sys - BIND|REMOUNT|RDONLY|NOSUID|NODEV|NOEXEC -");
-    assert!(position(&calls, "mount sysfs rootfs:/sys sysfs RDONLY|NOSUID|NODEV|NOEXEC -") < bind);
+    let remount = position(
+        &calls,
+        "mount - rootfs:/sys - BIND|REMOUNT|RDONLY|NOSUID|NODEV|NOEXEC -",
+    );
+    assert!(
+        position(
+            &calls,
+            "mount sysfs rootfs:/sys sysfs RDONLY|NOSUID|NODEV|NOEXEC -"
+        ) < bind
+    );
     assert!(bind < remount);
 }
 
@@ -116,11 +138,17 @@ fn sysfs_refused_as_real_root_is_an_error_naming_the_mount() {
 fn a_refused_cgroup_mount_is_skipped_in_a_user_namespace_only() {
     let sys = host().failing("mount /sys/fs/cgroup", libc::EPERM);
     setup_filesystem(&sys, &container(|_| {}), true).unwrap();
-    assert!(sys.calls().contains(&"pivot_root /store/containers/c1/rootfs".to_string()));
+    assert!(
+        sys.calls()
+            .contains(&"pivot_root /store/containers/c1/rootfs".to_string())
+    );
 
     let sys = host().failing("mount /sys/fs/cgroup", libc::EPERM);
     let err = setup_filesystem(&sys, &container(|_| {}), false).unwrap_err();
-    assert!(format!("{err:#}").starts_with("mount cgroup on /sys/fs/cgroup: bind /sys/fs/cgroup"), "{err:#}");
+    assert!(
+        format!("{err:#}").starts_with("mount cgroup on /sys/fs/cgroup: bind /sys/fs/cgroup"),
+        "{err:#}"
+    );
 }
 
 #[test]
@@ -128,7 +156,10 @@ fn a_cgroup2_host_gets_a_fresh_cgroup2_mount() {
     let mut sys = host();
     sys.cgroup2 = true;
     setup_filesystem(&sys, &container(|_| {}), true).unwrap();
-    position(&sys.calls(), "mount cgroup2 rootfs:/sys/fs/cgroup cgroup2 RDONLY|NOSUID|NODEV|NOEXEC|RELATIME -");
+    position(
+        &sys.calls(),
+        "mount cgroup2 rootfs:/sys/fs/cgroup cgroup2 RDONLY|NOSUID|NODEV|NOEXEC|RELATIME -",
+    );
 }
 
 #[test]
@@ -143,7 +174,10 @@ fn read_only_bind_keeps_the_locked_flags_of_its_source() {
     setup_filesystem(&sys, &spec, true).unwrap();
     let mounts = sys.mounts();
     let at = position(&mounts, "mount /home/u/data rootfs:/data - BIND|REC -");
-    assert_eq!(mounts[at + 1], "mount - rootfs:/data - BIND|REMOUNT|RDONLY|NOSUID|NODEV -");
+    assert_eq!(
+        mounts[at + 1],
+        "mount - rootfs:/data - BIND|REMOUNT|RDONLY|NOSUID|NODEV -"
+    );
     assert_eq!(mounts[at + 2], "mount - rootfs:/data - REC|PRIVATE -");
 }
 
@@ -157,7 +191,13 @@ fn a_relative_bind_source_is_taken_from_the_bundle() {
     setup_filesystem(&sys, &spec, true).unwrap();
     let calls = sys.calls();
     let touch = position(&calls, "touch rootfs:/etc/resolv.conf");
-    assert!(touch < position(&calls, "mount /store/containers/c1/resolv.conf rootfs:/etc/resolv.conf - BIND -"));
+    assert!(
+        touch
+            < position(
+                &calls,
+                "mount /store/containers/c1/resolv.conf rootfs:/etc/resolv.conf - BIND -"
+            )
+    );
 }
 
 #[test]
@@ -166,7 +206,10 @@ fn a_missing_bind_source_is_an_error() {
         s["mounts"] = json!([{"destination": "/data", "type": "bind", "source": "/gone", "options": ["bind"]}]);
     });
     let err = setup_filesystem(&host(), &spec, true).unwrap_err();
-    assert_eq!(format!("{err:#}"), "mount bind on /data: the source /gone does not exist");
+    assert_eq!(
+        format!("{err:#}"),
+        "mount bind on /data: the source /gone does not exist"
+    );
 }
 
 #[test]
@@ -179,22 +222,37 @@ fn tmpcopyup_mounts_inside_the_copy_up() {
     setup_filesystem(&sys, &spec, true).unwrap();
     let calls = sys.calls();
     let begin = position(&calls, "copy-up begin rootfs:/tmp");
-    assert_eq!(calls[begin + 1], "mount tmpfs rootfs:/tmp tmpfs NOSUID|NODEV -");
+    assert_eq!(
+        calls[begin + 1],
+        "mount tmpfs rootfs:/tmp tmpfs NOSUID|NODEV -"
+    );
     assert_eq!(calls[begin + 2], "copy-up end rootfs:/tmp");
 }
 
 #[test]
 fn many_layers_are_named_by_descriptor_to_fit_in_a_page() {
-    let lowers: Vec<String> = (0..80).map(|i| format!("/store/layers/{}/diff", format!("{i:02}").repeat(32))).collect();
+    let lowers: Vec<String> = (0..80)
+        .map(|i| format!("/store/layers/{}/diff", format!("{i:02}").repeat(32)))
+        .collect();
     let sys = host();
-    let spec = container(|s| s["annotations"]["org.engine.rootfs.lowerdirs"] = json!(lowers.join(":")));
+    let spec =
+        container(|s| s["annotations"]["org.engine.rootfs.lowerdirs"] = json!(lowers.join(":")));
     setup_filesystem(&sys, &spec, true).unwrap();
     let calls = sys.calls();
     let open = position(&calls, "open_dirs 80");
     assert_eq!(calls[open + 1], "chdir /proc/self/fd");
     let overlay = &calls[open + 2];
-    let lowerdir = overlay.split(' ').nth(5).unwrap().split(',').next().unwrap();
-    let names: Vec<&str> = lowerdir.trim_start_matches("lowerdir=").split(':').collect();
+    let lowerdir = overlay
+        .split(' ')
+        .nth(5)
+        .unwrap()
+        .split(',')
+        .next()
+        .unwrap();
+    let names: Vec<&str> = lowerdir
+        .trim_start_matches("lowerdir=")
+        .split(':')
+        .collect();
     assert_eq!(names.len(), 80);
     assert!(names.iter().all(|n| n.parse::<i32>().is_ok()), "{lowerdir}");
     assert!(overlay.len() < 4096 + 100);
@@ -204,7 +262,8 @@ fn many_layers_are_named_by_descriptor_to_fit_in_a_page() {
 #[test]
 fn fuse_overlayfs_gets_the_same_directories() {
     let sys = host();
-    let spec = container(|s| s["annotations"]["org.engine.rootfs.driver"] = json!("fuse-overlayfs"));
+    let spec =
+        container(|s| s["annotations"]["org.engine.rootfs.driver"] = json!("fuse-overlayfs"));
     setup_filesystem(&sys, &spec, true).unwrap();
     assert_eq!(
         sys.calls()[1],
@@ -222,16 +281,27 @@ fn vfs_mounts_nothing_but_the_self_bind() {
         s["annotations"] = json!({"org.engine.rootfs.driver": "vfs"});
     });
     setup_filesystem(&sys, &spec, true).unwrap();
-    assert_eq!(sys.calls()[1], format!("mount {ROOTFS} {ROOTFS} - BIND|REC -"));
+    assert_eq!(
+        sys.calls()[1],
+        format!("mount {ROOTFS} {ROOTFS} - BIND|REC -")
+    );
 }
 
 #[test]
 fn terminal_binds_stdin_onto_dev_console() {
     let sys = host();
-    setup_filesystem(&sys, &container(|s| s["process"]["terminal"] = json!(true)), true).unwrap();
+    setup_filesystem(
+        &sys,
+        &container(|s| s["process"]["terminal"] = json!(true)),
+        true,
+    )
+    .unwrap();
     let calls = sys.calls();
     let touch = position(&calls, "touch rootfs:/dev/console");
-    assert_eq!(calls[touch + 1], "mount /proc/self/fd/0 rootfs:/dev/console - BIND -");
+    assert_eq!(
+        calls[touch + 1],
+        "mount /proc/self/fd/0 rootfs:/dev/console - BIND -"
+    );
 }
 
 #[test]
@@ -241,7 +311,13 @@ fn a_dev_bound_from_the_host_gets_no_devices() {
         s["mounts"] = json!([{"destination": "/dev", "type": "bind", "source": "/dev", "options": ["rbind"]}]);
     });
     setup_filesystem(&sys, &spec, true).unwrap();
-    assert!(!sys.calls().iter().any(|c| c.contains("/dev/null") && c.contains("rootfs:")), "{:#?}", sys.calls());
+    assert!(
+        !sys.calls()
+            .iter()
+            .any(|c| c.contains("/dev/null") && c.contains("rootfs:")),
+        "{:#?}",
+        sys.calls()
+    );
 }
 
 #[test]
@@ -252,7 +328,11 @@ fn spec_devices_replace_defaults_of_the_same_path() {
                                        {"path": "/dev/sda", "type": "b", "major": 8, "minor": 0}]);
     });
     setup_filesystem(&sys, &spec, false).unwrap();
-    let nodes: Vec<String> = sys.calls().into_iter().filter(|c| c.starts_with("mknod")).collect();
+    let nodes: Vec<String> = sys
+        .calls()
+        .into_iter()
+        .filter(|c| c.starts_with("mknod"))
+        .collect();
     assert_eq!(nodes.len(), 7, "{nodes:#?}");
     assert!(nodes.contains(&"mknod rootfs:/dev/null c 1:3 600 0:0".to_string()));
     assert!(nodes.contains(&"mknod rootfs:/dev/sda b 8:0 666 0:0".to_string()));
@@ -261,8 +341,16 @@ fn spec_devices_replace_defaults_of_the_same_path() {
 #[test]
 fn read_only_root_is_remounted_last_with_its_locked_flags() {
     let sys = host().with_flags("/", MsFlags::MS_NOSUID);
-    setup_filesystem(&sys, &container(|s| s["root"]["readonly"] = json!(true)), true).unwrap();
-    assert_eq!(sys.calls().last().unwrap(), "mount - / - BIND|REMOUNT|RDONLY|NOSUID -");
+    setup_filesystem(
+        &sys,
+        &container(|s| s["root"]["readonly"] = json!(true)),
+        true,
+    )
+    .unwrap();
+    assert_eq!(
+        sys.calls().last().unwrap(),
+        "mount - / - BIND|REMOUNT|RDONLY|NOSUID -"
+    );
 }
 
 #[test]
@@ -279,6 +367,11 @@ fn sysctls_are_written_after_pivot_root_and_before_read_only_paths() {
 #[test]
 fn root_propagation_comes_from_the_spec() {
     let sys = host();
-    setup_filesystem(&sys, &container(|s| s["linux"]["rootfsPropagation"] = json!("slave")), true).unwrap();
+    setup_filesystem(
+        &sys,
+        &container(|s| s["linux"]["rootfsPropagation"] = json!("slave")),
+        true,
+    )
+    .unwrap();
     assert_eq!(sys.calls()[0], "mount - / - REC|SLAVE -");
 }

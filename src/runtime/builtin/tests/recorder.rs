@@ -49,11 +49,17 @@ impl Recorder {
 
     /// Only the mount lines.
     pub fn mounts(&self) -> Vec<String> {
-        self.calls().into_iter().filter(|c| c.starts_with("mount ")).collect()
+        self.calls()
+            .into_iter()
+            .filter(|c| c.starts_with("mount "))
+            .collect()
     }
 
     fn record(&self, line: String) -> io::Result<()> {
-        let failure = self.failures.iter().find(|(prefix, _)| line.starts_with(prefix.as_str()));
+        let failure = self
+            .failures
+            .iter()
+            .find(|(prefix, _)| line.starts_with(prefix.as_str()));
         self.calls.borrow_mut().push(line);
         match failure {
             Some((_, errno)) => Err(io::Error::from_raw_os_error(*errno)),
@@ -86,8 +92,16 @@ pub(crate) fn flag_names(flags: MsFlags) -> String {
         (MsFlags::MS_RELATIME, "RELATIME"),
         (MsFlags::MS_STRICTATIME, "STRICTATIME"),
     ];
-    let listed: Vec<&str> = names.iter().filter(|(f, _)| flags.contains(*f)).map(|(_, n)| *n).collect();
-    if listed.is_empty() { "0".to_string() } else { listed.join("|") }
+    let listed: Vec<&str> = names
+        .iter()
+        .filter(|(f, _)| flags.contains(*f))
+        .map(|(_, n)| *n)
+        .collect();
+    if listed.is_empty() {
+        "0".to_string()
+    } else {
+        listed.join("|")
+    }
 }
 
 fn or_dash<T: std::fmt::Display>(value: Option<T>) -> String {
@@ -114,7 +128,11 @@ impl Syscalls for Recorder {
     }
 
     fn mount_flags(&self, target: Target) -> io::Result<MsFlags> {
-        Ok(self.mount_flags.get(&key(target)).copied().unwrap_or(MsFlags::empty()))
+        Ok(self
+            .mount_flags
+            .get(&key(target))
+            .copied()
+            .unwrap_or(MsFlags::empty()))
     }
 
     fn kind(&self, target: Target) -> io::Result<Option<FileKind>> {
@@ -134,11 +152,19 @@ impl Syscalls for Recorder {
     }
 
     fn symlink(&self, points_to: &Path, link: &Path) -> io::Result<()> {
-        self.record(format!("symlink rootfs:{} -> {}", link.display(), points_to.display()))
+        self.record(format!(
+            "symlink rootfs:{} -> {}",
+            link.display(),
+            points_to.display()
+        ))
     }
 
     fn mknod(&self, node: &DeviceNode) -> io::Result<()> {
-        let kind = if node.file_type == libc::S_IFBLK { "b" } else { "c" };
+        let kind = if node.file_type == libc::S_IFBLK {
+            "b"
+        } else {
+            "c"
+        };
         self.record(format!(
             "mknod rootfs:{} {kind} {}:{} {:o} {}:{}",
             node.path.display(),
@@ -152,7 +178,9 @@ impl Syscalls for Recorder {
 
     fn open_dirs(&self, dirs: &[PathBuf]) -> io::Result<Vec<OwnedFd>> {
         self.record(format!("open_dirs {}", dirs.len()))?;
-        dirs.iter().map(|_| std::fs::File::open("/").map(OwnedFd::from)).collect()
+        dirs.iter()
+            .map(|_| std::fs::File::open("/").map(OwnedFd::from))
+            .collect()
     }
 
     fn chdir(&self, dir: &Path) -> io::Result<()> {
@@ -163,7 +191,11 @@ impl Syscalls for Recorder {
         self.record(format!("fuse-overlayfs -o {options} {}", target.display()))
     }
 
-    fn mount_with_copy_up(&self, dest: &Path, mount: &dyn Fn() -> io::Result<()>) -> io::Result<()> {
+    fn mount_with_copy_up(
+        &self,
+        dest: &Path,
+        mount: &dyn Fn() -> io::Result<()>,
+    ) -> io::Result<()> {
         self.record(format!("copy-up begin rootfs:{}", dest.display()))?;
         mount()?;
         self.record(format!("copy-up end rootfs:{}", dest.display()))
