@@ -178,16 +178,21 @@ complete -c engine -n "__fish_engine_using_subcommand run" -l cap-add -d 'Add a 
 complete -c engine -n "__fish_engine_using_subcommand run" -l cap-drop -d 'Drop a capability (e.g. CHOWN, or ALL)' -r
 complete -c engine -n "__fish_engine_using_subcommand run" -l security-opt -d 'Security options: seccomp=unconfined|PROFILE.json, no-new-privileges' -r
 complete -c engine -n "__fish_engine_using_subcommand run" -l userns -d 'User namespace: host, keep-id or auto (default: the user\'s subordinate ids)' -r
+complete -c engine -n "__fish_engine_using_subcommand run" -l init-path -d 'The init binary for --init (default: catatonit)' -r -F
 complete -c engine -n "__fish_engine_using_subcommand run" -l pull -d 'When to pull the image: always, missing, never or newer' -r
-complete -c engine -n "__fish_engine_using_subcommand run" -l platform -d 'Platform of the image to pull: OS/ARCH[/VARIANT]' -r
+complete -c engine -n "__fish_engine_using_subcommand run" -l platform -d 'Platform to pull from a manifest list: OS/ARCH[/VARIANT] (default: this machine)' -r
+complete -c engine -n "__fish_engine_using_subcommand run" -l arch -d 'Architecture to pull (overrides the one of --platform)' -r
+complete -c engine -n "__fish_engine_using_subcommand run" -l os -d 'Operating system to pull (overrides the one of --platform)' -r
+complete -c engine -n "__fish_engine_using_subcommand run" -l variant -d 'Architecture variant to pull, e.g. v7 or v8' -r
+complete -c engine -n "__fish_engine_using_subcommand run" -l tls-verify -d 'Require HTTPS and verify certificates (false allows plain HTTP and any certificate)' -r -f -a "true\t''
+false\t''"
+complete -c engine -n "__fish_engine_using_subcommand run" -l authfile -d 'Path of the authentication file (default: ${XDG_RUNTIME_DIR}/containers/auth.json)' -r -F
+complete -c engine -n "__fish_engine_using_subcommand run" -l cert-dir -d 'Use the certificates (*.crt) in this directory instead of certs.d' -r -F
+complete -c engine -n "__fish_engine_using_subcommand run" -l creds -d 'Credentials USERNAME[:PASSWORD] for the registry' -r
 complete -c engine -n "__fish_engine_using_subcommand run" -l ulimit -d 'Resource limit: NAME=SOFT[:HARD], e.g. nofile=1024:2048' -r
 complete -c engine -n "__fish_engine_using_subcommand run" -l network -l net -d 'Network mode: none (only loopback) or host' -r
 complete -c engine -n "__fish_engine_using_subcommand run" -s l -l label -d 'Set a label: KEY=VALUE' -r
 complete -c engine -n "__fish_engine_using_subcommand run" -l annotation -d 'Set an annotation on the container: KEY=VALUE' -r
-complete -c engine -n "__fish_engine_using_subcommand run" -l tls-verify -d 'Require HTTPS and verify certificates when pulling' -r -f -a "true\t''
-false\t''"
-complete -c engine -n "__fish_engine_using_subcommand run" -l authfile -d 'Path of the authentication file for pulling' -r -F
-complete -c engine -n "__fish_engine_using_subcommand run" -l creds -d 'Credentials USERNAME[:PASSWORD] for pulling' -r
 complete -c engine -n "__fish_engine_using_subcommand run" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
 complete -c engine -n "__fish_engine_using_subcommand run" -l storage-driver -d 'Storage driver for container root filesystems: overlay or fuse-overlayfs (default: overlay when the kernel allows it)' -r
 complete -c engine -n "__fish_engine_using_subcommand run" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r

@@ -9,13 +9,9 @@ use clap::Args;
 use serde_json::{Value, json};
 
 use super::format::{self, Column, OutputFormat};
-use super::{Session, humanize, is_tty};
-use crate::config::auth::{AuthFiles, Credentials};
-use crate::config::registries::RegistriesConf;
-use crate::image::manifest::Platform;
-use crate::image::pull::{PullContext, PullOptions};
+use super::pulling::{PullFlags, ensure};
+use super::{Session, humanize};
 use crate::image::reference::{self, ParsedReference};
-use crate::image::{PullPolicy, ensure_image};
 use crate::store::{ImageRecord, Store};
 
 #[derive(Args, Debug)]
@@ -26,30 +22,8 @@ pub struct PullArgs {
     /// Print only the image ID
     #[arg(short, long)]
     pub quiet: bool,
-    /// Platform to pull from a manifest list: OS/ARCH[/VARIANT] (default: this machine)
-    #[arg(long)]
-    pub platform: Option<String>,
-    /// Architecture to pull (overrides the one of --platform)
-    #[arg(long)]
-    pub arch: Option<String>,
-    /// Operating system to pull (overrides the one of --platform)
-    #[arg(long)]
-    pub os: Option<String>,
-    /// Architecture variant to pull, e.g. v7 or v8
-    #[arg(long)]
-    pub variant: Option<String>,
-    /// Require HTTPS and verify certificates (false allows plain HTTP and any certificate)
-    #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
-    pub tls_verify: Option<bool>,
-    /// Path of the authentication file (default: ${XDG_RUNTIME_DIR}/containers/auth.json)
-    #[arg(long, env = "REGISTRY_AUTH_FILE")]
-    pub authfile: Option<PathBuf>,
-    /// Use the certificates (*.crt) in this directory instead of certs.d
-    #[arg(long, value_name = "DIR")]
-    pub cert_dir: Option<PathBuf>,
-    /// Credentials USERNAME[:PASSWORD] for the registry
-    #[arg(long, value_name = "USERNAME[:PASSWORD]")]
-    pub creds: Option<String>,
+    #[command(flatten)]
+    pub registry: PullFlags,
     /// Path of the signature policy file (default: policy.json from the user's or system config)
     #[arg(long, value_name = "FILE")]
     pub signature_policy: Option<PathBuf>,
@@ -131,85 +105,20 @@ pub struct PruneArgs {
 
 pub fn pull(session: &Session, args: PullArgs) -> Result<()> {
     let store = session.open_store()?;
-    let registries = RegistriesConf::load(&session.paths)?;
-    let auth = AuthFiles::new(&session.paths, args.authfile.clone());
-    let ctx = PullContext {
-        paths: &session.paths,
-        registries: &registries,
-        auth: &auth,
-        store: &store,
-    };
-    let opts = PullOptions {
-        platform: platform_from(&args)?,
-        tls_verify: args.tls_verify,
-        credentials: args.creds.as_deref().map(parse_creds).transpose()?,
-        signature_policy: args.signature_policy.clone(),
-        cert_dir: args.cert_dir.clone(),
-        progress: !args.quiet && is_tty(2),
-        verbose: !args.quiet,
-    };
-    let policy = PullPolicy::parse(&args.policy)?;
-    let image = super::runtime()?.block_on(ensure_image(&ctx, &args.image, policy, &opts))?;
+    let image = ensure(
+        session,
+        &store,
+        &args.image,
+        &args.policy,
+        &args.registry,
+        args.signature_policy.clone(),
+        args.quiet,
+    )?;
     println!("{}", image.id);
     Ok(())
 }
 
-fn platform_from(args: &PullArgs) -> Result<Platform> {
-    let mut platform = match &args.platform {
-        Some(p) => Platform::parse(p)?,
-        None => Platform::host(),
-    };
-    if let Some(os) = &args.os {
-        platform.os = os.clone();
-    }
-    if let Some(arch) = &args.arch {
-        platform = Platform::parse(&format!("{}/{arch}", platform.os))?;
-    }
-    if let Some(variant) = &args.variant {
-        platform.variant = Some(variant.clone());
-    }
-    Ok(platform)
-}
-
-/// `USER[:PASS]`; a missing password is read from the terminal, as podman does.
-pub fn parse_creds(s: &str) -> Result<Credentials> {
-    let (username, password) = match s.split_once(':') {
-        Some((u, p)) => (u.to_string(), p.to_string()),
-        None => (
-            s.to_string(),
-            rpassword::prompt_password("Password: ").context("reading the password")?,
-        ),
-    };
-    if username.is_empty() {
-        bail!("--creds {s:?} has an empty username; use --creds USERNAME:PASSWORD");
-    }
-    Ok(Credentials { username, password })
-}
-
 const IMAGE_COLUMNS: &[Column] = &[
-    Column {
-        header: "REPOSITORY",
-        field: "Repository",
-    },
-    Column {
-        header: "TAG",
-        field: "Tag",
-    },
-    Column {
-        header: "IMAGE ID",
-        field: "ID",
-    },
-    Column {
-        header: "CREATED",
-        field: "Created",
-    },
-    Column {
-        header: "SIZE",
-        field: "Size",
-    },
-];
-
-const IMAGE_COLUMNS_DIGESTS: &[Column] = &[
     Column {
         header: "REPOSITORY",
         field: "Repository",
@@ -235,6 +144,15 @@ const IMAGE_COLUMNS_DIGESTS: &[Column] = &[
         field: "Size",
     },
 ];
+
+/// The default table's columns; DIGEST only with `--digests`.
+fn image_columns(digests: bool) -> Vec<Column> {
+    IMAGE_COLUMNS
+        .iter()
+        .filter(|c| digests || c.field != "Digest")
+        .cloned()
+        .collect()
+}
 
 pub fn images(session: &Session, args: ImagesArgs) -> Result<()> {
     let store = session.open_store()?;
@@ -273,12 +191,8 @@ pub fn images(session: &Session, args: ImagesArgs) -> Result<()> {
         .iter()
         .flat_map(|i| image_rows(i, args.no_trunc, now))
         .collect();
-    let columns = if args.digests {
-        IMAGE_COLUMNS_DIGESTS
-    } else {
-        IMAGE_COLUMNS
-    };
-    format::render_with(&rows, columns, &fmt, !args.noheading, &mut out)
+    let columns = image_columns(args.digests);
+    format::render_with(&rows, &columns, &fmt, !args.noheading, &mut out)
 }
 
 /// One table row per name, as docker and podman list images.

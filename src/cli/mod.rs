@@ -7,6 +7,7 @@ pub mod humanize;
 mod image;
 mod internal;
 mod login;
+mod pulling;
 mod run;
 mod unshare;
 

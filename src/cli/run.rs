@@ -9,15 +9,10 @@ use anyhow::{Context, Result, bail};
 use clap::Args;
 
 use super::Session;
-use super::image::parse_creds;
-use crate::config::auth::AuthFiles;
+use super::pulling::{PullFlags, ensure};
 use crate::config::containers_conf::ContainersConf;
-use crate::config::registries::RegistriesConf;
 use crate::config::storage_conf::StorageConf;
 use crate::container::create::{CreateRequest, RootfsSource, create};
-use crate::image::manifest::Platform;
-use crate::image::pull::{PullContext, PullOptions};
-use crate::image::{PullPolicy, ensure_image};
 use crate::runtime::userns;
 use crate::spec::{
     self, MountRequest, NetworkMode, ParsedMount, RunOptions, SeccompChoice, UsernsMode,
@@ -86,12 +81,14 @@ pub struct RunArgs {
     /// Run a tiny init as PID 1 that reaps zombies and forwards signals
     #[arg(long)]
     pub init: bool,
+    /// The init binary for --init (default: catatonit)
+    #[arg(long, value_name = "PATH")]
+    pub init_path: Option<PathBuf>,
     /// When to pull the image: always, missing, never or newer
     #[arg(long, default_value = "missing")]
     pub pull: String,
-    /// Platform of the image to pull: OS/ARCH[/VARIANT]
-    #[arg(long)]
-    pub platform: Option<String>,
+    #[command(flatten)]
+    pub registry: PullFlags,
     /// Keep standard input open
     #[arg(short, long)]
     pub interactive: bool,
@@ -110,15 +107,6 @@ pub struct RunArgs {
     /// Set an annotation on the container: KEY=VALUE
     #[arg(long, value_name = "ANNOTATION")]
     pub annotation: Vec<String>,
-    /// Require HTTPS and verify certificates when pulling
-    #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
-    pub tls_verify: Option<bool>,
-    /// Path of the authentication file for pulling
-    #[arg(long, env = "REGISTRY_AUTH_FILE")]
-    pub authfile: Option<PathBuf>,
-    /// Credentials USERNAME[:PASSWORD] for pulling
-    #[arg(long, value_name = "USERNAME[:PASSWORD]")]
-    pub creds: Option<String>,
     /// The first argument is a directory holding a root filesystem, not an image
     #[arg(long)]
     pub rootfs: bool,
@@ -192,28 +180,15 @@ fn now() -> String {
 }
 
 fn image_for(session: &Session, store: &Store, args: &RunArgs) -> Result<ImageRecord> {
-    let registries = RegistriesConf::load(&session.paths)?;
-    let auth = AuthFiles::new(&session.paths, args.authfile.clone());
-    let ctx = PullContext {
-        paths: &session.paths,
-        registries: &registries,
-        auth: &auth,
+    ensure(
+        session,
         store,
-    };
-    let opts = PullOptions {
-        platform: match &args.platform {
-            Some(p) => Platform::parse(p)?,
-            None => Platform::host(),
-        },
-        tls_verify: args.tls_verify,
-        credentials: args.creds.as_deref().map(parse_creds).transpose()?,
-        signature_policy: None,
-        cert_dir: None,
-        progress: super::is_tty(2),
-        verbose: true,
-    };
-    let policy = PullPolicy::parse(&args.pull)?;
-    super::runtime()?.block_on(ensure_image(&ctx, &args.image, policy, &opts))
+        &args.image,
+        &args.pull,
+        &args.registry,
+        None,
+        false,
+    )
 }
 
 /// `--rootfs DIR`: the directory becomes the only (read-only) lower dir of the container.
@@ -260,6 +235,7 @@ fn run_options(args: &RunArgs, store: &Store) -> Result<RunOptions> {
         privileged: args.privileged,
         ulimits: args.ulimit.clone(),
         init: args.init,
+        init_path: args.init_path.clone(),
         tty: args.tty,
         interactive: args.interactive,
         labels: args

@@ -39,12 +39,15 @@ pub(super) fn fail(message: &str) -> ! {
     exit(EXIT_SETUP_FAILED)
 }
 
-/// Before the fork: load the spec and enter the namespaces.
+/// Before the fork: load the spec, enter the namespaces, start fuse-overlayfs if needed.
 fn prepare(bundle: &Path, in_userns: bool) -> Result<Container> {
     let container = Container::load(bundle)?;
     // Its own session, so the terminal's ^C and hangup reach the engine only, which forwards
     // them (sig-proxy) rather than the container getting them twice.
     setsid().context("setsid")?;
+    namespaces::private_mount_namespace(in_userns)?;
+    // Before the pid namespace: the fuse daemon must not be one of the container's processes.
+    rootfs::start_fuse_overlayfs(&LinuxSyscalls::default(), &container)?;
     namespaces::enter_namespaces(&container, in_userns)?;
     Ok(container)
 }

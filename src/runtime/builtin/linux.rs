@@ -7,7 +7,6 @@ use std::ffi::OsStr;
 use std::io;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 
 use nix::mount::{MntFlags, MsFlags, mount, umount2};
 use nix::sys::statfs::{CGROUP2_SUPER_MAGIC, statfs};
@@ -225,24 +224,7 @@ impl Syscalls for LinuxSyscalls {
     }
 
     fn fuse_overlayfs(&self, options: &str, target: &Path) -> io::Result<()> {
-        // It daemonizes once the file system is mounted: its exit means the mount is there.
-        let output = Command::new("fuse-overlayfs")
-            .arg("-o")
-            .arg(options)
-            .arg(target)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .output()?;
-        if output.status.success() {
-            return Ok(());
-        }
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        let message = stderr.lines().last().unwrap_or("").trim();
-        Err(io::Error::other(format!(
-            "fuse-overlayfs failed ({}): {message}",
-            output.status
-        )))
+        super::fuse::start_daemon(options, target)
     }
 
     fn mount_with_copy_up(

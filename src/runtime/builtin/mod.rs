@@ -31,6 +31,7 @@ mod copyup;
 mod devices;
 mod exec;
 mod foreground;
+mod fuse;
 mod init;
 mod linux;
 mod masks;

@@ -8,13 +8,28 @@ use std::fs::File;
 use std::path::Path;
 
 use anyhow::{Context, Result, bail};
+use nix::mount::{MsFlags, mount};
 use nix::sched::{CloneFlags, setns, unshare};
 use oci_spec::runtime::{LinuxNamespace, LinuxNamespaceType};
 
 use super::config::Container;
 
-/// `in_userns`: the process runs in the user namespace the parent created, which already
-/// brought a new mount namespace; as real root this unshares the mount namespace too.
+/// A mount namespace of the container's own, with private mounts. The user namespace helper
+/// made both when rootless (`in_userns`); as real root they are made here. Always, even if the
+/// spec forgot the mount namespace: the runtime mounts the rootfs and must not do it in the
+/// host's namespace.
+pub(super) fn private_mount_namespace(in_userns: bool) -> Result<()> {
+    if in_userns {
+        return Ok(());
+    }
+    unshare(CloneFlags::CLONE_NEWNS).context("unshare the mount namespace")?;
+    let private = MsFlags::MS_REC | MsFlags::MS_PRIVATE;
+    mount(None::<&str>, "/", None::<&str>, private, None::<&str>).context("make the mounts private: mount /")?;
+    Ok(())
+}
+
+/// The other namespaces the spec lists: new ones unshared, those with a path joined. The user
+/// and mount namespaces exist already (see [`private_mount_namespace`]).
 pub(super) fn enter_namespaces(container: &Container, in_userns: bool) -> Result<()> {
     let namespaces = container.linux.namespaces().as_deref().unwrap_or_default();
     let mut new = CloneFlags::empty();
@@ -22,20 +37,12 @@ pub(super) fn enter_namespaces(container: &Container, in_userns: bool) -> Result
         match (ns.typ(), ns.path()) {
             (LinuxNamespaceType::User, path) => check_user_namespace(path.as_deref(), in_userns)?,
             (LinuxNamespaceType::Mount, Some(path)) => {
-                bail!(
-                    "joining the mount namespace {} is not supported",
-                    path.display()
-                )
+                bail!("joining the mount namespace {} is not supported", path.display())
             }
-            (LinuxNamespaceType::Mount, None) if in_userns => {}
+            (LinuxNamespaceType::Mount, None) => {}
             (typ, Some(path)) => join(ns, typ, path)?,
             (typ, None) => new |= clone_flag(typ),
         }
-    }
-    if !in_userns {
-        // Always private mounts, even if the spec forgot the mount namespace: the runtime
-        // mounts the rootfs and must not do it in the host's namespace.
-        new |= CloneFlags::CLONE_NEWNS;
     }
     unshare(new).with_context(|| format!("unshare {}", names(new)))?;
     if new.contains(CloneFlags::CLONE_NEWNET) {
@@ -81,7 +88,6 @@ fn clone_flag(typ: LinuxNamespaceType) -> CloneFlags {
 
 fn names(flags: CloneFlags) -> String {
     let all = [
-        (CloneFlags::CLONE_NEWNS, "mount"),
         (CloneFlags::CLONE_NEWPID, "pid"),
         (CloneFlags::CLONE_NEWIPC, "ipc"),
         (CloneFlags::CLONE_NEWUTS, "uts"),

@@ -31,12 +31,8 @@ pub(super) fn prepare_rootfs(
     let root = container.rootfs.as_path();
     match container.recipe.driver {
         RootfsDriver::Overlay => mount_overlay(sys, &container.recipe, root, in_userns)?,
-        RootfsDriver::FuseOverlayfs => {
-            let options = overlay_options(&container.recipe, &absolute_lowers(&container.recipe));
-            sys.fuse_overlayfs(&options, root)
-                .with_context(|| format!("fuse-overlayfs {}", root.display()))?;
-        }
-        RootfsDriver::Vfs => {}
+        // fuse-overlayfs was mounted before the fork, see `start_fuse_overlayfs`.
+        RootfsDriver::FuseOverlayfs | RootfsDriver::Vfs => {}
     }
     // pivot_root needs the new root to be a mount point; an overlay already is, a vfs
     // directory is not. Binding it onto itself makes it one either way.
@@ -45,6 +41,31 @@ pub(super) fn prepare_rootfs(
         .with_context(|| format!("bind mount the rootfs onto itself {}", root.display()))?;
     sys.set_rootfs(root)
         .with_context(|| format!("open the rootfs {}", root.display()))
+}
+
+/// Mounts the rootfs with fuse-overlayfs if the recipe says so; runs in the waiter, before
+/// the pid namespace, so that the daemon is not one of the container's processes (it would be
+/// visible and killable there) and dies with the waiter.
+///
+/// The daemon serves the rootfs, so it must not live in this mount namespace either: pivot_root
+/// would move its root directory onto its own mount, and its first path lookup (it reads
+/// `/proc/self/fd/N`) would wait for itself forever. It runs in a mount namespace of its own,
+/// and its mount reaches this one through a shared mount point (made private again by
+/// `prepare_rootfs`).
+pub(super) fn start_fuse_overlayfs(sys: &dyn Syscalls, container: &Container) -> Result<()> {
+    if container.recipe.driver != RootfsDriver::FuseOverlayfs {
+        return Ok(());
+    }
+    let root = container.rootfs.as_path();
+    let target = Target::Path(root);
+    sys.mount(Some(root), target, None, MsFlags::MS_BIND, None)
+        .with_context(|| format!("bind mount the rootfs onto itself {}", root.display()))?;
+    sys.mount(None, target, None, MsFlags::MS_SHARED, None)
+        .with_context(|| format!("make the rootfs mount point shared {}", root.display()))?;
+    let recipe = &container.recipe;
+    let options = overlay_options(recipe, &absolute_lowers(recipe));
+    sys.fuse_overlayfs(&options, root)
+        .with_context(|| format!("fuse-overlayfs {}", root.display()))
 }
 
 /// `linux.rootfsPropagation` for `/`, else private (nothing the container mounts reaches the

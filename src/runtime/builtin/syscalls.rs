@@ -89,7 +89,9 @@ pub(super) trait Syscalls {
 
     fn chdir(&self, dir: &Path) -> io::Result<()>;
 
-    /// Runs `fuse-overlayfs -o OPTIONS TARGET` and returns once the mount is there.
+    /// Starts the `fuse-overlayfs -o OPTIONS TARGET` daemon in a mount namespace of its own,
+    /// to die with this process, and returns once its mount is visible at TARGET (so TARGET
+    /// must be a shared mount point).
     fn fuse_overlayfs(&self, options: &str, target: &Path) -> io::Result<()>;
 
     /// Copies the tree below `dest` of the rootfs, as it is now, into the tmpfs that `mount`

@@ -4,6 +4,7 @@ use serde_json::json;
 use super::recorder::Recorder;
 use super::{ROOTFS, container};
 use crate::runtime::builtin::init::setup_filesystem;
+use crate::runtime::builtin::rootfs::start_fuse_overlayfs;
 use crate::runtime::builtin::syscalls::FileKind;
 
 /// What the host and the image have, for the podman-like spec of `container`.
@@ -260,18 +261,32 @@ fn many_layers_are_named_by_descriptor_to_fit_in_a_page() {
 }
 
 #[test]
-fn fuse_overlayfs_gets_the_same_directories() {
+fn fuse_overlayfs_mounts_through_a_shared_mount_point_before_the_fork() {
     let sys = host();
-    let spec =
-        container(|s| s["annotations"]["org.engine.rootfs.driver"] = json!("fuse-overlayfs"));
-    setup_filesystem(&sys, &spec, true).unwrap();
+    let spec = container(|s| s["annotations"]["org.engine.rootfs.driver"] = json!("fuse-overlayfs"));
+    start_fuse_overlayfs(&sys, &spec).unwrap();
     assert_eq!(
-        sys.calls()[1],
-        format!(
-            "fuse-overlayfs -o lowerdir=/store/layers/b/diff:/store/layers/a/diff,upperdir=/store/containers/c1/upper,\
-             workdir=/store/containers/c1/work {ROOTFS}"
-        )
+        sys.calls(),
+        [
+            format!("mount {ROOTFS} {ROOTFS} - BIND -"),
+            format!("mount - {ROOTFS} - SHARED -"),
+            format!(
+                "fuse-overlayfs -o lowerdir=/store/layers/b/diff:/store/layers/a/diff,\
+                 upperdir=/store/containers/c1/upper,workdir=/store/containers/c1/work {ROOTFS}"
+            ),
+        ]
     );
+    // After the fork, PID 1 makes it private again along with everything, and mounts nothing.
+    let sys = host();
+    setup_filesystem(&sys, &spec, true).unwrap();
+    assert_eq!(sys.calls()[..2], ["mount - / - REC|PRIVATE -".to_string(), format!("mount {ROOTFS} {ROOTFS} - BIND|REC -")]);
+}
+
+#[test]
+fn other_drivers_start_no_fuse_daemon() {
+    let sys = host();
+    start_fuse_overlayfs(&sys, &container(|_| {})).unwrap();
+    assert!(sys.calls().is_empty());
 }
 
 #[test]
