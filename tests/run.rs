@@ -12,61 +12,29 @@ use std::collections::BTreeSet;
 use std::fs;
 use std::os::unix::fs::{MetadataExt, lchown, symlink};
 use std::path::Path;
-use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use nix::sys::signal::{Signal, kill};
-use nix::unistd::Pid;
 use serde_json::Value;
 
 use common::{Sandbox, env};
 use pull_support::assert_engine_error;
-use run_support::crun::{RUN_UNDER_CRUN, lowerdirs, spec_inside_userns};
+use run_support::crun::run_under_crun;
 use run_support::procfs::{
-    CAP_NET_RAW, PODMAN_DEFAULT_CAPS, all_caps, cmdline, find_status_field, host_interfaces,
-    id_map, interfaces, mount_at, status_field, subordinate_range,
+    CAP_NET_RAW, PODMAN_DEFAULT_CAPS, all_caps, assert_caps, cmdline, container_pid_1,
+    host_interfaces, id_map, interfaces, masked_paths_on_this_host, mount_at, status_field,
+    subordinate_range,
 };
 use run_support::spawned::Spawned;
 use run_support::tree::snapshot;
 use run_support::{
     assert_command_failed, assert_stderr_mentions, busybox, container_named, container_records,
-    containers_dir, field, lines, run, run_cmd, sandbox, sh,
+    containers_dir, field, init_binary_installed, lines, run, run_cmd, sandbox, sh, shared_dir,
+    status,
 };
 
 /// How long a container that waits for the test may take to say it is ready.
 const READY_TIMEOUT: Duration = Duration::from_secs(60);
-
-/// Where `--init` looks for catatonit (src/spec/defaults.rs `INIT_SEARCH_PATHS`).
-const INIT_SEARCH_PATHS: [&str; 3] = [
-    "/usr/libexec/podman/catatonit",
-    "/usr/bin/catatonit",
-    "/usr/local/bin/catatonit",
-];
-
-/// `/proc/self/status` as seen by `cat` in a container started with `flags`.
-fn status(sb: &Sandbox, flags: &[&str]) -> String {
-    run(sb, flags, &["cat", "/proc/self/status"])
-        .ok()
-        .stdout
-        .clone()
-}
-
-/// A capability mask the way /proc/PID/status prints it.
-fn cap_hex(mask: u64) -> String {
-    format!("{mask:016x}")
-}
-
-/// Asserts the capability sets of a container's status.
-#[track_caller]
-fn assert_caps(status: &str, expected: &[(&str, u64)]) {
-    for (key, mask) in expected {
-        assert_eq!(
-            status_field(status, key),
-            cap_hex(*mask),
-            "{key} of the container process\n{status}"
-        );
-    }
-}
 
 // ---- exit codes ----
 
@@ -119,40 +87,16 @@ fn a_container_killed_by_sigkill_exits_137() {
         &format!("engine run --rm busybox sh -c {script:?}"),
     );
     engine.wait_for_line("ready", READY_TIMEOUT);
-    let pid_1 = container_pid_1(&["sleep", &marker]);
+    let pid_1 = container_pid_1(&["sleep", &marker], READY_TIMEOUT);
     kill(pid_1, Signal::SIGKILL).expect("kill -9 the container's PID 1");
     let out = engine.finish(Duration::from_secs(60));
     out.fails_with(137);
-}
-
-/// The host PID of the test user's process running `args` as PID 1 of its own PID namespace
-/// (waits up to READY_TIMEOUT for it to appear).
-fn container_pid_1(args: &[&str]) -> Pid {
-    let deadline = Instant::now() + READY_TIMEOUT;
-    loop {
-        let found = fs::read_dir("/proc")
-            .expect("listing /proc")
-            .flatten()
-            .filter_map(|e| e.file_name().to_str()?.parse::<i32>().ok())
-            .find(|pid| {
-                let proc = Path::new("/proc").join(pid.to_string());
-                let (Ok(raw), Ok(status)) = (
-                    fs::read_to_string(proc.join("cmdline")),
-                    fs::read_to_string(proc.join("status")),
-                ) else {
-                    return false;
-                };
-                let field = |key| find_status_field(&status, key).unwrap_or_default();
-                let uid = field("Uid").split_whitespace().next();
-                let ns_pid = field("NSpid").split_whitespace().last();
-                cmdline(&raw) == args && uid == Some(&env().uid.to_string()) && ns_pid == Some("1")
-            });
-        match found {
-            Some(pid) => return Pid::from_raw(pid),
-            None if Instant::now() < deadline => thread::sleep(Duration::from_millis(20)),
-            None => panic!("no process {args:?} of the test user is PID 1 of a PID namespace"),
-        }
-    }
+    // The kernel's rule, kept as podman keeps it: PID 1 outlives its own `kill -9`...
+    let out = sh(&sb, &[], "kill -9 $$; echo survived");
+    assert_eq!(out.ok().stdout, "survived\n");
+    // ...but under --init (catatonit, which tests/run.sh installs) the command is not PID 1:
+    // it dies, and the init reports 128 + 9.
+    sh(&sb, &["--init"], "kill -9 $$; echo survived").fails_with(137);
 }
 
 #[test]
@@ -431,20 +375,6 @@ fn no_new_privileges_stops_setuid_programs_from_becoming_root() {
 
 // ---- masked and read-only kernel paths ----
 
-/// podman's masked paths that are a file or a directory on this host.
-fn masked_paths_on_this_host() -> Vec<&'static str> {
-    let masked = [
-        "/proc/kcore",
-        "/proc/keys",
-        "/proc/timer_list",
-        "/sys/firmware",
-    ];
-    masked
-        .into_iter()
-        .filter(|p| Path::new(p).exists())
-        .collect()
-}
-
 #[test]
 fn kernel_information_is_masked() {
     let sb = sandbox();
@@ -596,7 +526,7 @@ fn init_runs_an_init_as_pid_1() {
     let sb = sandbox();
     let script = "cat /proc/1/cmdline; echo; echo $$";
     let out = sh(&sb, &["--init"], script);
-    if INIT_SEARCH_PATHS.iter().any(|p| Path::new(p).is_file()) {
+    if init_binary_installed() {
         let printed = lines(out.ok());
         assert_eq!(printed.len(), 2, "{out}");
         assert_eq!(
@@ -613,13 +543,16 @@ fn init_runs_an_init_as_pid_1() {
     }
 }
 
-// ---- mounts ----
-
-/// `~/shared` holding `from-host`, for bind mounts.
-fn shared_dir(sb: &Sandbox) -> String {
-    let file = sb.write_file("shared/from-host", "host\n");
-    file.parent().unwrap().to_str().unwrap().to_string()
+#[test]
+fn init_path_to_a_missing_binary_is_a_clear_error() {
+    let sb = sandbox();
+    let missing = "/nonexistent/catatonit";
+    let out = run(&sb, &["--init", "--init-path", missing], &["true"]);
+    assert_engine_error(&out, &[missing, "install catatonit"]);
+    assert!(container_records(&sb).is_empty(), "no container is left");
 }
+
+// ---- mounts ----
 
 #[test]
 fn volume_binds_a_host_directory_read_write() {
@@ -819,25 +752,7 @@ fn crun_runs_the_config_json_the_same_way() {
     let ours = sb.engine(&["run", "--name", "for-crun", busybox(), "sh", "-c", script]);
     ours.ok();
     let id = field(&container_named(&sb, "for-crun"), "id").to_string();
-    let config_path = containers_dir(&sb).join(&id).join("config.json");
-    let config: Value = serde_json::from_slice(&fs::read(&config_path).unwrap())
-        .unwrap_or_else(|e| panic!("{} is not JSON: {e}", config_path.display()));
-    let bundle = sb.home().join("crun-bundle");
-    let spec = spec_inside_userns(&config, &bundle.join("rootfs"));
-    sb.write_file(
-        "crun-bundle/config.json",
-        serde_json::to_vec_pretty(&spec).unwrap(),
-    );
-    let theirs = sb.engine(&[
-        "unshare",
-        "sh",
-        "-c",
-        RUN_UNDER_CRUN,
-        "sh",
-        bundle.to_str().unwrap(),
-        lowerdirs(&config),
-        "crun-test",
-    ]);
+    let theirs = run_under_crun(&sb, &id);
     theirs.ok();
     assert_eq!(
         theirs.stdout, ours.stdout,

@@ -565,6 +565,9 @@ pub fn prune(session: &Session, args: PruneArgs) -> Result<()> {
     } else {
         store.prune_dangling()?
     };
+    // Also free what no image references any more (left by crashes or failed deletes).
+    store.gc_layers()?;
+    store.gc_blobs()?;
     let mut out = std::io::stdout().lock();
     for id in removed {
         writeln!(out, "{id}")?;

@@ -71,6 +71,13 @@ pub fn ensure(
     signature_policy: Option<PathBuf>,
     quiet: bool,
 ) -> Result<ImageRecord> {
+    let policy = PullPolicy::parse(policy)?;
+    // A local image that may be used as is needs no registry, config files or async runtime.
+    if matches!(policy, PullPolicy::Missing | PullPolicy::Never)
+        && let Some(local) = store.find_image(image)?
+    {
+        return Ok(local);
+    }
     let registries = RegistriesConf::load(&session.paths)?;
     let auth = AuthFiles::new(&session.paths, flags.authfile.clone());
     let ctx = PullContext {
@@ -88,7 +95,6 @@ pub fn ensure(
         progress: !quiet && is_tty(2),
         verbose: !quiet,
     };
-    let policy = PullPolicy::parse(policy)?;
     super::runtime()?.block_on(ensure_image(&ctx, image, policy, &opts))
 }
 

@@ -12,7 +12,7 @@ use sha2::{Digest as _, Sha256};
 use tokio::sync::mpsc;
 
 use crate::image::manifest::{Blob, Compression, sniff_compression};
-use crate::image::registry::Registry;
+use crate::image::registry::{Registry, error_chain};
 use crate::rootfs::unpacker::{LayerUnpacker, UnpackProcess};
 use crate::store::{LayerStaging, Store};
 use crate::util::digest::Digest;
@@ -113,7 +113,8 @@ pub async fn fetch_layer<'a>(
         let chunk = match chunk {
             Ok(c) => c,
             Err(e) => {
-                network_error = Some(anyhow!("{e}"));
+                // The cause (connection closed, end of file...) sits in the source chain.
+                network_error = Some(anyhow!("the download broke off: {}", error_chain(&e)));
                 let _ = tx.send(Err(io::Error::other("download interrupted"))).await;
                 break;
             }
@@ -173,7 +174,10 @@ fn ingest(source: ChannelReader, blob: &Blob, mut unpack: UnpackProcess) -> Resu
                 .downcast_ref::<io::Error>()
                 .is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe);
             if broken_pipe {
-                return Err(unpack.finish().err().unwrap_or(e)).context("unpacking layer");
+                return Err(match unpack.finish() {
+                    Err(unpacker_error) => unpacker_error,
+                    Ok(_) => e.context("unpacking layer"),
+                });
             }
             unpack.abort();
             return Err(e).context("decompressing layer");
@@ -192,7 +196,8 @@ fn ingest(source: ChannelReader, blob: &Blob, mut unpack: UnpackProcess) -> Resu
             blob.digest
         );
     }
-    let skipped = unpack.finish().context("unpacking layer")?;
+    // The unpacker's own errors already say "unpacking layer".
+    let skipped = unpack.finish()?;
     for note in skipped {
         crate::util::log::debug(&format!("layer {}: skipped {note}", blob.digest));
     }

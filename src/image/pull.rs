@@ -312,10 +312,11 @@ async fn fetch_layers(
                 if ctx.store.has_layer(chain) {
                     let meta = ctx.store.layer_meta(chain)?;
                     progress.skipped(&blob.digest);
-                    return Ok(LayerInfo {
+                    let info = LayerInfo {
                         diff_id: meta.diff_id,
                         uncompressed_size: meta.size,
-                    });
+                    };
+                    return Ok::<_, anyhow::Error>((info, None));
                 }
                 let bar = progress.bar(&blob.digest, blob.size);
                 let fetched = fetch::fetch_layer(
@@ -329,17 +330,26 @@ async fn fetch_layers(
                     compressed_digest: blob.digest.clone(),
                     size: fetched.info.uncompressed_size,
                 };
-                tokio::task::block_in_place(|| fetched.staging.commit(&meta))?;
                 bar.finish_with_message("done");
-                Ok::<_, anyhow::Error>(fetched.info)
+                Ok((fetched.info, Some((fetched.staging, meta))))
             }
         },
     );
     // `buffered` keeps the manifest's layer order in the result.
-    futures_util::stream::iter(jobs)
+    let results: Vec<_> = futures_util::stream::iter(jobs)
         .buffered(PARALLEL_LAYERS)
         .try_collect()
-        .await
+        .await?;
+    // Layers are published only once every one of them checked: a failed pull leaves none
+    // behind (the staged ones are removed when dropped).
+    let mut infos = Vec::with_capacity(results.len());
+    for (info, staged) in results {
+        if let Some((staging, meta)) = staged {
+            tokio::task::block_in_place(|| staging.commit(&meta))?;
+        }
+        infos.push(info);
+    }
+    Ok(infos)
 }
 
 /// The unpacker for this process; the single-id warning is printed once.

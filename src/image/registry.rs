@@ -99,12 +99,16 @@ impl Registry {
                     .await
                 {
                     Ok(_) => Ok(http),
-                    // Report the HTTPS failure: it is the one the user most likely cares about.
-                    Err(_) => Err(http
+                    // Neither scheme reached it: the HTTPS failure is the one users care about.
+                    Err(OciDistributionError::RequestError(_)) => Err(http
                         .describe(
                             OciDistributionError::RequestError(e),
                             &format!("pinging registry {}", endpoint.host),
                         )
+                        .into()),
+                    // Plain HTTP reached the registry, which refused us (credentials): say so.
+                    Err(refused) => Err(http
+                        .describe(refused, &format!("pinging registry {}", endpoint.host))
                         .into()),
                 }
             }
@@ -411,7 +415,7 @@ fn classify(endpoint: &Endpoint, err: OciDistributionError, what: &str) -> Regis
 }
 
 /// An error and its sources in one line, without repeats.
-fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+pub(crate) fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
     let mut parts: Vec<String> = vec![e.to_string()];
     let mut source = e.source();
     while let Some(s) = source {

@@ -7,7 +7,7 @@ use std::path::Path;
 use anyhow::{Context, Result};
 
 use super::options::NetworkMode;
-use crate::util::fs::write_atomic;
+use crate::util::fs::write_replace;
 
 /// File names inside the bundle.
 pub const HOSTS_FILE: &str = "hosts";
@@ -45,7 +45,7 @@ impl EtcFiles {
             (RESOLV_CONF_FILE, &self.resolv_conf),
         ] {
             let path = bundle.join(name);
-            write_atomic(&path, text.as_bytes(), 0o644).with_context(|| {
+            write_replace(&path, text.as_bytes(), 0o644).with_context(|| {
                 format!(
                     "cannot write {}: check the bundle directory's permissions",
                     path.display()

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use super::Store;
 use crate::util::digest::Digest;
-use crate::util::fs::write_atomic;
+use crate::util::fs::write_replace;
 
 const RECORD_FILE: &str = "container.json";
 
@@ -139,6 +139,12 @@ impl Store {
             }
             _ => {}
         }
+        // overlay leaves work/work with mode 000; it is ours, so opening it up spares the user
+        // namespace round trip when the container wrote nothing as another user.
+        let _ = fs::set_permissions(
+            dir.join("work/work"),
+            std::os::unix::fs::PermissionsExt::from_mode(0o700),
+        );
         super::tmp::remove_any(&dir, &self.remover).with_context(|| {
             format!(
                 "removing container directory {}: run `engine unshare rm -rf {}`",
@@ -193,7 +199,9 @@ impl Store {
 
     fn write_record(&self, rec: &ContainerRecord) -> Result<()> {
         let path = self.container_dir(&rec.id).join(RECORD_FILE);
-        write_atomic(&path, &serde_json::to_vec_pretty(rec)?, 0o600)
+        // Replaced atomically but not synced: a container record lost to a power cut only loses
+        // state the next command reconstructs, and syncing would cost every `run` milliseconds.
+        write_replace(&path, &serde_json::to_vec_pretty(rec)?, 0o600)
             .with_context(|| format!("writing {}", path.display()))
     }
 }

@@ -6,8 +6,18 @@ use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
 /// Writes `data` to `path` atomically: a temporary sibling is written, synced and renamed over
-/// `path`, so readers see either the old or the new content, never a mix.
+/// `path`, so readers see either the old or the new content, never a mix, even after a crash.
 pub fn write_atomic(path: &Path, data: &[u8], mode: u32) -> io::Result<()> {
+    write_renamed(path, data, mode, true)
+}
+
+/// Like [`write_atomic`] without the syncs: readers still never see a mix, but after a power
+/// cut the file may hold the old content (or be empty). For state that is cheap to rebuild.
+pub fn write_replace(path: &Path, data: &[u8], mode: u32) -> io::Result<()> {
+    write_renamed(path, data, mode, false)
+}
+
+fn write_renamed(path: &Path, data: &[u8], mode: u32, sync: bool) -> io::Result<()> {
     let dir = path.parent().unwrap_or_else(|| Path::new("."));
     fs::create_dir_all(dir)?;
     let tmp = temp_sibling(path);
@@ -18,10 +28,15 @@ pub fn write_atomic(path: &Path, data: &[u8], mode: u32) -> io::Result<()> {
             .mode(mode)
             .open(&tmp)?;
         f.write_all(data)?;
-        f.sync_all()?;
+        if sync {
+            f.sync_all()?;
+        }
         fs::rename(&tmp, path)?;
         // The rename is durable only once the directory entry is.
-        File::open(dir)?.sync_all()
+        if sync {
+            File::open(dir)?.sync_all()?;
+        }
+        Ok(())
     })();
     if result.is_err() {
         let _ = fs::remove_file(&tmp);

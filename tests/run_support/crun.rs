@@ -10,12 +10,43 @@
 //! the spec with only the user namespace (and its ID maps, already in effect) removed and
 //! `root.path` pointing at the mounted overlay.
 
+use std::fs;
 use std::path::Path;
 
 use serde_json::Value;
 
+use crate::common::{Out, Sandbox};
+
 /// The annotation holding the overlay lower dirs, top first, joined by ':'.
 pub const LOWERDIRS: &str = "org.engine.rootfs.lowerdirs";
+
+/// Runs the config.json of the engine container `id` under crun (inside `engine unshare`, on
+/// a fresh overlay of the same layers, in `~/crun-bundle`) and returns what crun printed.
+pub fn run_under_crun(sb: &Sandbox, id: &str) -> Out {
+    let config_path = sb
+        .data_dir()
+        .join("engine/containers")
+        .join(id)
+        .join("config.json");
+    let text =
+        fs::read(&config_path).unwrap_or_else(|e| panic!("reading {}: {e}", config_path.display()));
+    let config: Value = serde_json::from_slice(&text)
+        .unwrap_or_else(|e| panic!("{} is not JSON: {e}", config_path.display()));
+    let bundle = sb.home().join("crun-bundle");
+    let spec = spec_inside_userns(&config, &bundle.join("rootfs"));
+    let spec_text = serde_json::to_vec_pretty(&spec).expect("a JSON value serializes");
+    sb.write_file("crun-bundle/config.json", spec_text);
+    sb.engine(&[
+        "unshare",
+        "sh",
+        "-c",
+        RUN_UNDER_CRUN,
+        "sh",
+        bundle.to_str().expect("a UTF-8 path"),
+        lowerdirs(&config),
+        "crun-test",
+    ])
+}
 
 /// The lower dirs string of an engine spec.
 #[track_caller]

@@ -12,7 +12,7 @@ pub mod tree;
 
 use std::fs;
 use std::io;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
@@ -45,6 +45,33 @@ pub fn run(sb: &Sandbox, flags: &[&str], command: &[&str]) -> Out {
 /// Runs `engine run --rm FLAGS... busybox sh -c SCRIPT`.
 pub fn sh(sb: &Sandbox, flags: &[&str], script: &str) -> Out {
     run(sb, flags, &["sh", "-c", script])
+}
+
+/// `/proc/self/status` as seen by `cat` in a container started with `flags`.
+pub fn status(sb: &Sandbox, flags: &[&str]) -> String {
+    run(sb, flags, &["cat", "/proc/self/status"])
+        .ok()
+        .stdout
+        .clone()
+}
+
+/// Where `--init` looks for catatonit (src/spec/defaults.rs `INIT_SEARCH_PATHS`).
+const INIT_SEARCH_PATHS: [&str; 3] = [
+    "/usr/libexec/podman/catatonit",
+    "/usr/bin/catatonit",
+    "/usr/local/bin/catatonit",
+];
+
+/// Whether `--init` finds an init binary on this host (tests/run.sh installs catatonit).
+pub fn init_binary_installed() -> bool {
+    INIT_SEARCH_PATHS.iter().any(|p| Path::new(p).is_file())
+}
+
+/// `~/shared`, holding `from-host` ("host\n"), for bind mounts.
+pub fn shared_dir(sb: &Sandbox) -> String {
+    let file = sb.write_file("shared/from-host", "host\n");
+    let dir = file.parent().expect("a file has a parent");
+    dir.to_str().expect("a UTF-8 path").to_string()
 }
 
 /// stdout as lines.

@@ -2,6 +2,11 @@
 
 use std::collections::BTreeSet;
 use std::fs;
+use std::path::Path;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use nix::unistd::Pid;
 
 use crate::common::env;
 
@@ -37,11 +42,16 @@ pub fn find_status_field<'a>(status: &'a str, key: &str) -> Option<&'a str> {
     })
 }
 
-/// A capability set (`CapEff`, `CapBnd`, ...) of a /proc/PID/status text.
+/// Asserts the capability sets (`CapEff`, `CapBnd`, ...) of a /proc/PID/status text.
 #[track_caller]
-pub fn caps(status: &str, key: &str) -> u64 {
-    let hex = status_field(status, key);
-    u64::from_str_radix(hex, 16).unwrap_or_else(|e| panic!("{key}: {hex:?} is not hex: {e}"))
+pub fn assert_caps(status: &str, expected: &[(&str, u64)]) {
+    for (key, mask) in expected {
+        assert_eq!(
+            status_field(status, key),
+            format!("{mask:016x}"),
+            "{key} of the container process\n{status}"
+        );
+    }
 }
 
 /// /proc/PID/uid_map or gid_map as `[inside, outside, count]` rows.
@@ -132,4 +142,54 @@ pub fn mount_at(mountinfo: &str, target: &str) -> Option<Mount> {
 /// NUL-separated /proc/PID/cmdline as arguments.
 pub fn cmdline(raw: &str) -> Vec<&str> {
     raw.strip_suffix('\0').unwrap_or(raw).split('\0').collect()
+}
+
+/// podman's masked paths (src/spec/defaults.rs) that exist on this host, some of each kind:
+/// files masked by /dev/null, directories by an empty tmpfs.
+pub fn masked_paths_on_this_host() -> Vec<&'static str> {
+    let masked = [
+        "/proc/kcore",
+        "/proc/keys",
+        "/proc/timer_list",
+        "/sys/firmware",
+    ];
+    masked
+        .into_iter()
+        .filter(|p| Path::new(p).exists())
+        .collect()
+}
+
+/// The host PID of the test user's process running `args` as PID 1 of its own PID namespace,
+/// waiting up to `timeout` for it to appear.
+pub fn container_pid_1(args: &[&str], timeout: Duration) -> Pid {
+    let deadline = Instant::now() + timeout;
+    loop {
+        let found = fs::read_dir("/proc")
+            .expect("listing /proc")
+            .flatten()
+            .filter_map(|e| e.file_name().to_str()?.parse::<i32>().ok())
+            .find(|pid| is_container_pid_1(*pid, args));
+        match found {
+            Some(pid) => return Pid::from_raw(pid),
+            None if Instant::now() < deadline => thread::sleep(Duration::from_millis(20)),
+            None => panic!("no process {args:?} of the test user is PID 1 of a PID namespace"),
+        }
+    }
+}
+
+fn is_container_pid_1(pid: i32, args: &[&str]) -> bool {
+    let proc = Path::new("/proc").join(pid.to_string());
+    // Either read fails when the process has gone meanwhile.
+    let (Ok(raw), Ok(status)) = (
+        fs::read_to_string(proc.join("cmdline")),
+        fs::read_to_string(proc.join("status")),
+    ) else {
+        return false;
+    };
+    let field = |key| find_status_field(&status, key).unwrap_or_default();
+    let real_uid = field("Uid").split_whitespace().next();
+    let pid_in_namespace = field("NSpid").split_whitespace().last();
+    cmdline(&raw) == args
+        && real_uid == Some(env().uid.to_string().as_str())
+        && pid_in_namespace == Some("1")
 }

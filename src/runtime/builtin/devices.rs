@@ -30,10 +30,6 @@ const SYMLINKS: [(&str, &str); 5] = [
     ("pts/ptmx", "/dev/ptmx"),
 ];
 
-/// The container's standard input when it has a terminal: the pty slave, which becomes
-/// /dev/console.
-const CONSOLE_SOURCE: &str = "/proc/self/fd/0";
-
 pub(super) fn create_devices(
     sys: &dyn Syscalls,
     container: &Container,
@@ -58,16 +54,20 @@ pub(super) fn create_devices(
             .with_context(|| format!("symlink {link} -> {points_to}"))?;
     }
     if container.terminal() {
+        // The engine passed the pty slave as stdin.
+        let pty = sys
+            .stdin_path()
+            .context("find the terminal: readlink /proc/self/fd/0")?;
         let console = Path::new("/dev/console");
         sys.create_file(console).context("create /dev/console")?;
         sys.mount(
-            Some(Path::new(CONSOLE_SOURCE)),
+            Some(&pty),
             Target::Rootfs(console),
             None,
             MsFlags::MS_BIND,
             None,
         )
-        .context("bind the terminal onto /dev/console")?;
+        .with_context(|| format!("bind the terminal {} onto /dev/console", pty.display()))?;
     }
     Ok(())
 }

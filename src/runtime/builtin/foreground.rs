@@ -1,7 +1,7 @@
 //! `run` attached: the container's I/O on our terminal, our signals forwarded (sig-proxy).
 
 use std::io::{self, Read, Write};
-use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 use std::path::Path;
 use std::process::Stdio;
 use std::sync::atomic::{AtomicI32, Ordering};
@@ -76,26 +76,21 @@ fn run_with_pty(bundle: &Path, mappings: &IdMappings, interactive: bool) -> Resu
     if let Some(terminal) = our_terminal {
         copy_window_size(terminal, pty.master.as_fd());
     }
-    let (winch_read, winch_write) =
-        pipe2(OFlag::O_CLOEXEC | OFlag::O_NONBLOCK).context("create a pipe")?;
-    WINCH_PIPE.store(
-        std::os::fd::AsRawFd::as_raw_fd(&winch_write),
-        Ordering::SeqCst,
-    );
-    let _raw = match interactive && is_terminal(stdin.as_fd()) {
-        true => Some(RawMode::enter(stdin.as_fd())?),
-        false => None,
+    let winch = WinchPipe::open()?;
+    let _raw = if interactive && is_terminal(stdin.as_fd()) {
+        Some(RawMode::enter(stdin.as_fd())?)
+    } else {
+        None
     };
     let mut child = spawn(bundle, mappings, ContainerStdio::Tty(pty.slave))?;
     CHILD.store(child.id() as i32, Ordering::SeqCst);
     let copied = copy_loop(
         &pty.master,
         interactive.then(|| stdin.as_fd()),
-        &winch_read,
+        &winch.read,
         our_terminal,
     );
-    WINCH_PIPE.store(-1, Ordering::SeqCst);
-    drop(winch_write);
+    drop(winch);
     let status = child.wait().context("wait for the container")?;
     copied?;
     Ok(exit_code(status))
@@ -172,6 +167,31 @@ fn write_all(master: &nix::pty::PtyMaster, mut data: &[u8]) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// The self-pipe the SIGWINCH handler writes to, registered for the handler while it lives.
+struct WinchPipe {
+    read: OwnedFd,
+    /// Open while registered; closed after `drop` unregisters it.
+    _write: OwnedFd,
+}
+
+impl WinchPipe {
+    fn open() -> Result<WinchPipe> {
+        let (read, write) = pipe2(OFlag::O_CLOEXEC | OFlag::O_NONBLOCK).context("create a pipe")?;
+        WINCH_PIPE.store(write.as_raw_fd(), Ordering::SeqCst);
+        Ok(WinchPipe {
+            read,
+            _write: write,
+        })
+    }
+}
+
+impl Drop for WinchPipe {
+    fn drop(&mut self) {
+        // Before the descriptor closes, so the handler never writes to a reused number.
+        WINCH_PIPE.store(-1, Ordering::SeqCst);
+    }
 }
 
 /// The handlers for [`PROXIED`] and SIGWINCH while the container runs; the previous ones come

@@ -48,7 +48,9 @@ pub(super) fn start_daemon(options: &str, target: &Path) -> io::Result<()> {
             return Ok(());
         }
         if let Some(status) = daemon.try_wait()? {
-            return Err(io::Error::other(format!("fuse-overlayfs exited ({status}) without mounting")));
+            return Err(io::Error::other(format!(
+                "fuse-overlayfs exited ({status}) without mounting"
+            )));
         }
         if started.elapsed() > MOUNT_TIMEOUT {
             let _ = daemon.kill();

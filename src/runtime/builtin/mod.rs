@@ -32,6 +32,7 @@ mod devices;
 mod exec;
 mod foreground;
 mod fuse;
+mod in_root;
 mod init;
 mod linux;
 mod masks;

@@ -24,7 +24,8 @@ pub(super) fn private_mount_namespace(in_userns: bool) -> Result<()> {
     }
     unshare(CloneFlags::CLONE_NEWNS).context("unshare the mount namespace")?;
     let private = MsFlags::MS_REC | MsFlags::MS_PRIVATE;
-    mount(None::<&str>, "/", None::<&str>, private, None::<&str>).context("make the mounts private: mount /")?;
+    mount(None::<&str>, "/", None::<&str>, private, None::<&str>)
+        .context("make the mounts private: mount /")?;
     Ok(())
 }
 
@@ -37,7 +38,10 @@ pub(super) fn enter_namespaces(container: &Container, in_userns: bool) -> Result
         match (ns.typ(), ns.path()) {
             (LinuxNamespaceType::User, path) => check_user_namespace(path.as_deref(), in_userns)?,
             (LinuxNamespaceType::Mount, Some(path)) => {
-                bail!("joining the mount namespace {} is not supported", path.display())
+                bail!(
+                    "joining the mount namespace {} is not supported",
+                    path.display()
+                )
             }
             (LinuxNamespaceType::Mount, None) => {}
             (typ, Some(path)) => join(ns, typ, path)?,
@@ -106,24 +110,30 @@ fn names(flags: CloneFlags) -> String {
 /// A new network namespace has only `lo`, and it is down; podman brings it up, and programs
 /// expect 127.0.0.1 to work even with `--network none`.
 fn loopback_up() -> std::io::Result<()> {
-    // SAFETY: plain syscalls on a socket this function owns; `ifreq` is zeroed then filled with
-    // a NUL-terminated name that fits.
+    use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+    // SAFETY: socket has no memory-safety requirements; a non-negative result is a new
+    // descriptor owned by nobody else.
+    let sock = unsafe { libc::socket(libc::AF_INET, libc::SOCK_DGRAM | libc::SOCK_CLOEXEC, 0) };
+    if sock < 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    // SAFETY: see above.
+    let sock = unsafe { OwnedFd::from_raw_fd(sock) };
+    // SAFETY: ifreq is plain data, valid when zeroed.
+    let mut req: libc::ifreq = unsafe { std::mem::zeroed() };
+    for (dst, src) in req.ifr_name.iter_mut().zip(b"lo\0") {
+        *dst = *src as libc::c_char;
+    }
+    // SAFETY: SIOCGIFFLAGS and SIOCSIFFLAGS read and write the ifreq passed, which outlives
+    // the calls; its name is NUL-terminated.
     unsafe {
-        let sock = libc::socket(libc::AF_INET, libc::SOCK_DGRAM | libc::SOCK_CLOEXEC, 0);
-        if sock < 0 {
+        if libc::ioctl(sock.as_raw_fd(), libc::SIOCGIFFLAGS, &mut req) != 0 {
             return Err(std::io::Error::last_os_error());
         }
-        let mut req: libc::ifreq = std::mem::zeroed();
-        for (dst, src) in req.ifr_name.iter_mut().zip(b"lo\0") {
-            *dst = *src as libc::c_char;
+        req.ifr_ifru.ifru_flags |= (libc::IFF_UP | libc::IFF_RUNNING) as libc::c_short;
+        if libc::ioctl(sock.as_raw_fd(), libc::SIOCSIFFLAGS, &req) != 0 {
+            return Err(std::io::Error::last_os_error());
         }
-        let mut result = libc::ioctl(sock, libc::SIOCGIFFLAGS, &mut req);
-        if result == 0 {
-            req.ifr_ifru.ifru_flags |= (libc::IFF_UP | libc::IFF_RUNNING) as libc::c_short;
-            result = libc::ioctl(sock, libc::SIOCSIFFLAGS, &req);
-        }
-        let err = std::io::Error::last_os_error();
-        libc::close(sock);
-        if result < 0 { Err(err) } else { Ok(()) }
     }
+    Ok(())
 }

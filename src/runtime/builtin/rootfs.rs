@@ -13,7 +13,7 @@ use super::syscalls::{Syscalls, Target};
 use crate::spec::recipe::{RootfsDriver, RootfsRecipe};
 
 /// mount(2) copies at most one page of option data; longer overlay options are truncated by
-/// the kernel, so they must fit (a 64-layer image with absolute layer paths does not).
+/// the kernel, so they must fit (some 35 layers with absolute paths of a rootless store do not).
 const MOUNT_DATA_MAX: usize = 4095;
 
 /// Where short lower dir names point when the absolute ones are too long: each layer is

@@ -105,6 +105,11 @@ pub(super) trait Syscalls {
     /// Whether `path` is a cgroup2 file system (the unified hierarchy).
     fn is_cgroup2(&self, path: &Path) -> bool;
 
+    /// Where standard input (the pty slave with a terminal) is, as a path of this mount
+    /// namespace: binding it through /proc/self/fd/0 fails (EINVAL), because that names the
+    /// mount of the namespace that opened it, the host's.
+    fn stdin_path(&self) -> io::Result<PathBuf>;
+
     /// Writes `value` to an existing file (`/proc/sys/...`).
     fn write_file(&self, path: &Path, value: &str) -> io::Result<()>;
 }

@@ -263,7 +263,8 @@ fn many_layers_are_named_by_descriptor_to_fit_in_a_page() {
 #[test]
 fn fuse_overlayfs_mounts_through_a_shared_mount_point_before_the_fork() {
     let sys = host();
-    let spec = container(|s| s["annotations"]["org.engine.rootfs.driver"] = json!("fuse-overlayfs"));
+    let spec =
+        container(|s| s["annotations"]["org.engine.rootfs.driver"] = json!("fuse-overlayfs"));
     start_fuse_overlayfs(&sys, &spec).unwrap();
     assert_eq!(
         sys.calls(),
@@ -279,7 +280,13 @@ fn fuse_overlayfs_mounts_through_a_shared_mount_point_before_the_fork() {
     // After the fork, PID 1 makes it private again along with everything, and mounts nothing.
     let sys = host();
     setup_filesystem(&sys, &spec, true).unwrap();
-    assert_eq!(sys.calls()[..2], ["mount - / - REC|PRIVATE -".to_string(), format!("mount {ROOTFS} {ROOTFS} - BIND|REC -")]);
+    assert_eq!(
+        sys.calls()[..2],
+        [
+            "mount - / - REC|PRIVATE -".to_string(),
+            format!("mount {ROOTFS} {ROOTFS} - BIND|REC -")
+        ]
+    );
 }
 
 #[test]
@@ -303,7 +310,7 @@ fn vfs_mounts_nothing_but_the_self_bind() {
 }
 
 #[test]
-fn terminal_binds_stdin_onto_dev_console() {
+fn terminal_binds_the_pty_on_stdin_onto_dev_console() {
     let sys = host();
     setup_filesystem(
         &sys,
@@ -315,7 +322,7 @@ fn terminal_binds_stdin_onto_dev_console() {
     let touch = position(&calls, "touch rootfs:/dev/console");
     assert_eq!(
         calls[touch + 1],
-        "mount /proc/self/fd/0 rootfs:/dev/console - BIND -"
+        "mount /dev/pts/7 rootfs:/dev/console - BIND -"
     );
 }
 

@@ -209,6 +209,10 @@ impl Syscalls for Recorder {
         self.cgroup2
     }
 
+    fn stdin_path(&self) -> io::Result<PathBuf> {
+        Ok(PathBuf::from("/dev/pts/7"))
+    }
+
     fn write_file(&self, path: &Path, value: &str) -> io::Result<()> {
         self.record(format!("write {} {value}", path.display()))
     }

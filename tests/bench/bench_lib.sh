@@ -1,0 +1,136 @@
+# shellcheck shell=bash
+# Helpers shared by the benchmarks in tests/bench/ (sourced after tests/setup/common.sh).
+#
+# The caller sets: REPO (the checkout), BENCH ($REPO/tests/bench), TEST_USER, W (its fresh
+# world-readable work dir, with $W/homes and $W/bin), and before new_home, REGISTRY
+# (127.0.0.1:PORT, plain HTTP); before image_layout, CACHE.
+
+# find_cargo: cargo is usually in ~/.cargo/bin, which sudo's secure_path drops: root's, then
+# the caller's.
+find_cargo() {
+    command -v cargo >/dev/null && return
+    local home
+    if [[ -x $HOME/.cargo/bin/cargo ]]; then
+        PATH="$HOME/.cargo/bin:$PATH"
+    elif [[ -n ${SUDO_USER:-} ]] && home=$(getent passwd "$SUDO_USER" | cut -d: -f6) &&
+        [[ -x $home/.cargo/bin/cargo ]]; then
+        PATH="$home/.cargo/bin:$PATH"
+        export CARGO_HOME="$home/.cargo" RUSTUP_HOME="${RUSTUP_HOME:-$home/.rustup}"
+    else
+        die "cargo is not in PATH nor in ~/.cargo/bin (or set ENGINE_BENCH_BIN=PATH)"
+    fi
+}
+
+# install_engine: $W/bin/engine from $ENGINE_BENCH_BIN, or from a fresh release build. A copy,
+# because the checkout may be unreadable to the test user.
+install_engine() {
+    if [[ -n ${ENGINE_BENCH_BIN:-} ]]; then
+        phase "build: using $ENGINE_BENCH_BIN"
+        install -m 0755 "$ENGINE_BENCH_BIN" "$W/bin/engine"
+    else
+        phase "build: cargo build --release"
+        find_cargo
+        (cd "$REPO" && cargo build --release --locked)
+        install -m 0755 "${CARGO_TARGET_DIR:-$REPO/target}/release/engine" "$W/bin/engine"
+    fi
+}
+
+# new_home NAME: a fresh home for the test user, as its login would have it: XDG dirs,
+# XDG_RUNTIME_DIR mode 0700, a registries.conf marking the registry insecure (plain HTTP) and a
+# policy.json accepting anything. Prints its path. Keep NAME short: podman refuses a runroot
+# longer than 50 characters, and its runroot goes below the home.
+new_home() {
+    local home="$W/homes/$1"
+    rm -rf "$home"
+    mkdir -p "$home"/{.config/containers,.local/share,.cache,run}
+    cat >"$home/.config/containers/registries.conf" <<EOF
+[[registry]]
+location = "$REGISTRY"
+insecure = true
+EOF
+    echo '{"default": [{"type": "insecureAcceptAnything"}]}' >"$home/.config/containers/policy.json"
+    chown -R "$TEST_USER:" "$home"
+    chmod 0700 "$home/run"
+    echo "$home"
+}
+
+# user_env HOME: sets USER_ENV to the environment of the test user's login in HOME (for
+# runuser below, and for strace -u, which switches users itself).
+user_env() {
+    local home=$1
+    USER_ENV=(HOME="$home" USER="$TEST_USER" LOGNAME="$TEST_USER" PATH=/usr/sbin:/usr/bin:/sbin:/bin
+        XDG_CONFIG_HOME="$home/.config" XDG_DATA_HOME="$home/.local/share"
+        XDG_CACHE_HOME="$home/.cache" XDG_RUNTIME_DIR="$home/run")
+}
+
+# user_prefix HOME: sets AS_USER to the command prefix that runs a program as the test user in
+# HOME, with only a login's environment (an array, so perf can exec it too).
+user_prefix() {
+    user_env "$1"
+    AS_USER=(runuser -u "$TEST_USER" -- env -i -C "$1" "${USER_ENV[@]}")
+}
+
+# as_user HOME CMD...: CMD as the test user in HOME.
+as_user() {
+    user_prefix "$1"
+    shift
+    "${AS_USER[@]}" "$@"
+}
+
+# podman_store HOME: sets PODMAN_STORE to the storage flags that keep podman's store in HOME.
+# Podman refuses a runroot longer than 50 characters: keep it short.
+podman_store() {
+    PODMAN_STORE=(--root "$1/storage" --runroot "$1/r" --storage-driver overlay)
+}
+
+# Rootless podman starts a "pause" process (catatonit) per XDG_RUNTIME_DIR to keep its user
+# namespace; `system reset` stops it, this is the safety net. Only pids recorded in our homes,
+# and only if they still are catatonit (the test user may run other jobs' processes).
+stop_podman_pause_processes() {
+    local file pid
+    for file in "$W"/homes/*/run/libpod/tmp/pause.pid; do
+        [[ -f $file ]] || continue
+        pid=$(cat "$file")
+        if [[ $pid =~ ^[0-9]+$ && $(cat "/proc/$pid/comm" 2>/dev/null) == catatonit ]]; then
+            kill "$pid" 2>/dev/null || true
+        fi
+    done
+}
+
+# podman_reset HOME: removes podman's store in HOME. The unpacked layers may hold files owned by
+# subordinate ids, and the overlay dir stays mounted in the pause process's namespace (a plain
+# `podman unshare rm -rf` gets EBUSY): `system reset` unmounts, removes the store as the user,
+# and stops the pause process.
+podman_reset() {
+    local home=$1
+    podman_store "$home"
+    as_user "$home" podman "${PODMAN_STORE[@]}" system reset -f >>"$W/podman-reset.log" 2>&1 ||
+        log "  podman system reset failed (see $W/podman-reset.log); removing as root"
+    stop_podman_pause_processes
+}
+
+# image_layout: prints the path of the ~250 MB OCI layout make_image.py generates, generating
+# it on a cache miss. The key is make_image.py's hash, so editing the generator regenerates;
+# stale ones are removed. pull.sh keeps the same layout in the same $CACHE.
+image_layout() {
+    local key dir
+    key=$(sha256sum "$BENCH/make_image.py" | cut -c1-12)
+    dir="$CACHE/big-$key"
+    if [[ ! -f $dir.json || ! -f $dir/index.json ]]; then
+        log "  generating the image into $dir (once per generator version, ~30 s)"
+        mkdir -p "$CACHE"
+        chmod 0700 "$CACHE"
+        find "$CACHE" -mindepth 1 -maxdepth 1 -name 'big-*' -exec rm -rf {} +
+        /usr/bin/python3 "$BENCH/make_image.py" "$dir.tmp" >"$dir.json.tmp"
+        mv "$dir.tmp" "$dir"
+        mv "$dir.json.tmp" "$dir.json"
+    else
+        log "  using the cached image $dir"
+    fi
+    echo "$dir"
+}
+
+# json_field FILE KEY: a top-level string of a JSON file.
+json_field() {
+    /usr/bin/python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$1" "$2"
+}
