@@ -16,9 +16,6 @@ _engine() {
             ",$1")
                 cmd="engine"
                 ;;
-            engine,__container-init)
-                cmd="engine__subcmd____container__subcmd__init"
-                ;;
             engine,__overlay-probe)
                 cmd="engine__subcmd____overlay__subcmd__probe"
                 ;;
@@ -92,34 +89,8 @@ _engine() {
 
     case "${cmd}" in
         engine)
-            opts="-h -V --root --storage-driver --log-level --help --version pull images rmi tag inspect image run unshare login logout version completion __container-init __overlay-probe __unpack-layer"
+            opts="-h -V --root --storage-driver --log-level --help --version pull images rmi tag inspect image run unshare login logout version completion __overlay-probe __unpack-layer"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                --root)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --storage-driver)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --log-level)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        engine__subcmd____container__subcmd__init)
-            opts="-h --root --storage-driver --log-level --help"
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

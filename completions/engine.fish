@@ -41,7 +41,6 @@ complete -c engine -n "__fish_engine_needs_command" -f -a "login" -d 'Log in to 
 complete -c engine -n "__fish_engine_needs_command" -f -a "logout" -d 'Log out of a container registry'
 complete -c engine -n "__fish_engine_needs_command" -f -a "version" -d 'Display the engine version information'
 complete -c engine -n "__fish_engine_needs_command" -f -a "completion" -d 'Generate shell completion scripts'
-complete -c engine -n "__fish_engine_needs_command" -f -a "__container-init" -d 'Set up and start a container (the engine\'s own helper)'
 complete -c engine -n "__fish_engine_needs_command" -f -a "__overlay-probe" -d 'Check that overlayfs can be mounted here (the engine\'s own helper)'
 complete -c engine -n "__fish_engine_needs_command" -f -a "__unpack-layer" -d 'Unpack a layer from stdin (the engine\'s own helper)'
 complete -c engine -n "__fish_engine_using_subcommand pull" -l platform -d 'Platform to pull from a manifest list: OS/ARCH[/VARIANT] (default: this machine)' -r
@@ -235,10 +234,6 @@ complete -c engine -n "__fish_engine_using_subcommand completion" -l root -d 'Pa
 complete -c engine -n "__fish_engine_using_subcommand completion" -l storage-driver -d 'Storage driver for container root filesystems: overlay or fuse-overlayfs (default: overlay when the kernel allows it)' -r
 complete -c engine -n "__fish_engine_using_subcommand completion" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
 complete -c engine -n "__fish_engine_using_subcommand completion" -s h -l help -d 'Print help'
-complete -c engine -n "__fish_engine_using_subcommand __container-init" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
-complete -c engine -n "__fish_engine_using_subcommand __container-init" -l storage-driver -d 'Storage driver for container root filesystems: overlay or fuse-overlayfs (default: overlay when the kernel allows it)' -r
-complete -c engine -n "__fish_engine_using_subcommand __container-init" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
-complete -c engine -n "__fish_engine_using_subcommand __container-init" -s h -l help -d 'Print help'
 complete -c engine -n "__fish_engine_using_subcommand __overlay-probe" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
 complete -c engine -n "__fish_engine_using_subcommand __overlay-probe" -l storage-driver -d 'Storage driver for container root filesystems: overlay or fuse-overlayfs (default: overlay when the kernel allows it)' -r
 complete -c engine -n "__fish_engine_using_subcommand __overlay-probe" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r

@@ -1,11 +1,23 @@
-use engine::runtime::userns;
+use engine::runtime::{builtin, userns};
 
 fn main() -> std::process::ExitCode {
-    // The user namespace helper must run before anything else (no threads, no clap): it is the
-    // engine binary re-executed to create a namespace, see runtime::userns.
+    // The engine's own helpers run before anything else (no threads, no clap, no config): the
+    // user namespace helper (runtime::userns) and the container init (runtime::builtin), which
+    // forks and must stay single-threaded.
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
-    if args.get(1).is_some_and(|a| a == userns::USERNS_EXEC_ARG) {
-        userns::userns_exec_main(&args);
+    match args.get(1).and_then(|a| a.to_str()) {
+        Some(userns::USERNS_EXEC_ARG) => userns::userns_exec_main(&args),
+        Some(builtin::INIT_COMMAND) => match args.get(2) {
+            Some(bundle) => builtin::init_main(std::path::Path::new(bundle)),
+            None => {
+                eprintln!(
+                    "Error: {} needs the bundle directory",
+                    builtin::INIT_COMMAND
+                );
+                return std::process::ExitCode::from(125);
+            }
+        },
+        _ => {}
     }
     engine::cli::main()
 }

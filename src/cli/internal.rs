@@ -45,9 +45,3 @@ pub struct OverlayProbeArgs {
 pub fn overlay_probe_command(args: OverlayProbeArgs) -> Result<()> {
     crate::runtime::overlay_probe::probe_overlay(&args.dir, crate::util::proc::in_user_namespace())
 }
-
-#[derive(Args, Debug)]
-pub struct ContainerInitArgs {
-    /// The container's bundle directory (holding config.json)
-    pub bundle: PathBuf,
-}

@@ -90,9 +90,6 @@ pub enum Command {
     Version(docs::VersionArgs),
     /// Generate shell completion scripts
     Completion(docs::CompletionArgs),
-    /// Set up and start a container (the engine's own helper)
-    #[command(name = "__container-init", hide = true)]
-    ContainerInit(internal::ContainerInitArgs),
     /// Check that overlayfs can be mounted here (the engine's own helper)
     #[command(name = "__overlay-probe", hide = true)]
     OverlayProbe(internal::OverlayProbeArgs),
@@ -233,7 +230,6 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Image(ImageCommand::Prune(a)) => image::prune(&session, a),
         Command::Unshare(a) => return unshare::unshare(&session, a),
         Command::Run(a) => return run::run(&session, *a),
-        Command::ContainerInit(a) => crate::runtime::builtin::init_main(&a.bundle),
         Command::Login(a) => login::login(&session, a),
         Command::Logout(a) => login::logout(&session, a),
         Command::Version(a) => docs::version(a),

@@ -4,8 +4,8 @@
 # Times a cold `engine pull` of a ~250 MB (uncompressed) six-layer image from a local plain-HTTP
 # registry, as the unprivileged test user into a fresh store each run, next to rootless podman
 # when it is installed, and next to what this machine can do on the same bytes (sha256 and
-# gunzip throughput). engine does not unpack layers yet (that comes with the runtime work);
-# podman does, so the comparison flatters engine and says so in the output.
+# gunzip throughput). Both unpack every layer during the pull (engine in its user namespace
+# helper, as the bytes stream in), so the comparison is like for like.
 #
 # It reuses tests/setup/*.sh: the registry is started like the suite's, in a fresh world-readable
 # $W=/tmp/engine-bench.XXXXXX that is stopped and removed on exit, pass or fail.
@@ -302,8 +302,7 @@ measure_limits
 end_phase
 echo
 echo "engine pull benchmark: $IMAGE as $TEST_USER, fresh store per run, $(nproc) CPUs, load now $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "NOTE: engine does not unpack layers yet (unpacking into layer directories comes with the"
-echo "      runtime work); podman unpacks every layer during pull, so it does more work."
+echo "NOTE: both engine and podman unpack every layer during the pull."
 /usr/bin/python3 "$BENCH/summarize.py" "$LAYOUT.json" "$W/runs.tsv" "$W/limits.tsv"
 
 if [[ -n ${ENGINE_BENCH_PERF:-} ]]; then

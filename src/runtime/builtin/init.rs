@@ -4,6 +4,7 @@ use std::path::Path;
 use std::process::exit;
 
 use anyhow::{Context, Result};
+use nix::errno::Errno;
 use nix::unistd::setsid;
 
 use super::config::Container;
@@ -16,8 +17,8 @@ use crate::util::log;
 
 /// The entry point of the init process: runs in the container's new user and mount namespaces
 /// as their root (rootless), or as real root. Never returns: it becomes the container's waiter
-/// (see [`waiter`]) and exits with the container's status, or exits 125 on a setup error after
-/// printing it as one line.
+/// (see the `waiter` module) and exits with the container's status, or exits 125 on a setup
+/// error after printing it as one line.
 pub fn init_main(bundle: &Path) -> ! {
     if let Some(level) = std::env::var("ENGINE_LOG_LEVEL")
         .ok()
@@ -43,8 +44,12 @@ pub(super) fn fail(message: &str) -> ! {
 fn prepare(bundle: &Path, in_userns: bool) -> Result<Container> {
     let container = Container::load(bundle)?;
     // Its own session, so the terminal's ^C and hangup reach the engine only, which forwards
-    // them (sig-proxy) rather than the container getting them twice.
-    setsid().context("setsid")?;
+    // them (sig-proxy) rather than the container getting them twice. EPERM: it already leads
+    // a process group of its own, which keeps it out of the terminal's foreground group too.
+    match setsid() {
+        Ok(_) | Err(Errno::EPERM) => {}
+        Err(errno) => return Err(errno).context("setsid"),
+    }
     namespaces::private_mount_namespace(in_userns)?;
     // Before the pid namespace: the fuse daemon must not be one of the container's processes.
     rootfs::start_fuse_overlayfs(&LinuxSyscalls::default(), &container)?;

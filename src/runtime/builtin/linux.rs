@@ -1,5 +1,5 @@
 //! The real [`Syscalls`]. Targets inside the rootfs are opened with the rootfs as `/` (see
-//! [`in_root`](super::in_root)) and mounted on through `/proc/self/fd/N`, so a symlink or `..`
+//! [`in_root`]) and mounted on through `/proc/self/fd/N`, so a symlink or `..`
 //! in the image resolves inside the rootfs, never to the host.
 
 use std::cell::RefCell;

@@ -22,7 +22,7 @@
 //! Every setup error is one line on the container's stderr, `Error: <operation> <path>:
 //! <reason> (os error N)`, and exit code 125.
 //!
-//! The filesystem steps make their privileged calls through [`syscalls::Syscalls`], so the
+//! The filesystem steps make their privileged calls through the `Syscalls` trait, so the
 //! decisions are unit-tested against a recording implementation without root.
 
 mod caps;
