@@ -36,6 +36,9 @@ complete -c engine -n "__fish_engine_needs_command" -f -a "tag" -d 'Add an addit
 complete -c engine -n "__fish_engine_needs_command" -f -a "inspect" -d 'Display the configuration of an object'
 complete -c engine -n "__fish_engine_needs_command" -f -a "image" -d 'Manage images'
 complete -c engine -n "__fish_engine_needs_command" -f -a "run" -d 'Run a command in a new container'
+complete -c engine -n "__fish_engine_needs_command" -f -a "ps" -d 'List containers'
+complete -c engine -n "__fish_engine_needs_command" -f -a "rm" -d 'Remove one or more containers'
+complete -c engine -n "__fish_engine_needs_command" -f -a "container" -d 'Manage containers'
 complete -c engine -n "__fish_engine_needs_command" -f -a "unshare" -d 'Run a command in the user namespace the engine uses for its store'
 complete -c engine -n "__fish_engine_needs_command" -f -a "login" -d 'Log in to a container registry'
 complete -c engine -n "__fish_engine_needs_command" -f -a "logout" -d 'Log out of a container registry'
@@ -203,6 +206,107 @@ complete -c engine -n "__fish_engine_using_subcommand run" -l init -d 'Run a tin
 complete -c engine -n "__fish_engine_using_subcommand run" -s i -l interactive -d 'Keep standard input open'
 complete -c engine -n "__fish_engine_using_subcommand run" -s t -l tty -d 'Allocate a pseudo-terminal'
 complete -c engine -n "__fish_engine_using_subcommand run" -l rootfs -d 'The first argument is a directory holding a root filesystem, not an image'
+complete -c engine -n "__fish_engine_using_subcommand ps" -l format -d 'Output format: table, json, or a Go template such as \'{{.ID}} {{.Names}}\'' -r
+complete -c engine -n "__fish_engine_using_subcommand ps" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
+complete -c engine -n "__fish_engine_using_subcommand ps" -l storage-driver -d 'Storage driver for container root filesystems: overlay or fuse-overlayfs (default: overlay when the kernel allows it)' -r
+complete -c engine -n "__fish_engine_using_subcommand ps" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
+complete -c engine -n "__fish_engine_using_subcommand ps" -s a -l all -d 'Show all containers, not only running ones'
+complete -c engine -n "__fish_engine_using_subcommand ps" -s q -l quiet -d 'Print only container IDs'
+complete -c engine -n "__fish_engine_using_subcommand ps" -l no-trunc -d 'Do not truncate IDs and commands'
+complete -c engine -n "__fish_engine_using_subcommand ps" -s h -l help -d 'Print help'
+complete -c engine -n "__fish_engine_using_subcommand rm" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
+complete -c engine -n "__fish_engine_using_subcommand rm" -l storage-driver -d 'Storage driver for container root filesystems: overlay or fuse-overlayfs (default: overlay when the kernel allows it)' -r
+complete -c engine -n "__fish_engine_using_subcommand rm" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
+complete -c engine -n "__fish_engine_using_subcommand rm" -s a -l all -d 'Remove every container'
+complete -c engine -n "__fish_engine_using_subcommand rm" -s f -l force -d 'Remove containers recorded as running too'
+complete -c engine -n "__fish_engine_using_subcommand rm" -s h -l help -d 'Print help'
+complete -c engine -n "__fish_engine_using_subcommand container; and not __fish_seen_subcommand_from ls list ps rm remove run" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
+complete -c engine -n "__fish_engine_using_subcommand container; and not __fish_seen_subcommand_from ls list ps rm remove run" -l storage-driver -d 'Storage driver for container root filesystems: overlay or fuse-overlayfs (default: overlay when the kernel allows it)' -r
+complete -c engine -n "__fish_engine_using_subcommand container; and not __fish_seen_subcommand_from ls list ps rm remove run" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
+complete -c engine -n "__fish_engine_using_subcommand container; and not __fish_seen_subcommand_from ls list ps rm remove run" -s h -l help -d 'Print help'
+complete -c engine -n "__fish_engine_using_subcommand container; and not __fish_seen_subcommand_from ls list ps rm remove run" -f -a "ls" -d 'List containers'
+complete -c engine -n "__fish_engine_using_subcommand container; and not __fish_seen_subcommand_from ls list ps rm remove run" -f -a "list" -d 'List containers'
+complete -c engine -n "__fish_engine_using_subcommand container; and not __fish_seen_subcommand_from ls list ps rm remove run" -f -a "ps" -d 'List containers'
+complete -c engine -n "__fish_engine_using_subcommand container; and not __fish_seen_subcommand_from ls list ps rm remove run" -f -a "rm" -d 'Remove one or more containers'
+complete -c engine -n "__fish_engine_using_subcommand container; and not __fish_seen_subcommand_from ls list ps rm remove run" -f -a "remove" -d 'Remove one or more containers'
+complete -c engine -n "__fish_engine_using_subcommand container; and not __fish_seen_subcommand_from ls list ps rm remove run" -f -a "run" -d 'Run a command in a new container'
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from ls" -l format -d 'Output format: table, json, or a Go template such as \'{{.ID}} {{.Names}}\'' -r
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from ls" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from ls" -l storage-driver -d 'Storage driver for container root filesystems: overlay or fuse-overlayfs (default: overlay when the kernel allows it)' -r
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from ls" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from ls" -s a -l all -d 'Show all containers, not only running ones'
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from ls" -s q -l quiet -d 'Print only container IDs'
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from ls" -l no-trunc -d 'Do not truncate IDs and commands'
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from ls" -s h -l help -d 'Print help'
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from list" -l format -d 'Output format: table, json, or a Go template such as \'{{.ID}} {{.Names}}\'' -r
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from list" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from list" -l storage-driver -d 'Storage driver for container root filesystems: overlay or fuse-overlayfs (default: overlay when the kernel allows it)' -r
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from list" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from list" -s a -l all -d 'Show all containers, not only running ones'
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Print only container IDs'
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from list" -l no-trunc -d 'Do not truncate IDs and commands'
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from ps" -l format -d 'Output format: table, json, or a Go template such as \'{{.ID}} {{.Names}}\'' -r
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from ps" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from ps" -l storage-driver -d 'Storage driver for container root filesystems: overlay or fuse-overlayfs (default: overlay when the kernel allows it)' -r
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from ps" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from ps" -s a -l all -d 'Show all containers, not only running ones'
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from ps" -s q -l quiet -d 'Print only container IDs'
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from ps" -l no-trunc -d 'Do not truncate IDs and commands'
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from ps" -s h -l help -d 'Print help'
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from rm" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from rm" -l storage-driver -d 'Storage driver for container root filesystems: overlay or fuse-overlayfs (default: overlay when the kernel allows it)' -r
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from rm" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from rm" -s a -l all -d 'Remove every container'
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from rm" -s f -l force -d 'Remove containers recorded as running too'
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from rm" -s h -l help -d 'Print help'
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from remove" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from remove" -l storage-driver -d 'Storage driver for container root filesystems: overlay or fuse-overlayfs (default: overlay when the kernel allows it)' -r
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from remove" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from remove" -s a -l all -d 'Remove every container'
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from remove" -s f -l force -d 'Remove containers recorded as running too'
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from remove" -s h -l help -d 'Print help'
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from run" -l name -d 'Name of the container' -r
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from run" -s e -l env -d 'Set an environment variable: KEY=VALUE, or KEY to copy it from this environment' -r
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from run" -l env-file -d 'Read environment variables from a file (KEY=VALUE lines)' -r -F
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from run" -s w -l workdir -d 'Working directory inside the container' -r
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from run" -s u -l user -d 'User to run as: USER[:GROUP] or UID[:GID]' -r
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from run" -l group-add -d 'Additional groups for the container process' -r
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from run" -l entrypoint -d 'Override the image\'s entrypoint ("" resets it)' -r
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from run" -s v -l volume -d 'Mount a volume or host path: [SRC:]DST[:OPTIONS] (ro, rw, z, Z, ...)' -r
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from run" -l mount -d 'Attach a mount: type=bind|volume|tmpfs,source=...,target=...[,readonly]' -r
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from run" -l tmpfs -d 'Mount a tmpfs: DST[:OPTIONS]' -r
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from run" -s h -l hostname -d 'Container hostname (default: the first 12 characters of its id)' -r
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from run" -l cap-add -d 'Add a capability (e.g. NET_RAW, or ALL)' -r
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from run" -l cap-drop -d 'Drop a capability (e.g. CHOWN, or ALL)' -r
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from run" -l security-opt -d 'Security options: seccomp=unconfined|PROFILE.json, no-new-privileges' -r
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from run" -l userns -d 'User namespace: host, keep-id or auto (default: the user\'s subordinate ids)' -r
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from run" -l init-path -d 'The init binary for --init (default: catatonit)' -r -F
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from run" -l pull -d 'When to pull the image: always, missing, never or newer' -r
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from run" -l platform -d 'Platform to pull from a manifest list: OS/ARCH[/VARIANT] (default: this machine)' -r
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from run" -l arch -d 'Architecture to pull (overrides the one of --platform)' -r
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from run" -l os -d 'Operating system to pull (overrides the one of --platform)' -r
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from run" -l variant -d 'Architecture variant to pull, e.g. v7 or v8' -r
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from run" -l tls-verify -d 'Require HTTPS and verify certificates (false allows plain HTTP and any certificate)' -r -f -a "true\t''
+false\t''"
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from run" -l authfile -d 'Path of the authentication file (default: ${XDG_RUNTIME_DIR}/containers/auth.json)' -r -F
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from run" -l cert-dir -d 'Use the certificates (*.crt) in this directory instead of certs.d' -r -F
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from run" -l creds -d 'Credentials USERNAME[:PASSWORD] for the registry' -r
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from run" -l ulimit -d 'Resource limit: NAME=SOFT[:HARD], e.g. nofile=1024:2048' -r
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from run" -l network -l net -d 'Network mode: none (only loopback) or host' -r
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from run" -s l -l label -d 'Set a label: KEY=VALUE' -r
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from run" -l annotation -d 'Set an annotation on the container: KEY=VALUE' -r
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from run" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from run" -l storage-driver -d 'Storage driver for container root filesystems: overlay or fuse-overlayfs (default: overlay when the kernel allows it)' -r
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from run" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from run" -l help -d 'Print help'
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from run" -l rm -d 'Remove the container when it exits'
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from run" -l read-only -d 'Make the root filesystem read-only'
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from run" -l privileged -d 'Give the container every capability, no seccomp filter and no masked paths'
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from run" -l init -d 'Run a tiny init as PID 1 that reaps zombies and forwards signals'
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from run" -s i -l interactive -d 'Keep standard input open'
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from run" -s t -l tty -d 'Allocate a pseudo-terminal'
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from run" -l rootfs -d 'The first argument is a directory holding a root filesystem, not an image'
 complete -c engine -n "__fish_engine_using_subcommand unshare" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
 complete -c engine -n "__fish_engine_using_subcommand unshare" -l storage-driver -d 'Storage driver for container root filesystems: overlay or fuse-overlayfs (default: overlay when the kernel allows it)' -r
 complete -c engine -n "__fish_engine_using_subcommand unshare" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r

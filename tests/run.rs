@@ -767,3 +767,53 @@ fn crun_runs_the_config_json_the_same_way() {
         "crun runs the engine's config.json differently\nengine:\n{ours}\ncrun:\n{theirs}"
     );
 }
+
+// ---- images in use ----
+
+/// An image a container uses cannot be removed (nor its layers pruned) while the container exists.
+#[test]
+fn rmi_refuses_an_image_a_container_uses() {
+    let sb = sandbox();
+    sb.engine(&["run", "--name", "keeper", busybox(), "true"])
+        .ok();
+    let out = sb.engine(&["rmi", busybox()]);
+    assert_engine_error(&out, &["in use", "container"]);
+    sb.engine(&["image", "prune", "-a", "-f"]).ok();
+    // Still there, and still runnable.
+    run(&sb, &["--pull=never"], &["true"]).ok();
+    // Once the container is gone, so may the image be.
+    sb.engine(&["rm", "keeper"]).ok();
+    sb.engine(&["rmi", busybox()]).ok();
+}
+
+#[test]
+fn ps_lists_exited_containers_and_rm_removes_them() {
+    let sb = sandbox();
+    sb.engine(&["run", "--name", "first", busybox(), "sh", "-c", "exit 3"])
+        .fails_with(3);
+    assert_eq!(sb.engine(&["ps", "-q"]).ok().stdout, "", "nothing runs");
+    let all = sb.engine(&["ps", "-a"]);
+    let table = lines(all.ok());
+    assert!(
+        table[0].starts_with("CONTAINER ID") && table[0].contains("NAMES"),
+        "{all}"
+    );
+    assert!(
+        table[1].contains("Exited (3)") && table[1].ends_with("first"),
+        "{all}"
+    );
+    let id = sb
+        .engine(&["ps", "-aq", "--no-trunc"])
+        .ok()
+        .stdout
+        .trim()
+        .to_string();
+    assert_eq!(id.len(), 64);
+    assert_engine_error(&sb.engine(&["rm", "nosuch"]), &["nosuch"]);
+    assert_eq!(sb.engine(&["rm", "first"]).ok().stdout.trim(), "first");
+    assert_eq!(sb.engine(&["ps", "-aq"]).ok().stdout, "");
+    assert!(
+        !containers_dir(&sb).join(&id).exists(),
+        "the container's directory is gone"
+    );
+}

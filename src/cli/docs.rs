@@ -174,6 +174,19 @@ fn examples(page: &str) -> &'static [(&'static str, &'static str)] {
                 "engine run --rm --read-only --cap-drop=all --security-opt no-new-privileges busybox id",
             ),
         ],
+        "engine-ps" | "engine-container-ls" => &[
+            ("Every container, running or not", "engine ps -a"),
+            ("Only the full IDs", "engine ps -aq --no-trunc"),
+        ],
+        "engine-rm" | "engine-container-rm" => &[
+            ("Remove a container by name", "engine rm web"),
+            ("Remove every container", "engine rm --all"),
+        ],
+        "engine-container" => &[("List every container", "engine container ls -a")],
+        "engine-container-run" => &[(
+            "Run a command and remove the container afterwards",
+            "engine container run --rm busybox echo hello",
+        )],
         "engine-unshare" => &[
             (
                 "See who owns the files of the store",

@@ -1,6 +1,7 @@
 //! The command line: clap definitions, dispatch, and printing. No business logic lives here, and
 //! no clap type leaves this module.
 
+mod container;
 mod docs;
 pub mod format;
 pub mod humanize;
@@ -80,6 +81,13 @@ pub enum Command {
     // `-h` is --hostname here, as in docker and podman; help stays reachable as --help.
     #[command(disable_help_flag = true)]
     Run(Box<run::RunArgs>),
+    /// List containers
+    Ps(container::PsArgs),
+    /// Remove one or more containers
+    Rm(container::RmArgs),
+    /// Manage containers
+    #[command(subcommand)]
+    Container(ContainerCommand),
     /// Run a command in the user namespace the engine uses for its store
     Unshare(unshare::UnshareArgs),
     /// Log in to a container registry
@@ -114,6 +122,19 @@ pub enum ImageCommand {
     Inspect(image::InspectArgs),
     /// Remove unused images
     Prune(image::PruneArgs),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ContainerCommand {
+    /// List containers
+    #[command(visible_aliases = ["list", "ps"])]
+    Ls(container::PsArgs),
+    /// Remove one or more containers
+    #[command(visible_alias = "remove")]
+    Rm(container::RmArgs),
+    /// Run a command in a new container
+    #[command(disable_help_flag = true)]
+    Run(Box<run::RunArgs>),
 }
 
 /// What every command needs: where the files are.
@@ -229,7 +250,11 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Image(ImageCommand::Prune(a)) => image::prune(&session, a),
         Command::Unshare(a) => return unshare::unshare(&session, a),
-        Command::Run(a) => return run::run(&session, *a),
+        Command::Run(a) | Command::Container(ContainerCommand::Run(a)) => {
+            return run::run(&session, *a);
+        }
+        Command::Ps(a) | Command::Container(ContainerCommand::Ls(a)) => container::ps(&session, a),
+        Command::Rm(a) | Command::Container(ContainerCommand::Rm(a)) => container::rm(&session, a),
         Command::Login(a) => login::login(&session, a),
         Command::Logout(a) => login::logout(&session, a),
         Command::Version(a) => docs::version(a),

@@ -252,7 +252,7 @@ impl Store {
         let (used_images, _) = self.used_by_containers()?;
         if used_images.iter().any(|i| i == id) {
             bail!(
-                "image {} is in use by a container; remove the container first (`engine ps -a` lists them)",
+                "image {} is in use by a container; remove the container first (`engine ps -a` lists them, `engine rm` removes them)",
                 &id[..12.min(id.len())]
             );
         }
