@@ -179,7 +179,7 @@ complete -c engine -n "__fish_engine_using_subcommand run" -s h -l hostname -d '
 complete -c engine -n "__fish_engine_using_subcommand run" -l cap-add -d 'Add a capability (e.g. NET_RAW, or ALL)' -r
 complete -c engine -n "__fish_engine_using_subcommand run" -l cap-drop -d 'Drop a capability (e.g. CHOWN, or ALL)' -r
 complete -c engine -n "__fish_engine_using_subcommand run" -l security-opt -d 'Security options: seccomp=unconfined|PROFILE.json, no-new-privileges' -r
-complete -c engine -n "__fish_engine_using_subcommand run" -l userns -d 'User namespace: host, keep-id or auto (default: the user\'s subordinate ids)' -r
+complete -c engine -n "__fish_engine_using_subcommand run" -l userns -d 'User namespace: host (the default: root inside is you, ids 1.. are your subordinate ids)' -r
 complete -c engine -n "__fish_engine_using_subcommand run" -l init-path -d 'The init binary for --init (default: catatonit)' -r -F
 complete -c engine -n "__fish_engine_using_subcommand run" -l pull -d 'When to pull the image: always, missing, never or newer' -r
 complete -c engine -n "__fish_engine_using_subcommand run" -l platform -d 'Platform to pull from a manifest list: OS/ARCH[/VARIANT] (default: this machine)' -r
@@ -280,7 +280,7 @@ complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen
 complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from run" -l cap-add -d 'Add a capability (e.g. NET_RAW, or ALL)' -r
 complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from run" -l cap-drop -d 'Drop a capability (e.g. CHOWN, or ALL)' -r
 complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from run" -l security-opt -d 'Security options: seccomp=unconfined|PROFILE.json, no-new-privileges' -r
-complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from run" -l userns -d 'User namespace: host, keep-id or auto (default: the user\'s subordinate ids)' -r
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from run" -l userns -d 'User namespace: host (the default: root inside is you, ids 1.. are your subordinate ids)' -r
 complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from run" -l init-path -d 'The init binary for --init (default: catatonit)' -r -F
 complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from run" -l pull -d 'When to pull the image: always, missing, never or newer' -r
 complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from run" -l platform -d 'Platform to pull from a manifest list: OS/ARCH[/VARIANT] (default: this machine)' -r

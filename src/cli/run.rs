@@ -75,7 +75,7 @@ pub struct RunArgs {
     /// Security options: seccomp=unconfined|PROFILE.json, no-new-privileges
     #[arg(long, value_name = "OPT")]
     pub security_opt: Vec<String>,
-    /// User namespace: host, keep-id or auto (default: the user's subordinate ids)
+    /// User namespace: host (the default: root inside is you, ids 1.. are your subordinate ids)
     #[arg(long)]
     pub userns: Option<String>,
     /// Run a tiny init as PID 1 that reaps zombies and forwards signals
@@ -260,8 +260,13 @@ fn run_options(args: &RunArgs, store: &Store) -> Result<RunOptions> {
     opts.userns = match args.userns.as_deref() {
         None | Some("") => UsernsMode::Default,
         Some("host") => UsernsMode::Host,
-        Some("keep-id") => UsernsMode::KeepId,
-        Some("auto") => UsernsMode::Auto,
+        // Both need the image's files to appear under other ids than the layers were unpacked
+        // with (podman copies and chowns them, or uses idmapped mounts); until engine can do
+        // that, refusing is better than a mapping that silently differs from podman's.
+        Some(mode @ ("keep-id" | "auto")) => bail!(
+            "--userns={mode} is not available in engine: containers use your subordinate ids \
+             (root inside = you outside); run with the default --userns, or with -u UID:GID"
+        ),
         Some(other) => bail!("invalid --userns {other:?}: use host, keep-id or auto"),
     };
     for opt in &args.security_opt {
