@@ -45,22 +45,6 @@ source "$REPO/tests/setup/images.sh"
 ((EUID == 0)) || die "run as root (it installs packages, creates a user, starts registries): sudo tests/run.sh"
 cd "$REPO"
 
-# cargo is usually in ~/.cargo/bin, which sudo's secure_path drops: look in root's, then in
-# the sudo caller's (whose rustup then needs its own RUSTUP_HOME).
-find_cargo() {
-    command -v cargo >/dev/null && return
-    local home
-    if [[ -x ${CARGO_HOME:-$HOME/.cargo}/bin/cargo ]]; then
-        PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
-    elif [[ -n ${SUDO_USER:-} ]] && home=$(getent passwd "$SUDO_USER" | cut -d: -f6) &&
-        [[ -x $home/.cargo/bin/cargo ]]; then
-        PATH="$home/.cargo/bin:$PATH"
-        export CARGO_HOME="$home/.cargo" RUSTUP_HOME="${RUSTUP_HOME:-$home/.rustup}"
-    else
-        die "cargo is not in PATH nor in ~/.cargo/bin: install Rust with rustup"
-    fi
-}
-
 # shellcheck disable=SC2317 # invoked by the EXIT trap
 cleanup() {
     local status=$?
@@ -103,7 +87,7 @@ if [[ -n ${ENGINE_TEST_PREBUILT:-} ]]; then
     install -m 0755 "$ENGINE_TEST_PREBUILT" "$W/bin/engine"
 else
     phase "build: cargo build --all-targets"
-    find_cargo
+    find_cargo "install Rust with rustup"
     cargo build --all-targets "${cargo_locked[@]}"
     # The checkout may be unreadable to the test user; the tests run this copy.
     install -m 0755 "${CARGO_TARGET_DIR:-target}/debug/engine" "$W/bin/engine"
@@ -161,7 +145,7 @@ fi
 test_args=("$@")
 ((${#test_args[@]} > 0)) || test_args=(--all-targets)
 phase "tests: cargo test ${test_args[*]}"
-find_cargo
+find_cargo "install Rust with rustup"
 set +e
 cargo test --no-fail-fast "${cargo_locked[@]}" "${test_args[@]}"
 status=$?

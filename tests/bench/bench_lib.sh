@@ -5,22 +5,6 @@
 # world-readable work dir, with $W/homes and $W/bin), and before new_home, REGISTRY
 # (127.0.0.1:PORT, plain HTTP); before image_layout, CACHE.
 
-# find_cargo: cargo is usually in ~/.cargo/bin, which sudo's secure_path drops: root's, then
-# the caller's.
-find_cargo() {
-    command -v cargo >/dev/null && return
-    local home
-    if [[ -x $HOME/.cargo/bin/cargo ]]; then
-        PATH="$HOME/.cargo/bin:$PATH"
-    elif [[ -n ${SUDO_USER:-} ]] && home=$(getent passwd "$SUDO_USER" | cut -d: -f6) &&
-        [[ -x $home/.cargo/bin/cargo ]]; then
-        PATH="$home/.cargo/bin:$PATH"
-        export CARGO_HOME="$home/.cargo" RUSTUP_HOME="${RUSTUP_HOME:-$home/.rustup}"
-    else
-        die "cargo is not in PATH nor in ~/.cargo/bin (or set ENGINE_BENCH_BIN=PATH)"
-    fi
-}
-
 # install_engine: $W/bin/engine from $ENGINE_BENCH_BIN, or from a fresh release build. A copy,
 # because the checkout may be unreadable to the test user.
 install_engine() {
@@ -29,7 +13,7 @@ install_engine() {
         install -m 0755 "$ENGINE_BENCH_BIN" "$W/bin/engine"
     else
         phase "build: cargo build --release"
-        find_cargo
+        find_cargo "install Rust with rustup, or set ENGINE_BENCH_BIN=PATH"
         (cd "$REPO" && cargo build --release --locked)
         install -m 0755 "${CARGO_TARGET_DIR:-$REPO/target}/release/engine" "$W/bin/engine"
     fi

@@ -32,6 +32,8 @@ source "$REPO/tests/setup/common.sh"
 source "$REPO/tests/setup/host.sh"
 source "$REPO/tests/setup/registry.sh"
 source "$REPO/tests/setup/images.sh"
+# shellcheck source-path=SCRIPTDIR
+source "$BENCH/bench_lib.sh"
 
 # The harness's helpers log as tests/run.sh; say who is talking.
 log() { printf '[tests/bench/pull.sh] %s\n' "$*" >&2; }
@@ -68,76 +70,6 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-# cargo is usually in ~/.cargo/bin, which sudo's secure_path drops: root's, then the caller's.
-find_cargo() {
-    command -v cargo >/dev/null && return
-    local home
-    if [[ -x $HOME/.cargo/bin/cargo ]]; then
-        PATH="$HOME/.cargo/bin:$PATH"
-    elif [[ -n ${SUDO_USER:-} ]] && home=$(getent passwd "$SUDO_USER" | cut -d: -f6) &&
-        [[ -x $home/.cargo/bin/cargo ]]; then
-        PATH="$home/.cargo/bin:$PATH"
-        export CARGO_HOME="$home/.cargo" RUSTUP_HOME="${RUSTUP_HOME:-$home/.rustup}"
-    else
-        die "cargo is not in PATH nor in ~/.cargo/bin (or set ENGINE_BENCH_BIN=PATH)"
-    fi
-}
-
-# image_layout: prints the path of the benchmark's OCI layout, generating it on a cache miss.
-# The key is make_image.py's hash, so editing the generator regenerates; stale ones are removed.
-image_layout() {
-    local key dir
-    key=$(sha256sum "$BENCH/make_image.py" | cut -c1-12)
-    dir="$CACHE/big-$key"
-    if [[ ! -f $dir.json || ! -f $dir/index.json ]]; then
-        log "  generating the image into $dir (once per generator version, ~30 s)"
-        mkdir -p "$CACHE"
-        chmod 0700 "$CACHE"
-        find "$CACHE" -mindepth 1 -maxdepth 1 -name 'big-*' -exec rm -rf {} +
-        /usr/bin/python3 "$BENCH/make_image.py" "$dir.tmp" >"$dir.json.tmp"
-        mv "$dir.tmp" "$dir"
-        mv "$dir.json.tmp" "$dir.json"
-    else
-        log "  using the cached image $dir"
-    fi
-    echo "$dir"
-}
-
-# new_home NAME: a fresh home for one pull, as the test user's login would have it: XDG dirs,
-# XDG_RUNTIME_DIR mode 0700, a registries.conf marking the registry insecure (plain HTTP) and a
-# policy.json accepting anything. Prints its path.
-new_home() {
-    local home="$W/homes/$1"
-    rm -rf "$home"
-    mkdir -p "$home"/{.config/containers,.local/share,.cache,run}
-    cat >"$home/.config/containers/registries.conf" <<EOF
-[[registry]]
-location = "$REGISTRY"
-insecure = true
-EOF
-    echo '{"default": [{"type": "insecureAcceptAnything"}]}' >"$home/.config/containers/policy.json"
-    chown -R "$TEST_USER:" "$home"
-    chmod 0700 "$home/run"
-    echo "$home"
-}
-
-# user_prefix HOME: sets AS_USER to the command prefix that runs a program as the test user in
-# HOME, with only a login's environment (an array, so perf can exec it too).
-user_prefix() {
-    local home=$1
-    AS_USER=(runuser -u "$TEST_USER" -- env -i -C "$home" HOME="$home" USER="$TEST_USER"
-        LOGNAME="$TEST_USER" PATH=/usr/sbin:/usr/bin:/sbin:/bin
-        XDG_CONFIG_HOME="$home/.config" XDG_DATA_HOME="$home/.local/share"
-        XDG_CACHE_HOME="$home/.cache" XDG_RUNTIME_DIR="$home/run")
-}
-
-# as_user HOME CMD...: CMD as the test user in HOME.
-as_user() {
-    user_prefix "$1"
-    shift
-    "${AS_USER[@]}" "$@"
-}
-
 # timed_pull TOOL RUN HOME CMD...: runs CMD as the user under GNU time, checks that it printed
 # the image id, and appends "tool run wall rss_kib user sys load" to $W/runs.tsv.
 timed_pull() {
@@ -162,34 +94,14 @@ bench_engine() {
     rm -rf "$home"
 }
 
-# Rootless podman starts a "pause" process (catatonit) per XDG_RUNTIME_DIR to keep its user
-# namespace; `system reset` stops it, this is the safety net. Only pids recorded in our homes,
-# and only if they still are catatonit (the test user may run other jobs' processes).
-stop_podman_pause_processes() {
-    local file pid
-    for file in "$W"/homes/*/run/libpod/tmp/pause.pid; do
-        [[ -f $file ]] || continue
-        pid=$(cat "$file")
-        if [[ $pid =~ ^[0-9]+$ && $(cat "/proc/$pid/comm" 2>/dev/null) == catatonit ]]; then
-            kill "$pid" 2>/dev/null || true
-        fi
-    done
-}
-
 bench_podman() {
     local run=$1 home
     home=$(new_home "podman-$run")
-    # Podman refuses a runroot longer than 50 characters: keep it short.
-    local store=(--root "$home/storage" --runroot "$home/r" --storage-driver overlay)
+    podman_store "$home"
     # --events-backend none: podman would also log a pull event, which is not the work compared.
-    timed_pull podman "$run" "$home" podman "${store[@]}" --events-backend none \
+    timed_pull podman "$run" "$home" podman "${PODMAN_STORE[@]}" --events-backend none \
         pull -q --tls-verify=false "$IMAGE"
-    # The unpacked layers may hold files owned by subordinate ids, and the overlay dir stays
-    # mounted in the pause process's namespace (a plain `podman unshare rm -rf` gets EBUSY):
-    # `system reset` unmounts, removes the store as the user, and stops the pause process.
-    as_user "$home" podman "${store[@]}" system reset -f >>"$W/podman-reset.log" 2>&1 ||
-        log "  podman system reset failed (see $W/podman-reset.log); removing as root"
-    stop_podman_pause_processes
+    podman_reset "$home"
     rm -rf "$home"
 }
 
@@ -265,20 +177,11 @@ mkdir -p "$W/bin" "$W/homes"
 : >"$W/runs.tsv"
 log "  work dir $W"
 
-if [[ -n ${ENGINE_BENCH_BIN:-} ]]; then
-    phase "build: using $ENGINE_BENCH_BIN"
-    install -m 0755 "$ENGINE_BENCH_BIN" "$W/bin/engine"
-else
-    phase "build: cargo build --release"
-    find_cargo
-    (cd "$REPO" && cargo build --release --locked)
-    # The checkout may be unreadable to the test user; it runs this copy.
-    install -m 0755 "${CARGO_TARGET_DIR:-$REPO/target}/release/engine" "$W/bin/engine"
-fi
+install_engine
 
 phase "image: generate (or reuse) and push"
 LAYOUT=$(image_layout)
-IMAGE_ID=$(/usr/bin/python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["image_id"])' "$LAYOUT.json")
+IMAGE_ID=$(json_field "$LAYOUT.json" image_id)
 mapfile -t BLOBS < <(/usr/bin/python3 -c 'import json, sys
 for layer in json.load(open(sys.argv[1]))["layers"]:
     print(sys.argv[2] + "/blobs/sha256/" + layer["digest"].split(":", 1)[1])' "$LAYOUT.json" "$LAYOUT")

@@ -1,5 +1,6 @@
 # shellcheck shell=bash
-# Logging and timing helpers for tests/run.sh (sourced, not executed).
+# Logging, timing and toolchain helpers for tests/run.sh and tests/bench/*.sh (sourced, not
+# executed).
 
 # Microseconds since the epoch (bash 5; the separator follows the locale).
 now_us() { echo "${EPOCHREALTIME//[.,]/}"; }
@@ -44,4 +45,21 @@ wait_until() {
         ((SECONDS < deadline)) || { log "timed out after ${seconds}s waiting for $what"; return 1; }
         sleep 0.1
     done
+}
+
+# find_cargo FIX: puts cargo in PATH, or dies telling the user FIX. cargo is usually in
+# ~/.cargo/bin, which sudo's secure_path drops: look in root's, then in the sudo caller's (whose
+# rustup then needs its own RUSTUP_HOME).
+find_cargo() {
+    command -v cargo >/dev/null && return
+    local home
+    if [[ -x ${CARGO_HOME:-$HOME/.cargo}/bin/cargo ]]; then
+        PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
+    elif [[ -n ${SUDO_USER:-} ]] && home=$(getent passwd "$SUDO_USER" | cut -d: -f6) &&
+        [[ -x $home/.cargo/bin/cargo ]]; then
+        PATH="$home/.cargo/bin:$PATH"
+        export CARGO_HOME="$home/.cargo" RUSTUP_HOME="${RUSTUP_HOME:-$home/.rustup}"
+    else
+        die "cargo is not in PATH nor in ~/.cargo/bin: $1"
+    fi
 }
