@@ -459,6 +459,17 @@ fn workdir_and_entrypoint_replace_the_images() {
         run(&sb, &["-w", "/home/app"], &["pwd"]).ok().line(),
         "/home/app"
     );
+    // A working directory the image lacks is created, as docker and podman do.
+    assert_eq!(
+        run(
+            &sb,
+            &["-w", "/new/work"],
+            &["sh", "-c", "pwd; stat -c %a ."]
+        )
+        .ok()
+        .stdout,
+        "/new/work\n755\n"
+    );
     let out = run(&sb, &["--entrypoint", "echo"], &["from", "entrypoint"]);
     assert_eq!(out.ok().line(), "from entrypoint");
     let json = r#"["sh", "-c", "echo json $0"]"#;

@@ -118,6 +118,7 @@ pub(super) fn setup_filesystem(
 
 /// The identity switch and the working directory, after which only exec remains.
 fn finish(container: &Container, filter: Option<&seccomp::BpfProgram>) -> Result<()> {
+    process::create_missing_cwd(&container.process)?;
     process::switch_identity(&container.process, filter)?;
     process::enter_cwd(&container.process)
 }

@@ -2,6 +2,7 @@
 //! and terminal, then the identity switch with capabilities, no_new_privs and seccomp in the
 //! order the kernel allows (youki's and crun's), then the working directory.
 
+use std::os::unix::fs::DirBuilderExt;
 use std::path::Path;
 
 use anyhow::{Context, Result, bail};
@@ -132,6 +133,20 @@ fn set_groups(gids: &[u32]) -> Result<()> {
     }
     let gids: Vec<Gid> = gids.iter().copied().map(Gid::from_raw).collect();
     setgroups(&gids).with_context(|| format!("setgroups {gids:?}"))
+}
+
+/// A working directory the image lacks is created (as root, mode 0755), as docker and podman
+/// do for `-w` and WORKDIR; the container's root is already in place (after pivot_root).
+pub(super) fn create_missing_cwd(process: &Process) -> Result<()> {
+    let cwd: &Path = process.cwd();
+    if cwd.exists() {
+        return Ok(());
+    }
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o755)
+        .create(cwd)
+        .with_context(|| format!("creating the working directory {}", cwd.display()))
 }
 
 /// The working directory, entered as the container's user (whose permissions apply).
