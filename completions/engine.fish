@@ -39,6 +39,7 @@ complete -c engine -n "__fish_engine_needs_command" -f -a "run" -d 'Run a comman
 complete -c engine -n "__fish_engine_needs_command" -f -a "ps" -d 'List containers'
 complete -c engine -n "__fish_engine_needs_command" -f -a "rm" -d 'Remove one or more containers'
 complete -c engine -n "__fish_engine_needs_command" -f -a "container" -d 'Manage containers'
+complete -c engine -n "__fish_engine_needs_command" -f -a "volume" -d 'Manage volumes'
 complete -c engine -n "__fish_engine_needs_command" -f -a "unshare" -d 'Run a command in the user namespace the engine uses for its store'
 complete -c engine -n "__fish_engine_needs_command" -f -a "login" -d 'Log in to a container registry'
 complete -c engine -n "__fish_engine_needs_command" -f -a "logout" -d 'Log out of a container registry'
@@ -307,6 +308,56 @@ complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen
 complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from run" -s i -l interactive -d 'Keep standard input open'
 complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from run" -s t -l tty -d 'Allocate a pseudo-terminal'
 complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from run" -l rootfs -d 'The first argument is a directory holding a root filesystem, not an image'
+complete -c engine -n "__fish_engine_using_subcommand volume; and not __fish_seen_subcommand_from create ls list inspect rm remove prune" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
+complete -c engine -n "__fish_engine_using_subcommand volume; and not __fish_seen_subcommand_from create ls list inspect rm remove prune" -l storage-driver -d 'Storage driver for container root filesystems: overlay or fuse-overlayfs (default: overlay when the kernel allows it)' -r
+complete -c engine -n "__fish_engine_using_subcommand volume; and not __fish_seen_subcommand_from create ls list inspect rm remove prune" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
+complete -c engine -n "__fish_engine_using_subcommand volume; and not __fish_seen_subcommand_from create ls list inspect rm remove prune" -s h -l help -d 'Print help'
+complete -c engine -n "__fish_engine_using_subcommand volume; and not __fish_seen_subcommand_from create ls list inspect rm remove prune" -f -a "create" -d 'Create a volume'
+complete -c engine -n "__fish_engine_using_subcommand volume; and not __fish_seen_subcommand_from create ls list inspect rm remove prune" -f -a "ls" -d 'List volumes'
+complete -c engine -n "__fish_engine_using_subcommand volume; and not __fish_seen_subcommand_from create ls list inspect rm remove prune" -f -a "list" -d 'List volumes'
+complete -c engine -n "__fish_engine_using_subcommand volume; and not __fish_seen_subcommand_from create ls list inspect rm remove prune" -f -a "inspect" -d 'Display the details of volumes'
+complete -c engine -n "__fish_engine_using_subcommand volume; and not __fish_seen_subcommand_from create ls list inspect rm remove prune" -f -a "rm" -d 'Remove volumes'
+complete -c engine -n "__fish_engine_using_subcommand volume; and not __fish_seen_subcommand_from create ls list inspect rm remove prune" -f -a "remove" -d 'Remove volumes'
+complete -c engine -n "__fish_engine_using_subcommand volume; and not __fish_seen_subcommand_from create ls list inspect rm remove prune" -f -a "prune" -d 'Remove every volume no container uses'
+complete -c engine -n "__fish_engine_using_subcommand volume; and __fish_seen_subcommand_from create" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
+complete -c engine -n "__fish_engine_using_subcommand volume; and __fish_seen_subcommand_from create" -l storage-driver -d 'Storage driver for container root filesystems: overlay or fuse-overlayfs (default: overlay when the kernel allows it)' -r
+complete -c engine -n "__fish_engine_using_subcommand volume; and __fish_seen_subcommand_from create" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
+complete -c engine -n "__fish_engine_using_subcommand volume; and __fish_seen_subcommand_from create" -l ignore -d 'Do not fail when the volume exists'
+complete -c engine -n "__fish_engine_using_subcommand volume; and __fish_seen_subcommand_from create" -s h -l help -d 'Print help'
+complete -c engine -n "__fish_engine_using_subcommand volume; and __fish_seen_subcommand_from ls" -l format -d 'Output format: table, json, or a Go template such as \'{{.Name}}\'' -r
+complete -c engine -n "__fish_engine_using_subcommand volume; and __fish_seen_subcommand_from ls" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
+complete -c engine -n "__fish_engine_using_subcommand volume; and __fish_seen_subcommand_from ls" -l storage-driver -d 'Storage driver for container root filesystems: overlay or fuse-overlayfs (default: overlay when the kernel allows it)' -r
+complete -c engine -n "__fish_engine_using_subcommand volume; and __fish_seen_subcommand_from ls" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
+complete -c engine -n "__fish_engine_using_subcommand volume; and __fish_seen_subcommand_from ls" -s q -l quiet -d 'Print only volume names'
+complete -c engine -n "__fish_engine_using_subcommand volume; and __fish_seen_subcommand_from ls" -s h -l help -d 'Print help'
+complete -c engine -n "__fish_engine_using_subcommand volume; and __fish_seen_subcommand_from list" -l format -d 'Output format: table, json, or a Go template such as \'{{.Name}}\'' -r
+complete -c engine -n "__fish_engine_using_subcommand volume; and __fish_seen_subcommand_from list" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
+complete -c engine -n "__fish_engine_using_subcommand volume; and __fish_seen_subcommand_from list" -l storage-driver -d 'Storage driver for container root filesystems: overlay or fuse-overlayfs (default: overlay when the kernel allows it)' -r
+complete -c engine -n "__fish_engine_using_subcommand volume; and __fish_seen_subcommand_from list" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
+complete -c engine -n "__fish_engine_using_subcommand volume; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Print only volume names'
+complete -c engine -n "__fish_engine_using_subcommand volume; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
+complete -c engine -n "__fish_engine_using_subcommand volume; and __fish_seen_subcommand_from inspect" -s f -l format -d 'Format the output with a Go template, or json' -r
+complete -c engine -n "__fish_engine_using_subcommand volume; and __fish_seen_subcommand_from inspect" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
+complete -c engine -n "__fish_engine_using_subcommand volume; and __fish_seen_subcommand_from inspect" -l storage-driver -d 'Storage driver for container root filesystems: overlay or fuse-overlayfs (default: overlay when the kernel allows it)' -r
+complete -c engine -n "__fish_engine_using_subcommand volume; and __fish_seen_subcommand_from inspect" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
+complete -c engine -n "__fish_engine_using_subcommand volume; and __fish_seen_subcommand_from inspect" -s h -l help -d 'Print help'
+complete -c engine -n "__fish_engine_using_subcommand volume; and __fish_seen_subcommand_from rm" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
+complete -c engine -n "__fish_engine_using_subcommand volume; and __fish_seen_subcommand_from rm" -l storage-driver -d 'Storage driver for container root filesystems: overlay or fuse-overlayfs (default: overlay when the kernel allows it)' -r
+complete -c engine -n "__fish_engine_using_subcommand volume; and __fish_seen_subcommand_from rm" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
+complete -c engine -n "__fish_engine_using_subcommand volume; and __fish_seen_subcommand_from rm" -s a -l all -d 'Remove every volume'
+complete -c engine -n "__fish_engine_using_subcommand volume; and __fish_seen_subcommand_from rm" -s f -l force -d 'Remove volumes even when a container uses them'
+complete -c engine -n "__fish_engine_using_subcommand volume; and __fish_seen_subcommand_from rm" -s h -l help -d 'Print help'
+complete -c engine -n "__fish_engine_using_subcommand volume; and __fish_seen_subcommand_from remove" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
+complete -c engine -n "__fish_engine_using_subcommand volume; and __fish_seen_subcommand_from remove" -l storage-driver -d 'Storage driver for container root filesystems: overlay or fuse-overlayfs (default: overlay when the kernel allows it)' -r
+complete -c engine -n "__fish_engine_using_subcommand volume; and __fish_seen_subcommand_from remove" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
+complete -c engine -n "__fish_engine_using_subcommand volume; and __fish_seen_subcommand_from remove" -s a -l all -d 'Remove every volume'
+complete -c engine -n "__fish_engine_using_subcommand volume; and __fish_seen_subcommand_from remove" -s f -l force -d 'Remove volumes even when a container uses them'
+complete -c engine -n "__fish_engine_using_subcommand volume; and __fish_seen_subcommand_from remove" -s h -l help -d 'Print help'
+complete -c engine -n "__fish_engine_using_subcommand volume; and __fish_seen_subcommand_from prune" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
+complete -c engine -n "__fish_engine_using_subcommand volume; and __fish_seen_subcommand_from prune" -l storage-driver -d 'Storage driver for container root filesystems: overlay or fuse-overlayfs (default: overlay when the kernel allows it)' -r
+complete -c engine -n "__fish_engine_using_subcommand volume; and __fish_seen_subcommand_from prune" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
+complete -c engine -n "__fish_engine_using_subcommand volume; and __fish_seen_subcommand_from prune" -s f -l force -d 'Do not ask for confirmation'
+complete -c engine -n "__fish_engine_using_subcommand volume; and __fish_seen_subcommand_from prune" -s h -l help -d 'Print help'
 complete -c engine -n "__fish_engine_using_subcommand unshare" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
 complete -c engine -n "__fish_engine_using_subcommand unshare" -l storage-driver -d 'Storage driver for container root filesystems: overlay or fuse-overlayfs (default: overlay when the kernel allows it)' -r
 complete -c engine -n "__fish_engine_using_subcommand unshare" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r

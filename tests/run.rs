@@ -843,3 +843,58 @@ fn userns_modes_engine_cannot_honour_are_refused() {
         ["0"]
     );
 }
+
+// ---- volumes ----
+
+#[test]
+fn volume_commands_manage_named_volumes() {
+    let sb = sandbox();
+    assert_eq!(sb.engine(&["volume", "create", "data"]).ok().line(), "data");
+    assert_engine_error(
+        &sb.engine(&["volume", "create", "data"]),
+        &["data", "exists"],
+    );
+    sb.engine(&["volume", "create", "--ignore", "data"]).ok();
+    assert_engine_error(
+        &sb.engine(&["volume", "create", "bad/name"]),
+        &["invalid volume name"],
+    );
+    sh(&sb, &["-v", "data:/data"], "echo kept > /data/file").ok();
+    let mountpoint = sb.engine(&["volume", "inspect", "--format", "{{.Mountpoint}}", "data"]);
+    let mountpoint = mountpoint.ok().line().to_string();
+    assert_eq!(
+        fs::read_to_string(Path::new(&mountpoint).join("file")).unwrap(),
+        "kept\n"
+    );
+    let table = sb.engine(&["volume", "ls"]);
+    assert!(
+        lines(table.ok())[1]
+            .split_whitespace()
+            .eq(["local", "data"]),
+        "{table}"
+    );
+    // In use by a kept container: rm refuses, prune spares it.
+    sb.engine(&[
+        "run",
+        "--name",
+        "user",
+        "-v",
+        "data:/data",
+        busybox(),
+        "true",
+    ])
+    .ok();
+    assert_engine_error(
+        &sb.engine(&["volume", "rm", "data"]),
+        &["data", "container"],
+    );
+    sb.engine(&["volume", "create", "spare"]).ok();
+    assert_eq!(sb.engine(&["volume", "prune", "-f"]).ok().line(), "spare");
+    sb.engine(&["rm", "user"]).ok();
+    assert_eq!(sb.engine(&["volume", "rm", "data"]).ok().line(), "data");
+    assert_eq!(sb.engine(&["volume", "ls", "-q"]).ok().stdout, "");
+    assert_engine_error(
+        &sb.engine(&["volume", "inspect", "data"]),
+        &["no such volume"],
+    );
+}

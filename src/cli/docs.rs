@@ -187,6 +187,20 @@ fn examples(page: &str) -> &'static [(&'static str, &'static str)] {
             "Run a command and remove the container afterwards",
             "engine container run --rm busybox echo hello",
         )],
+        "engine-volume" | "engine-volume-create" => &[(
+            "Create a volume and use it",
+            "engine volume create data\nengine run --rm -v data:/data busybox touch /data/x",
+        )],
+        "engine-volume-ls" => &[("Only the names", "engine volume ls -q")],
+        "engine-volume-inspect" => &[(
+            "Where the data lives",
+            "engine volume inspect --format '{{.Mountpoint}}' data",
+        )],
+        "engine-volume-rm" => &[("Remove a volume", "engine volume rm data")],
+        "engine-volume-prune" => &[(
+            "Remove every unused volume without asking",
+            "engine volume prune -f",
+        )],
         "engine-unshare" => &[
             (
                 "See who owns the files of the store",

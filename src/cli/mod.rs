@@ -11,6 +11,7 @@ mod login;
 mod pulling;
 mod run;
 mod unshare;
+mod volume;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -88,6 +89,9 @@ pub enum Command {
     /// Manage containers
     #[command(subcommand)]
     Container(ContainerCommand),
+    /// Manage volumes
+    #[command(subcommand)]
+    Volume(volume::VolumeCommand),
     /// Run a command in the user namespace the engine uses for its store
     Unshare(unshare::UnshareArgs),
     /// Log in to a container registry
@@ -255,6 +259,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Ps(a) | Command::Container(ContainerCommand::Ls(a)) => container::ps(&session, a),
         Command::Rm(a) | Command::Container(ContainerCommand::Rm(a)) => container::rm(&session, a),
+        Command::Volume(a) => volume::volume(&session, a),
         Command::Login(a) => login::login(&session, a),
         Command::Logout(a) => login::logout(&session, a),
         Command::Version(a) => docs::version(a),

@@ -95,6 +95,14 @@ pub fn create(store: &Store, req: CreateRequest<'_>) -> Result<Created> {
         created: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Nanos, true),
         labels: options.labels.iter().cloned().collect(),
         layers: chains,
+        volumes: options
+            .mounts
+            .iter()
+            .filter_map(|m| match m {
+                spec::MountRequest::Volume { name, .. } => Some(name.clone()),
+                _ => None,
+            })
+            .collect(),
         rootfs_driver: driver.as_str().to_string(),
         status: ContainerStatus::Created,
         pid: None,

@@ -42,6 +42,9 @@ pub struct ContainerRecord {
     pub labels: BTreeMap<String, String>,
     /// The image's layers (chain IDs), kept while the container exists.
     pub layers: Vec<Digest>,
+    /// Named volumes it mounts, kept while the container exists.
+    #[serde(default)]
+    pub volumes: Vec<String>,
     /// overlay, fuse-overlayfs or vfs.
     pub rootfs_driver: String,
     pub status: ContainerStatus,
@@ -154,6 +157,15 @@ impl Store {
         })
     }
 
+    /// Volumes containers still use.
+    pub(super) fn volumes_in_use(&self) -> Result<Vec<String>> {
+        Ok(self
+            .read_containers()?
+            .into_iter()
+            .flat_map(|c| c.volumes)
+            .collect())
+    }
+
     /// Image ids and layers containers still use (images and layers must outlive them).
     pub(super) fn used_by_containers(&self) -> Result<(Vec<String>, Vec<Digest>)> {
         let all = self.read_containers()?;
@@ -232,6 +244,7 @@ mod tests {
             created: "2026-01-01T00:00:00Z".into(),
             labels: BTreeMap::new(),
             layers: vec![Digest::of(b"layer")],
+            volumes: Vec::new(),
             rootfs_driver: "overlay".into(),
             status: ContainerStatus::Created,
             pid: None,
