@@ -140,7 +140,7 @@ _engine() {
 
     case "${cmd}" in
         engine)
-            opts="-h -V --root --storage-driver --log-level --help --version pull images rmi tag inspect image run ps rm container volume unshare login logout version completion __overlay-probe __unpack-layer"
+            opts="-h -V --root --storage-driver --runtime --log-level --help --version pull images rmi tag inspect image run ps rm container volume unshare login logout version completion __overlay-probe __unpack-layer"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -151,6 +151,10 @@ _engine() {
                     return 0
                     ;;
                 --storage-driver)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --runtime)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -166,7 +170,7 @@ _engine() {
             return 0
             ;;
         engine__subcmd____overlay__subcmd__probe)
-            opts="-h --root --storage-driver --log-level --help"
+            opts="-h --root --storage-driver --runtime --log-level --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -177,6 +181,10 @@ _engine() {
                     return 0
                     ;;
                 --storage-driver)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --runtime)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -192,7 +200,7 @@ _engine() {
             return 0
             ;;
         engine__subcmd____unpack__subcmd__layer)
-            opts="-h --ignore-chown-errors --xattr-prefix --root --storage-driver --log-level --help"
+            opts="-h --ignore-chown-errors --xattr-prefix --root --storage-driver --runtime --log-level --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -210,6 +218,10 @@ _engine() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --runtime)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --log-level)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -222,7 +234,7 @@ _engine() {
             return 0
             ;;
         engine__subcmd__completion)
-            opts="-h --root --storage-driver --log-level --help bash zsh fish"
+            opts="-h --root --storage-driver --runtime --log-level --help bash zsh fish"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -233,6 +245,10 @@ _engine() {
                     return 0
                     ;;
                 --storage-driver)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --runtime)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -248,7 +264,7 @@ _engine() {
             return 0
             ;;
         engine__subcmd__container)
-            opts="-h --root --storage-driver --log-level --help ls list ps rm remove run"
+            opts="-h --root --storage-driver --runtime --log-level --help ls list ps rm remove run"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -259,6 +275,10 @@ _engine() {
                     return 0
                     ;;
                 --storage-driver)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --runtime)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -274,7 +294,7 @@ _engine() {
             return 0
             ;;
         engine__subcmd__container__subcmd__ls)
-            opts="-a -q -h --all --quiet --no-trunc --format --root --storage-driver --log-level --help"
+            opts="-a -q -h --all --quiet --no-trunc --format --root --storage-driver --runtime --log-level --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -292,6 +312,10 @@ _engine() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --runtime)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --log-level)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -304,7 +328,7 @@ _engine() {
             return 0
             ;;
         engine__subcmd__container__subcmd__rm)
-            opts="-a -f -h --all --force --root --storage-driver --log-level --help"
+            opts="-a -f -h --all --force --root --storage-driver --runtime --log-level --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -315,6 +339,10 @@ _engine() {
                     return 0
                     ;;
                 --storage-driver)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --runtime)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -330,7 +358,7 @@ _engine() {
             return 0
             ;;
         engine__subcmd__container__subcmd__run)
-            opts="-e -w -u -v -h -i -t -l --help --rm --name --env --env-file --workdir --user --group-add --entrypoint --volume --mount --tmpfs --read-only --hostname --cap-add --cap-drop --privileged --security-opt --userns --init --init-path --pull --platform --arch --os --variant --tls-verify --authfile --cert-dir --creds --interactive --tty --ulimit --net --network --label --annotation --rootfs --root --storage-driver --log-level"
+            opts="-e -w -u -v -h -i -t -l --help --rm --name --env --env-file --workdir --user --group-add --entrypoint --volume --mount --tmpfs --read-only --hostname --cap-add --cap-drop --privileged --security-opt --userns --init --init-path --pull --platform --arch --os --variant --tls-verify --authfile --cert-dir --creds --interactive --tty --ulimit --net --network --label --annotation --rootfs --root --storage-driver --runtime --log-level"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -488,6 +516,10 @@ _engine() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --runtime)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --log-level)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -500,7 +532,7 @@ _engine() {
             return 0
             ;;
         engine__subcmd__image)
-            opts="-h --root --storage-driver --log-level --help ls list pull rm remove tag inspect prune"
+            opts="-h --root --storage-driver --runtime --log-level --help ls list pull rm remove tag inspect prune"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -511,6 +543,10 @@ _engine() {
                     return 0
                     ;;
                 --storage-driver)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --runtime)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -526,7 +562,7 @@ _engine() {
             return 0
             ;;
         engine__subcmd__image__subcmd__inspect)
-            opts="-f -h --format --root --storage-driver --log-level --help"
+            opts="-f -h --format --root --storage-driver --runtime --log-level --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -548,6 +584,10 @@ _engine() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --runtime)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --log-level)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -560,7 +600,7 @@ _engine() {
             return 0
             ;;
         engine__subcmd__image__subcmd__ls)
-            opts="-a -q -n -f -h --all --quiet --digests --no-trunc --noheading --filter --format --root --storage-driver --log-level --help"
+            opts="-a -q -n -f -h --all --quiet --digests --no-trunc --noheading --filter --format --root --storage-driver --runtime --log-level --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -586,6 +626,10 @@ _engine() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --runtime)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --log-level)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -598,7 +642,7 @@ _engine() {
             return 0
             ;;
         engine__subcmd__image__subcmd__prune)
-            opts="-a -f -h --all --force --root --storage-driver --log-level --help"
+            opts="-a -f -h --all --force --root --storage-driver --runtime --log-level --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -609,6 +653,10 @@ _engine() {
                     return 0
                     ;;
                 --storage-driver)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --runtime)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -624,7 +672,7 @@ _engine() {
             return 0
             ;;
         engine__subcmd__image__subcmd__pull)
-            opts="-q -h --quiet --platform --arch --os --variant --tls-verify --authfile --cert-dir --creds --signature-policy --policy --root --storage-driver --log-level --help"
+            opts="-q -h --quiet --platform --arch --os --variant --tls-verify --authfile --cert-dir --creds --signature-policy --policy --root --storage-driver --runtime --log-level --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -678,6 +726,10 @@ _engine() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --runtime)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --log-level)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -690,7 +742,7 @@ _engine() {
             return 0
             ;;
         engine__subcmd__image__subcmd__rm)
-            opts="-a -f -h --all --force --root --storage-driver --log-level --help"
+            opts="-a -f -h --all --force --root --storage-driver --runtime --log-level --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -701,6 +753,10 @@ _engine() {
                     return 0
                     ;;
                 --storage-driver)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --runtime)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -716,7 +772,7 @@ _engine() {
             return 0
             ;;
         engine__subcmd__image__subcmd__tag)
-            opts="-h --root --storage-driver --log-level --help"
+            opts="-h --root --storage-driver --runtime --log-level --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -727,6 +783,10 @@ _engine() {
                     return 0
                     ;;
                 --storage-driver)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --runtime)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -742,7 +802,7 @@ _engine() {
             return 0
             ;;
         engine__subcmd__images)
-            opts="-a -q -n -f -h --all --quiet --digests --no-trunc --noheading --filter --format --root --storage-driver --log-level --help"
+            opts="-a -q -n -f -h --all --quiet --digests --no-trunc --noheading --filter --format --root --storage-driver --runtime --log-level --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -768,6 +828,10 @@ _engine() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --runtime)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --log-level)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -780,7 +844,7 @@ _engine() {
             return 0
             ;;
         engine__subcmd__inspect)
-            opts="-f -h --format --root --storage-driver --log-level --help"
+            opts="-f -h --format --root --storage-driver --runtime --log-level --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -802,6 +866,10 @@ _engine() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --runtime)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --log-level)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -814,7 +882,7 @@ _engine() {
             return 0
             ;;
         engine__subcmd__login)
-            opts="-u -p -h --username --password --password-stdin --authfile --tls-verify --cert-dir --get-login --root --storage-driver --log-level --help"
+            opts="-u -p -h --username --password --password-stdin --authfile --tls-verify --cert-dir --get-login --root --storage-driver --runtime --log-level --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -856,6 +924,10 @@ _engine() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --runtime)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --log-level)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -868,7 +940,7 @@ _engine() {
             return 0
             ;;
         engine__subcmd__logout)
-            opts="-a -h --all --authfile --root --storage-driver --log-level --help"
+            opts="-a -h --all --authfile --root --storage-driver --runtime --log-level --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -886,6 +958,10 @@ _engine() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --runtime)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --log-level)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -898,7 +974,7 @@ _engine() {
             return 0
             ;;
         engine__subcmd__ps)
-            opts="-a -q -h --all --quiet --no-trunc --format --root --storage-driver --log-level --help"
+            opts="-a -q -h --all --quiet --no-trunc --format --root --storage-driver --runtime --log-level --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -916,6 +992,10 @@ _engine() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --runtime)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --log-level)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -928,7 +1008,7 @@ _engine() {
             return 0
             ;;
         engine__subcmd__pull)
-            opts="-q -h --quiet --platform --arch --os --variant --tls-verify --authfile --cert-dir --creds --signature-policy --policy --root --storage-driver --log-level --help"
+            opts="-q -h --quiet --platform --arch --os --variant --tls-verify --authfile --cert-dir --creds --signature-policy --policy --root --storage-driver --runtime --log-level --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -982,6 +1062,10 @@ _engine() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --runtime)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --log-level)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -994,7 +1078,7 @@ _engine() {
             return 0
             ;;
         engine__subcmd__rm)
-            opts="-a -f -h --all --force --root --storage-driver --log-level --help"
+            opts="-a -f -h --all --force --root --storage-driver --runtime --log-level --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1005,6 +1089,10 @@ _engine() {
                     return 0
                     ;;
                 --storage-driver)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --runtime)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1020,7 +1108,7 @@ _engine() {
             return 0
             ;;
         engine__subcmd__rmi)
-            opts="-a -f -h --all --force --root --storage-driver --log-level --help"
+            opts="-a -f -h --all --force --root --storage-driver --runtime --log-level --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1031,6 +1119,10 @@ _engine() {
                     return 0
                     ;;
                 --storage-driver)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --runtime)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1046,7 +1138,7 @@ _engine() {
             return 0
             ;;
         engine__subcmd__run)
-            opts="-e -w -u -v -h -i -t -l --help --rm --name --env --env-file --workdir --user --group-add --entrypoint --volume --mount --tmpfs --read-only --hostname --cap-add --cap-drop --privileged --security-opt --userns --init --init-path --pull --platform --arch --os --variant --tls-verify --authfile --cert-dir --creds --interactive --tty --ulimit --net --network --label --annotation --rootfs --root --storage-driver --log-level"
+            opts="-e -w -u -v -h -i -t -l --help --rm --name --env --env-file --workdir --user --group-add --entrypoint --volume --mount --tmpfs --read-only --hostname --cap-add --cap-drop --privileged --security-opt --userns --init --init-path --pull --platform --arch --os --variant --tls-verify --authfile --cert-dir --creds --interactive --tty --ulimit --net --network --label --annotation --rootfs --root --storage-driver --runtime --log-level"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1204,6 +1296,10 @@ _engine() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --runtime)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --log-level)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1216,7 +1312,7 @@ _engine() {
             return 0
             ;;
         engine__subcmd__tag)
-            opts="-h --root --storage-driver --log-level --help"
+            opts="-h --root --storage-driver --runtime --log-level --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1227,6 +1323,10 @@ _engine() {
                     return 0
                     ;;
                 --storage-driver)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --runtime)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1242,7 +1342,7 @@ _engine() {
             return 0
             ;;
         engine__subcmd__unshare)
-            opts="-h --root --storage-driver --log-level --help"
+            opts="-h --root --storage-driver --runtime --log-level --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1253,6 +1353,10 @@ _engine() {
                     return 0
                     ;;
                 --storage-driver)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --runtime)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1268,7 +1372,7 @@ _engine() {
             return 0
             ;;
         engine__subcmd__version)
-            opts="-f -h --format --root --storage-driver --log-level --help"
+            opts="-f -h --format --root --storage-driver --runtime --log-level --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1287,6 +1391,10 @@ _engine() {
                     return 0
                     ;;
                 --storage-driver)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --runtime)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1302,7 +1410,7 @@ _engine() {
             return 0
             ;;
         engine__subcmd__volume)
-            opts="-h --root --storage-driver --log-level --help create ls list inspect rm remove prune"
+            opts="-h --root --storage-driver --runtime --log-level --help create ls list inspect rm remove prune"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1313,6 +1421,10 @@ _engine() {
                     return 0
                     ;;
                 --storage-driver)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --runtime)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1328,7 +1440,7 @@ _engine() {
             return 0
             ;;
         engine__subcmd__volume__subcmd__create)
-            opts="-h --ignore --root --storage-driver --log-level --help"
+            opts="-h --ignore --root --storage-driver --runtime --log-level --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1339,6 +1451,10 @@ _engine() {
                     return 0
                     ;;
                 --storage-driver)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --runtime)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1354,7 +1470,7 @@ _engine() {
             return 0
             ;;
         engine__subcmd__volume__subcmd__inspect)
-            opts="-f -h --format --root --storage-driver --log-level --help"
+            opts="-f -h --format --root --storage-driver --runtime --log-level --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1376,6 +1492,10 @@ _engine() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --runtime)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --log-level)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1388,7 +1508,7 @@ _engine() {
             return 0
             ;;
         engine__subcmd__volume__subcmd__ls)
-            opts="-q -h --quiet --format --root --storage-driver --log-level --help"
+            opts="-q -h --quiet --format --root --storage-driver --runtime --log-level --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1406,6 +1526,10 @@ _engine() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --runtime)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --log-level)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1418,7 +1542,7 @@ _engine() {
             return 0
             ;;
         engine__subcmd__volume__subcmd__prune)
-            opts="-f -h --force --root --storage-driver --log-level --help"
+            opts="-f -h --force --root --storage-driver --runtime --log-level --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1429,6 +1553,10 @@ _engine() {
                     return 0
                     ;;
                 --storage-driver)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --runtime)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1444,7 +1572,7 @@ _engine() {
             return 0
             ;;
         engine__subcmd__volume__subcmd__rm)
-            opts="-a -f -h --all --force --root --storage-driver --log-level --help"
+            opts="-a -f -h --all --force --root --storage-driver --runtime --log-level --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1455,6 +1583,10 @@ _engine() {
                     return 0
                     ;;
                 --storage-driver)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --runtime)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

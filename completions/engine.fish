@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_engine_global_optspecs
-    string join \n root= storage-driver= log-level= h/help V/version
+    string join \n root= storage-driver= runtime= log-level= h/help V/version
 end
 
 function __fish_engine_needs_command
@@ -26,6 +26,7 @@ end
 
 complete -c engine -n "__fish_engine_needs_command" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
 complete -c engine -n "__fish_engine_needs_command" -l storage-driver -d 'Storage driver for container root filesystems: overlay or fuse-overlayfs (default: overlay when the kernel allows it)' -r
+complete -c engine -n "__fish_engine_needs_command" -l runtime -d 'OCI runtime for containers: the built-in one (default), or crun, runc or a path' -r
 complete -c engine -n "__fish_engine_needs_command" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
 complete -c engine -n "__fish_engine_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c engine -n "__fish_engine_needs_command" -s V -l version -d 'Print version'
@@ -60,6 +61,7 @@ complete -c engine -n "__fish_engine_using_subcommand pull" -l signature-policy 
 complete -c engine -n "__fish_engine_using_subcommand pull" -l policy -d 'When to contact the registry: always, missing, never or newer' -r
 complete -c engine -n "__fish_engine_using_subcommand pull" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
 complete -c engine -n "__fish_engine_using_subcommand pull" -l storage-driver -d 'Storage driver for container root filesystems: overlay or fuse-overlayfs (default: overlay when the kernel allows it)' -r
+complete -c engine -n "__fish_engine_using_subcommand pull" -l runtime -d 'OCI runtime for containers: the built-in one (default), or crun, runc or a path' -r
 complete -c engine -n "__fish_engine_using_subcommand pull" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
 complete -c engine -n "__fish_engine_using_subcommand pull" -s q -l quiet -d 'Print only the image ID'
 complete -c engine -n "__fish_engine_using_subcommand pull" -s h -l help -d 'Print help'
@@ -67,6 +69,7 @@ complete -c engine -n "__fish_engine_using_subcommand images" -s f -l filter -d 
 complete -c engine -n "__fish_engine_using_subcommand images" -l format -d 'Output format: table, json, or a Go template such as \'{{.ID}} {{.Repository}}\'' -r
 complete -c engine -n "__fish_engine_using_subcommand images" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
 complete -c engine -n "__fish_engine_using_subcommand images" -l storage-driver -d 'Storage driver for container root filesystems: overlay or fuse-overlayfs (default: overlay when the kernel allows it)' -r
+complete -c engine -n "__fish_engine_using_subcommand images" -l runtime -d 'OCI runtime for containers: the built-in one (default), or crun, runc or a path' -r
 complete -c engine -n "__fish_engine_using_subcommand images" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
 complete -c engine -n "__fish_engine_using_subcommand images" -s a -l all -d 'Show all images (intermediate ones included)'
 complete -c engine -n "__fish_engine_using_subcommand images" -s q -l quiet -d 'Print only image IDs'
@@ -76,21 +79,25 @@ complete -c engine -n "__fish_engine_using_subcommand images" -s n -l noheading 
 complete -c engine -n "__fish_engine_using_subcommand images" -s h -l help -d 'Print help'
 complete -c engine -n "__fish_engine_using_subcommand rmi" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
 complete -c engine -n "__fish_engine_using_subcommand rmi" -l storage-driver -d 'Storage driver for container root filesystems: overlay or fuse-overlayfs (default: overlay when the kernel allows it)' -r
+complete -c engine -n "__fish_engine_using_subcommand rmi" -l runtime -d 'OCI runtime for containers: the built-in one (default), or crun, runc or a path' -r
 complete -c engine -n "__fish_engine_using_subcommand rmi" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
 complete -c engine -n "__fish_engine_using_subcommand rmi" -s a -l all -d 'Remove all images'
 complete -c engine -n "__fish_engine_using_subcommand rmi" -s f -l force -d 'Remove an image even when it has several names'
 complete -c engine -n "__fish_engine_using_subcommand rmi" -s h -l help -d 'Print help'
 complete -c engine -n "__fish_engine_using_subcommand tag" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
 complete -c engine -n "__fish_engine_using_subcommand tag" -l storage-driver -d 'Storage driver for container root filesystems: overlay or fuse-overlayfs (default: overlay when the kernel allows it)' -r
+complete -c engine -n "__fish_engine_using_subcommand tag" -l runtime -d 'OCI runtime for containers: the built-in one (default), or crun, runc or a path' -r
 complete -c engine -n "__fish_engine_using_subcommand tag" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
 complete -c engine -n "__fish_engine_using_subcommand tag" -s h -l help -d 'Print help'
 complete -c engine -n "__fish_engine_using_subcommand inspect" -s f -l format -d 'Format the output with a Go template, or json' -r
 complete -c engine -n "__fish_engine_using_subcommand inspect" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
 complete -c engine -n "__fish_engine_using_subcommand inspect" -l storage-driver -d 'Storage driver for container root filesystems: overlay or fuse-overlayfs (default: overlay when the kernel allows it)' -r
+complete -c engine -n "__fish_engine_using_subcommand inspect" -l runtime -d 'OCI runtime for containers: the built-in one (default), or crun, runc or a path' -r
 complete -c engine -n "__fish_engine_using_subcommand inspect" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
 complete -c engine -n "__fish_engine_using_subcommand inspect" -s h -l help -d 'Print help'
 complete -c engine -n "__fish_engine_using_subcommand image; and not __fish_seen_subcommand_from ls list pull rm remove tag inspect prune" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
 complete -c engine -n "__fish_engine_using_subcommand image; and not __fish_seen_subcommand_from ls list pull rm remove tag inspect prune" -l storage-driver -d 'Storage driver for container root filesystems: overlay or fuse-overlayfs (default: overlay when the kernel allows it)' -r
+complete -c engine -n "__fish_engine_using_subcommand image; and not __fish_seen_subcommand_from ls list pull rm remove tag inspect prune" -l runtime -d 'OCI runtime for containers: the built-in one (default), or crun, runc or a path' -r
 complete -c engine -n "__fish_engine_using_subcommand image; and not __fish_seen_subcommand_from ls list pull rm remove tag inspect prune" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
 complete -c engine -n "__fish_engine_using_subcommand image; and not __fish_seen_subcommand_from ls list pull rm remove tag inspect prune" -s h -l help -d 'Print help'
 complete -c engine -n "__fish_engine_using_subcommand image; and not __fish_seen_subcommand_from ls list pull rm remove tag inspect prune" -f -a "ls" -d 'List images in local storage'
@@ -105,6 +112,7 @@ complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_sub
 complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_subcommand_from ls" -l format -d 'Output format: table, json, or a Go template such as \'{{.ID}} {{.Repository}}\'' -r
 complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_subcommand_from ls" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
 complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_subcommand_from ls" -l storage-driver -d 'Storage driver for container root filesystems: overlay or fuse-overlayfs (default: overlay when the kernel allows it)' -r
+complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_subcommand_from ls" -l runtime -d 'OCI runtime for containers: the built-in one (default), or crun, runc or a path' -r
 complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_subcommand_from ls" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
 complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_subcommand_from ls" -s a -l all -d 'Show all images (intermediate ones included)'
 complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_subcommand_from ls" -s q -l quiet -d 'Print only image IDs'
@@ -116,6 +124,7 @@ complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_sub
 complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_subcommand_from list" -l format -d 'Output format: table, json, or a Go template such as \'{{.ID}} {{.Repository}}\'' -r
 complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_subcommand_from list" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
 complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_subcommand_from list" -l storage-driver -d 'Storage driver for container root filesystems: overlay or fuse-overlayfs (default: overlay when the kernel allows it)' -r
+complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_subcommand_from list" -l runtime -d 'OCI runtime for containers: the built-in one (default), or crun, runc or a path' -r
 complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_subcommand_from list" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
 complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_subcommand_from list" -s a -l all -d 'Show all images (intermediate ones included)'
 complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Print only image IDs'
@@ -136,32 +145,38 @@ complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_sub
 complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_subcommand_from pull" -l policy -d 'When to contact the registry: always, missing, never or newer' -r
 complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_subcommand_from pull" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
 complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_subcommand_from pull" -l storage-driver -d 'Storage driver for container root filesystems: overlay or fuse-overlayfs (default: overlay when the kernel allows it)' -r
+complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_subcommand_from pull" -l runtime -d 'OCI runtime for containers: the built-in one (default), or crun, runc or a path' -r
 complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_subcommand_from pull" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
 complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_subcommand_from pull" -s q -l quiet -d 'Print only the image ID'
 complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_subcommand_from pull" -s h -l help -d 'Print help'
 complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_subcommand_from rm" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
 complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_subcommand_from rm" -l storage-driver -d 'Storage driver for container root filesystems: overlay or fuse-overlayfs (default: overlay when the kernel allows it)' -r
+complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_subcommand_from rm" -l runtime -d 'OCI runtime for containers: the built-in one (default), or crun, runc or a path' -r
 complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_subcommand_from rm" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
 complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_subcommand_from rm" -s a -l all -d 'Remove all images'
 complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_subcommand_from rm" -s f -l force -d 'Remove an image even when it has several names'
 complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_subcommand_from rm" -s h -l help -d 'Print help'
 complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_subcommand_from remove" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
 complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_subcommand_from remove" -l storage-driver -d 'Storage driver for container root filesystems: overlay or fuse-overlayfs (default: overlay when the kernel allows it)' -r
+complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_subcommand_from remove" -l runtime -d 'OCI runtime for containers: the built-in one (default), or crun, runc or a path' -r
 complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_subcommand_from remove" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
 complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_subcommand_from remove" -s a -l all -d 'Remove all images'
 complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_subcommand_from remove" -s f -l force -d 'Remove an image even when it has several names'
 complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_subcommand_from remove" -s h -l help -d 'Print help'
 complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_subcommand_from tag" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
 complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_subcommand_from tag" -l storage-driver -d 'Storage driver for container root filesystems: overlay or fuse-overlayfs (default: overlay when the kernel allows it)' -r
+complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_subcommand_from tag" -l runtime -d 'OCI runtime for containers: the built-in one (default), or crun, runc or a path' -r
 complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_subcommand_from tag" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
 complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_subcommand_from tag" -s h -l help -d 'Print help'
 complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_subcommand_from inspect" -s f -l format -d 'Format the output with a Go template, or json' -r
 complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_subcommand_from inspect" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
 complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_subcommand_from inspect" -l storage-driver -d 'Storage driver for container root filesystems: overlay or fuse-overlayfs (default: overlay when the kernel allows it)' -r
+complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_subcommand_from inspect" -l runtime -d 'OCI runtime for containers: the built-in one (default), or crun, runc or a path' -r
 complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_subcommand_from inspect" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
 complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_subcommand_from inspect" -s h -l help -d 'Print help'
 complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_subcommand_from prune" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
 complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_subcommand_from prune" -l storage-driver -d 'Storage driver for container root filesystems: overlay or fuse-overlayfs (default: overlay when the kernel allows it)' -r
+complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_subcommand_from prune" -l runtime -d 'OCI runtime for containers: the built-in one (default), or crun, runc or a path' -r
 complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_subcommand_from prune" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
 complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_subcommand_from prune" -s a -l all -d 'Remove all images not used by containers, not only dangling ones'
 complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_subcommand_from prune" -s f -l force -d 'Do not ask for confirmation'
@@ -198,6 +213,7 @@ complete -c engine -n "__fish_engine_using_subcommand run" -s l -l label -d 'Set
 complete -c engine -n "__fish_engine_using_subcommand run" -l annotation -d 'Set an annotation on the container: KEY=VALUE' -r
 complete -c engine -n "__fish_engine_using_subcommand run" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
 complete -c engine -n "__fish_engine_using_subcommand run" -l storage-driver -d 'Storage driver for container root filesystems: overlay or fuse-overlayfs (default: overlay when the kernel allows it)' -r
+complete -c engine -n "__fish_engine_using_subcommand run" -l runtime -d 'OCI runtime for containers: the built-in one (default), or crun, runc or a path' -r
 complete -c engine -n "__fish_engine_using_subcommand run" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
 complete -c engine -n "__fish_engine_using_subcommand run" -l help -d 'Print help'
 complete -c engine -n "__fish_engine_using_subcommand run" -l rm -d 'Remove the container when it exits'
@@ -210,6 +226,7 @@ complete -c engine -n "__fish_engine_using_subcommand run" -l rootfs -d 'The fir
 complete -c engine -n "__fish_engine_using_subcommand ps" -l format -d 'Output format: table, json, or a Go template such as \'{{.ID}} {{.Names}}\'' -r
 complete -c engine -n "__fish_engine_using_subcommand ps" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
 complete -c engine -n "__fish_engine_using_subcommand ps" -l storage-driver -d 'Storage driver for container root filesystems: overlay or fuse-overlayfs (default: overlay when the kernel allows it)' -r
+complete -c engine -n "__fish_engine_using_subcommand ps" -l runtime -d 'OCI runtime for containers: the built-in one (default), or crun, runc or a path' -r
 complete -c engine -n "__fish_engine_using_subcommand ps" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
 complete -c engine -n "__fish_engine_using_subcommand ps" -s a -l all -d 'Show all containers, not only running ones'
 complete -c engine -n "__fish_engine_using_subcommand ps" -s q -l quiet -d 'Print only container IDs'
@@ -217,12 +234,14 @@ complete -c engine -n "__fish_engine_using_subcommand ps" -l no-trunc -d 'Do not
 complete -c engine -n "__fish_engine_using_subcommand ps" -s h -l help -d 'Print help'
 complete -c engine -n "__fish_engine_using_subcommand rm" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
 complete -c engine -n "__fish_engine_using_subcommand rm" -l storage-driver -d 'Storage driver for container root filesystems: overlay or fuse-overlayfs (default: overlay when the kernel allows it)' -r
+complete -c engine -n "__fish_engine_using_subcommand rm" -l runtime -d 'OCI runtime for containers: the built-in one (default), or crun, runc or a path' -r
 complete -c engine -n "__fish_engine_using_subcommand rm" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
 complete -c engine -n "__fish_engine_using_subcommand rm" -s a -l all -d 'Remove every container'
 complete -c engine -n "__fish_engine_using_subcommand rm" -s f -l force -d 'Remove containers recorded as running too'
 complete -c engine -n "__fish_engine_using_subcommand rm" -s h -l help -d 'Print help'
 complete -c engine -n "__fish_engine_using_subcommand container; and not __fish_seen_subcommand_from ls list ps rm remove run" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
 complete -c engine -n "__fish_engine_using_subcommand container; and not __fish_seen_subcommand_from ls list ps rm remove run" -l storage-driver -d 'Storage driver for container root filesystems: overlay or fuse-overlayfs (default: overlay when the kernel allows it)' -r
+complete -c engine -n "__fish_engine_using_subcommand container; and not __fish_seen_subcommand_from ls list ps rm remove run" -l runtime -d 'OCI runtime for containers: the built-in one (default), or crun, runc or a path' -r
 complete -c engine -n "__fish_engine_using_subcommand container; and not __fish_seen_subcommand_from ls list ps rm remove run" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
 complete -c engine -n "__fish_engine_using_subcommand container; and not __fish_seen_subcommand_from ls list ps rm remove run" -s h -l help -d 'Print help'
 complete -c engine -n "__fish_engine_using_subcommand container; and not __fish_seen_subcommand_from ls list ps rm remove run" -f -a "ls" -d 'List containers'
@@ -234,6 +253,7 @@ complete -c engine -n "__fish_engine_using_subcommand container; and not __fish_
 complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from ls" -l format -d 'Output format: table, json, or a Go template such as \'{{.ID}} {{.Names}}\'' -r
 complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from ls" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
 complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from ls" -l storage-driver -d 'Storage driver for container root filesystems: overlay or fuse-overlayfs (default: overlay when the kernel allows it)' -r
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from ls" -l runtime -d 'OCI runtime for containers: the built-in one (default), or crun, runc or a path' -r
 complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from ls" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
 complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from ls" -s a -l all -d 'Show all containers, not only running ones'
 complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from ls" -s q -l quiet -d 'Print only container IDs'
@@ -242,6 +262,7 @@ complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen
 complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from list" -l format -d 'Output format: table, json, or a Go template such as \'{{.ID}} {{.Names}}\'' -r
 complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from list" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
 complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from list" -l storage-driver -d 'Storage driver for container root filesystems: overlay or fuse-overlayfs (default: overlay when the kernel allows it)' -r
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from list" -l runtime -d 'OCI runtime for containers: the built-in one (default), or crun, runc or a path' -r
 complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from list" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
 complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from list" -s a -l all -d 'Show all containers, not only running ones'
 complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Print only container IDs'
@@ -250,6 +271,7 @@ complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen
 complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from ps" -l format -d 'Output format: table, json, or a Go template such as \'{{.ID}} {{.Names}}\'' -r
 complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from ps" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
 complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from ps" -l storage-driver -d 'Storage driver for container root filesystems: overlay or fuse-overlayfs (default: overlay when the kernel allows it)' -r
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from ps" -l runtime -d 'OCI runtime for containers: the built-in one (default), or crun, runc or a path' -r
 complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from ps" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
 complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from ps" -s a -l all -d 'Show all containers, not only running ones'
 complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from ps" -s q -l quiet -d 'Print only container IDs'
@@ -257,12 +279,14 @@ complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen
 complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from ps" -s h -l help -d 'Print help'
 complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from rm" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
 complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from rm" -l storage-driver -d 'Storage driver for container root filesystems: overlay or fuse-overlayfs (default: overlay when the kernel allows it)' -r
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from rm" -l runtime -d 'OCI runtime for containers: the built-in one (default), or crun, runc or a path' -r
 complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from rm" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
 complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from rm" -s a -l all -d 'Remove every container'
 complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from rm" -s f -l force -d 'Remove containers recorded as running too'
 complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from rm" -s h -l help -d 'Print help'
 complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from remove" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
 complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from remove" -l storage-driver -d 'Storage driver for container root filesystems: overlay or fuse-overlayfs (default: overlay when the kernel allows it)' -r
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from remove" -l runtime -d 'OCI runtime for containers: the built-in one (default), or crun, runc or a path' -r
 complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from remove" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
 complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from remove" -s a -l all -d 'Remove every container'
 complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from remove" -s f -l force -d 'Remove containers recorded as running too'
@@ -299,6 +323,7 @@ complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen
 complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from run" -l annotation -d 'Set an annotation on the container: KEY=VALUE' -r
 complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from run" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
 complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from run" -l storage-driver -d 'Storage driver for container root filesystems: overlay or fuse-overlayfs (default: overlay when the kernel allows it)' -r
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from run" -l runtime -d 'OCI runtime for containers: the built-in one (default), or crun, runc or a path' -r
 complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from run" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
 complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from run" -l help -d 'Print help'
 complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from run" -l rm -d 'Remove the container when it exits'
@@ -310,6 +335,7 @@ complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen
 complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from run" -l rootfs -d 'The first argument is a directory holding a root filesystem, not an image'
 complete -c engine -n "__fish_engine_using_subcommand volume; and not __fish_seen_subcommand_from create ls list inspect rm remove prune" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
 complete -c engine -n "__fish_engine_using_subcommand volume; and not __fish_seen_subcommand_from create ls list inspect rm remove prune" -l storage-driver -d 'Storage driver for container root filesystems: overlay or fuse-overlayfs (default: overlay when the kernel allows it)' -r
+complete -c engine -n "__fish_engine_using_subcommand volume; and not __fish_seen_subcommand_from create ls list inspect rm remove prune" -l runtime -d 'OCI runtime for containers: the built-in one (default), or crun, runc or a path' -r
 complete -c engine -n "__fish_engine_using_subcommand volume; and not __fish_seen_subcommand_from create ls list inspect rm remove prune" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
 complete -c engine -n "__fish_engine_using_subcommand volume; and not __fish_seen_subcommand_from create ls list inspect rm remove prune" -s h -l help -d 'Print help'
 complete -c engine -n "__fish_engine_using_subcommand volume; and not __fish_seen_subcommand_from create ls list inspect rm remove prune" -f -a "create" -d 'Create a volume'
@@ -321,45 +347,53 @@ complete -c engine -n "__fish_engine_using_subcommand volume; and not __fish_see
 complete -c engine -n "__fish_engine_using_subcommand volume; and not __fish_seen_subcommand_from create ls list inspect rm remove prune" -f -a "prune" -d 'Remove every volume no container uses'
 complete -c engine -n "__fish_engine_using_subcommand volume; and __fish_seen_subcommand_from create" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
 complete -c engine -n "__fish_engine_using_subcommand volume; and __fish_seen_subcommand_from create" -l storage-driver -d 'Storage driver for container root filesystems: overlay or fuse-overlayfs (default: overlay when the kernel allows it)' -r
+complete -c engine -n "__fish_engine_using_subcommand volume; and __fish_seen_subcommand_from create" -l runtime -d 'OCI runtime for containers: the built-in one (default), or crun, runc or a path' -r
 complete -c engine -n "__fish_engine_using_subcommand volume; and __fish_seen_subcommand_from create" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
 complete -c engine -n "__fish_engine_using_subcommand volume; and __fish_seen_subcommand_from create" -l ignore -d 'Do not fail when the volume exists'
 complete -c engine -n "__fish_engine_using_subcommand volume; and __fish_seen_subcommand_from create" -s h -l help -d 'Print help'
 complete -c engine -n "__fish_engine_using_subcommand volume; and __fish_seen_subcommand_from ls" -l format -d 'Output format: table, json, or a Go template such as \'{{.Name}}\'' -r
 complete -c engine -n "__fish_engine_using_subcommand volume; and __fish_seen_subcommand_from ls" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
 complete -c engine -n "__fish_engine_using_subcommand volume; and __fish_seen_subcommand_from ls" -l storage-driver -d 'Storage driver for container root filesystems: overlay or fuse-overlayfs (default: overlay when the kernel allows it)' -r
+complete -c engine -n "__fish_engine_using_subcommand volume; and __fish_seen_subcommand_from ls" -l runtime -d 'OCI runtime for containers: the built-in one (default), or crun, runc or a path' -r
 complete -c engine -n "__fish_engine_using_subcommand volume; and __fish_seen_subcommand_from ls" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
 complete -c engine -n "__fish_engine_using_subcommand volume; and __fish_seen_subcommand_from ls" -s q -l quiet -d 'Print only volume names'
 complete -c engine -n "__fish_engine_using_subcommand volume; and __fish_seen_subcommand_from ls" -s h -l help -d 'Print help'
 complete -c engine -n "__fish_engine_using_subcommand volume; and __fish_seen_subcommand_from list" -l format -d 'Output format: table, json, or a Go template such as \'{{.Name}}\'' -r
 complete -c engine -n "__fish_engine_using_subcommand volume; and __fish_seen_subcommand_from list" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
 complete -c engine -n "__fish_engine_using_subcommand volume; and __fish_seen_subcommand_from list" -l storage-driver -d 'Storage driver for container root filesystems: overlay or fuse-overlayfs (default: overlay when the kernel allows it)' -r
+complete -c engine -n "__fish_engine_using_subcommand volume; and __fish_seen_subcommand_from list" -l runtime -d 'OCI runtime for containers: the built-in one (default), or crun, runc or a path' -r
 complete -c engine -n "__fish_engine_using_subcommand volume; and __fish_seen_subcommand_from list" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
 complete -c engine -n "__fish_engine_using_subcommand volume; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Print only volume names'
 complete -c engine -n "__fish_engine_using_subcommand volume; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
 complete -c engine -n "__fish_engine_using_subcommand volume; and __fish_seen_subcommand_from inspect" -s f -l format -d 'Format the output with a Go template, or json' -r
 complete -c engine -n "__fish_engine_using_subcommand volume; and __fish_seen_subcommand_from inspect" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
 complete -c engine -n "__fish_engine_using_subcommand volume; and __fish_seen_subcommand_from inspect" -l storage-driver -d 'Storage driver for container root filesystems: overlay or fuse-overlayfs (default: overlay when the kernel allows it)' -r
+complete -c engine -n "__fish_engine_using_subcommand volume; and __fish_seen_subcommand_from inspect" -l runtime -d 'OCI runtime for containers: the built-in one (default), or crun, runc or a path' -r
 complete -c engine -n "__fish_engine_using_subcommand volume; and __fish_seen_subcommand_from inspect" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
 complete -c engine -n "__fish_engine_using_subcommand volume; and __fish_seen_subcommand_from inspect" -s h -l help -d 'Print help'
 complete -c engine -n "__fish_engine_using_subcommand volume; and __fish_seen_subcommand_from rm" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
 complete -c engine -n "__fish_engine_using_subcommand volume; and __fish_seen_subcommand_from rm" -l storage-driver -d 'Storage driver for container root filesystems: overlay or fuse-overlayfs (default: overlay when the kernel allows it)' -r
+complete -c engine -n "__fish_engine_using_subcommand volume; and __fish_seen_subcommand_from rm" -l runtime -d 'OCI runtime for containers: the built-in one (default), or crun, runc or a path' -r
 complete -c engine -n "__fish_engine_using_subcommand volume; and __fish_seen_subcommand_from rm" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
 complete -c engine -n "__fish_engine_using_subcommand volume; and __fish_seen_subcommand_from rm" -s a -l all -d 'Remove every volume'
 complete -c engine -n "__fish_engine_using_subcommand volume; and __fish_seen_subcommand_from rm" -s f -l force -d 'Remove volumes even when a container uses them'
 complete -c engine -n "__fish_engine_using_subcommand volume; and __fish_seen_subcommand_from rm" -s h -l help -d 'Print help'
 complete -c engine -n "__fish_engine_using_subcommand volume; and __fish_seen_subcommand_from remove" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
 complete -c engine -n "__fish_engine_using_subcommand volume; and __fish_seen_subcommand_from remove" -l storage-driver -d 'Storage driver for container root filesystems: overlay or fuse-overlayfs (default: overlay when the kernel allows it)' -r
+complete -c engine -n "__fish_engine_using_subcommand volume; and __fish_seen_subcommand_from remove" -l runtime -d 'OCI runtime for containers: the built-in one (default), or crun, runc or a path' -r
 complete -c engine -n "__fish_engine_using_subcommand volume; and __fish_seen_subcommand_from remove" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
 complete -c engine -n "__fish_engine_using_subcommand volume; and __fish_seen_subcommand_from remove" -s a -l all -d 'Remove every volume'
 complete -c engine -n "__fish_engine_using_subcommand volume; and __fish_seen_subcommand_from remove" -s f -l force -d 'Remove volumes even when a container uses them'
 complete -c engine -n "__fish_engine_using_subcommand volume; and __fish_seen_subcommand_from remove" -s h -l help -d 'Print help'
 complete -c engine -n "__fish_engine_using_subcommand volume; and __fish_seen_subcommand_from prune" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
 complete -c engine -n "__fish_engine_using_subcommand volume; and __fish_seen_subcommand_from prune" -l storage-driver -d 'Storage driver for container root filesystems: overlay or fuse-overlayfs (default: overlay when the kernel allows it)' -r
+complete -c engine -n "__fish_engine_using_subcommand volume; and __fish_seen_subcommand_from prune" -l runtime -d 'OCI runtime for containers: the built-in one (default), or crun, runc or a path' -r
 complete -c engine -n "__fish_engine_using_subcommand volume; and __fish_seen_subcommand_from prune" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
 complete -c engine -n "__fish_engine_using_subcommand volume; and __fish_seen_subcommand_from prune" -s f -l force -d 'Do not ask for confirmation'
 complete -c engine -n "__fish_engine_using_subcommand volume; and __fish_seen_subcommand_from prune" -s h -l help -d 'Print help'
 complete -c engine -n "__fish_engine_using_subcommand unshare" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
 complete -c engine -n "__fish_engine_using_subcommand unshare" -l storage-driver -d 'Storage driver for container root filesystems: overlay or fuse-overlayfs (default: overlay when the kernel allows it)' -r
+complete -c engine -n "__fish_engine_using_subcommand unshare" -l runtime -d 'OCI runtime for containers: the built-in one (default), or crun, runc or a path' -r
 complete -c engine -n "__fish_engine_using_subcommand unshare" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
 complete -c engine -n "__fish_engine_using_subcommand unshare" -s h -l help -d 'Print help'
 complete -c engine -n "__fish_engine_using_subcommand login" -s u -l username -d 'Username' -r
@@ -370,6 +404,7 @@ false\t''"
 complete -c engine -n "__fish_engine_using_subcommand login" -l cert-dir -d 'Use the certificates (*.crt) in this directory instead of certs.d' -r -F
 complete -c engine -n "__fish_engine_using_subcommand login" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
 complete -c engine -n "__fish_engine_using_subcommand login" -l storage-driver -d 'Storage driver for container root filesystems: overlay or fuse-overlayfs (default: overlay when the kernel allows it)' -r
+complete -c engine -n "__fish_engine_using_subcommand login" -l runtime -d 'OCI runtime for containers: the built-in one (default), or crun, runc or a path' -r
 complete -c engine -n "__fish_engine_using_subcommand login" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
 complete -c engine -n "__fish_engine_using_subcommand login" -l password-stdin -d 'Read the password from standard input'
 complete -c engine -n "__fish_engine_using_subcommand login" -l get-login -d 'Print the username stored for the registry and exit'
@@ -377,25 +412,30 @@ complete -c engine -n "__fish_engine_using_subcommand login" -s h -l help -d 'Pr
 complete -c engine -n "__fish_engine_using_subcommand logout" -l authfile -d 'Path of the authentication file (default: ${XDG_RUNTIME_DIR}/containers/auth.json)' -r -F
 complete -c engine -n "__fish_engine_using_subcommand logout" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
 complete -c engine -n "__fish_engine_using_subcommand logout" -l storage-driver -d 'Storage driver for container root filesystems: overlay or fuse-overlayfs (default: overlay when the kernel allows it)' -r
+complete -c engine -n "__fish_engine_using_subcommand logout" -l runtime -d 'OCI runtime for containers: the built-in one (default), or crun, runc or a path' -r
 complete -c engine -n "__fish_engine_using_subcommand logout" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
 complete -c engine -n "__fish_engine_using_subcommand logout" -s a -l all -d 'Remove the credentials of every registry'
 complete -c engine -n "__fish_engine_using_subcommand logout" -s h -l help -d 'Print help'
 complete -c engine -n "__fish_engine_using_subcommand version" -s f -l format -d 'Output format: json or a Go template' -r
 complete -c engine -n "__fish_engine_using_subcommand version" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
 complete -c engine -n "__fish_engine_using_subcommand version" -l storage-driver -d 'Storage driver for container root filesystems: overlay or fuse-overlayfs (default: overlay when the kernel allows it)' -r
+complete -c engine -n "__fish_engine_using_subcommand version" -l runtime -d 'OCI runtime for containers: the built-in one (default), or crun, runc or a path' -r
 complete -c engine -n "__fish_engine_using_subcommand version" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
 complete -c engine -n "__fish_engine_using_subcommand version" -s h -l help -d 'Print help'
 complete -c engine -n "__fish_engine_using_subcommand completion" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
 complete -c engine -n "__fish_engine_using_subcommand completion" -l storage-driver -d 'Storage driver for container root filesystems: overlay or fuse-overlayfs (default: overlay when the kernel allows it)' -r
+complete -c engine -n "__fish_engine_using_subcommand completion" -l runtime -d 'OCI runtime for containers: the built-in one (default), or crun, runc or a path' -r
 complete -c engine -n "__fish_engine_using_subcommand completion" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
 complete -c engine -n "__fish_engine_using_subcommand completion" -s h -l help -d 'Print help'
 complete -c engine -n "__fish_engine_using_subcommand __overlay-probe" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
 complete -c engine -n "__fish_engine_using_subcommand __overlay-probe" -l storage-driver -d 'Storage driver for container root filesystems: overlay or fuse-overlayfs (default: overlay when the kernel allows it)' -r
+complete -c engine -n "__fish_engine_using_subcommand __overlay-probe" -l runtime -d 'OCI runtime for containers: the built-in one (default), or crun, runc or a path' -r
 complete -c engine -n "__fish_engine_using_subcommand __overlay-probe" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
 complete -c engine -n "__fish_engine_using_subcommand __overlay-probe" -s h -l help -d 'Print help'
 complete -c engine -n "__fish_engine_using_subcommand __unpack-layer" -l xattr-prefix -d 'Namespace of the overlay xattrs: user.overlay. (rootless) or trusted.overlay' -r
 complete -c engine -n "__fish_engine_using_subcommand __unpack-layer" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
 complete -c engine -n "__fish_engine_using_subcommand __unpack-layer" -l storage-driver -d 'Storage driver for container root filesystems: overlay or fuse-overlayfs (default: overlay when the kernel allows it)' -r
+complete -c engine -n "__fish_engine_using_subcommand __unpack-layer" -l runtime -d 'OCI runtime for containers: the built-in one (default), or crun, runc or a path' -r
 complete -c engine -n "__fish_engine_using_subcommand __unpack-layer" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
 complete -c engine -n "__fish_engine_using_subcommand __unpack-layer" -l ignore-chown-errors -d 'Keep going when a file\'s owner cannot be set (single-id user namespace)'
 complete -c engine -n "__fish_engine_using_subcommand __unpack-layer" -s h -l help -d 'Print help'

@@ -898,3 +898,42 @@ fn volume_commands_manage_named_volumes() {
         &["no such volume"],
     );
 }
+
+// ---- external runtimes ----
+
+/// `--runtime crun` runs the same container (same spec, same layers, same isolation) under crun.
+#[test]
+fn runtime_flag_runs_the_container_under_crun() {
+    let sb = sandbox();
+    let script = "id -u; grep -E '^(CapEff|Seccomp):' /proc/self/status; ls /data/opaque; hostname | wc -c; exit 4";
+    let builtin = sh(&sb, &[], script);
+    let crun = sb.engine(&[
+        "--runtime",
+        "crun",
+        "run",
+        "--rm",
+        busybox(),
+        "sh",
+        "-c",
+        script,
+    ]);
+    crun.fails_with(4);
+    builtin.fails_with(4);
+    assert_eq!(
+        crun.stdout, builtin.stdout,
+        "crun and the built-in runtime must agree\n{crun}\n{builtin}"
+    );
+    assert!(
+        crun.stdout.contains("Seccomp:\t2") && crun.stdout.contains("new"),
+        "{crun}"
+    );
+    let unknown = sb.engine(&[
+        "--runtime",
+        "no-such-runtime",
+        "run",
+        "--rm",
+        busybox(),
+        "true",
+    ]);
+    assert_engine_error(&unknown, &["no-such-runtime"]);
+}

@@ -52,6 +52,9 @@ pub struct GlobalOpts {
     /// Storage driver for container root filesystems: overlay or fuse-overlayfs (default: overlay when the kernel allows it)
     #[arg(long, global = true, value_name = "DRIVER", env = "STORAGE_DRIVER")]
     pub storage_driver: Option<String>,
+    /// OCI runtime for containers: the built-in one (default), or crun, runc or a path
+    #[arg(long, global = true, value_name = "RUNTIME")]
+    pub runtime: Option<String>,
     /// Diagnostics to print: error, warn, info or debug
     #[arg(
         long,

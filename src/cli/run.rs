@@ -13,7 +13,7 @@ use super::pulling::{PullFlags, ensure};
 use crate::config::containers_conf::ContainersConf;
 use crate::config::storage_conf::StorageConf;
 use crate::container::create::{CreateRequest, RootfsSource, create};
-use crate::runtime::userns;
+use crate::runtime::{external, userns};
 use crate::spec::{
     self, MountRequest, NetworkMode, ParsedMount, RunOptions, SeccompChoice, UsernsMode,
 };
@@ -134,7 +134,17 @@ pub fn run(session: &Session, args: RunArgs) -> Result<ExitCode> {
         RootfsSource::Image(Box::new(image_for(session, &store, &args)?))
     };
     let mut options = run_options(&args, &store)?;
-    apply_containers_conf(&mut options, &ContainersConf::load(&session.paths)?);
+    let containers_conf = ContainersConf::load(&session.paths)?;
+    apply_containers_conf(&mut options, &containers_conf);
+    let runtime = match session
+        .global
+        .runtime
+        .as_deref()
+        .or(containers_conf.engine.runtime.as_deref())
+    {
+        None | Some("") | Some("engine") | Some("builtin") => None,
+        Some(name) => Some(external::find_runtime(name)?),
+    };
     let storage_driver = match &session.global.storage_driver {
         Some(d) => Some(d.clone()),
         None => StorageConf::load(&session.paths)?.driver,
@@ -156,8 +166,15 @@ pub fn run(session: &Session, args: RunArgs) -> Result<ExitCode> {
         r.status = crate::store::ContainerStatus::Running;
         r.started_at = Some(now());
     })?;
-    let outcome =
-        crate::runtime::builtin::run_foreground(&created.bundle, &mappings, args.interactive);
+    let outcome = match &runtime {
+        None => {
+            crate::runtime::builtin::run_foreground(&created.bundle, &mappings, args.interactive)
+        }
+        Some(path) => {
+            let state = session.paths.runtime_dir.join("engine").join("runtimes");
+            external::run_external(path, &created.bundle, &id, &state, &mappings)
+        }
+    };
     let code = match &outcome {
         Ok(code) => *code,
         Err(_) => i32::from(super::EXIT_ENGINE_ERROR),

@@ -6,6 +6,7 @@
 //! namespace change happens in a freshly started helper process (see [`userns`]).
 
 pub mod builtin;
+pub mod external;
 pub mod overlay_probe;
 pub mod seccomp;
 pub mod userns;

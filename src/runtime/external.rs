@@ -1,0 +1,180 @@
+//! `--runtime crun|runc|PATH`: the same container run by another OCI runtime.
+//!
+//! The engine's config.json describes a user namespace whose overlay root the built-in runtime
+//! mounts from the `org.engine.rootfs.*` annotations. Another runtime knows nothing of those, so
+//! engine does what podman does: it enters the rootless user namespace itself (a helper, like
+//! for unpacking), mounts the overlay there, and runs the external runtime inside with a copy of
+//! the spec that creates no user namespace of its own (its id maps are already in effect).
+
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, anyhow, bail};
+use oci_spec::runtime::{LinuxNamespaceType, Spec};
+
+use super::userns::{self, IdMappings, UsernsCommand};
+use crate::spec::{RootfsDriver, RootfsRecipe};
+
+/// The hidden command the helper runs: `engine __external-runtime RUNTIME BUNDLE ID STATE`.
+pub const EXTERNAL_COMMAND: &str = "__external-runtime";
+
+/// The runtime executable for `name` (a name looked up in PATH, or a path).
+pub fn find_runtime(name: &str) -> Result<PathBuf> {
+    let candidate = Path::new(name);
+    if name.contains('/') {
+        return match candidate.is_file() {
+            true => Ok(candidate.to_path_buf()),
+            false => bail!("OCI runtime {name} does not exist"),
+        };
+    }
+    let path = std::env::var_os("PATH").unwrap_or_else(|| "/usr/local/bin:/usr/bin:/bin".into());
+    std::env::split_paths(&path)
+        .chain([PathBuf::from("/usr/sbin"), PathBuf::from("/usr/bin")])
+        .map(|d| d.join(name))
+        .find(|p| p.is_file())
+        .ok_or_else(|| match name {
+            "crun" | "runc" => {
+                anyhow!("OCI runtime {name} not found in PATH: install it (Debian package {name})")
+            }
+            _ => anyhow!(
+                "OCI runtime {name:?} not found in PATH: give its full path, or use crun or runc"
+            ),
+        })
+}
+
+/// Runs the container of `bundle` under `runtime` in the foreground; returns its exit code.
+pub fn run_external(
+    runtime: &Path,
+    bundle: &Path,
+    id: &str,
+    state_dir: &Path,
+    mappings: &IdMappings,
+) -> Result<i32> {
+    let spec = Spec::load(bundle.join("config.json"))
+        .map_err(|e| anyhow!("reading {}/config.json: {e}", bundle.display()))?;
+    let external = bundle.join("external");
+    std::fs::create_dir_all(&external)
+        .with_context(|| format!("creating {}", external.display()))?;
+    external_spec(spec, &bundle.join("rootfs"))?
+        .save(external.join("config.json"))
+        .map_err(|e| anyhow!("writing {}/config.json: {e}", external.display()))?;
+    let args: Vec<OsString> = vec![
+        EXTERNAL_COMMAND.into(),
+        runtime.into(),
+        bundle.into(),
+        id.into(),
+        state_dir.into(),
+    ];
+    let status = UsernsCommand::new("/proc/self/exe", args)
+        .status(mappings)
+        .with_context(|| format!("running {}", runtime.display()))?;
+    Ok(userns::exit_code(status))
+}
+
+/// The spec another runtime gets: no user namespace (we are already in it), the root path
+/// where the helper mounts the overlay.
+fn external_spec(mut spec: Spec, rootfs: &Path) -> Result<Spec> {
+    if let Some(linux) = spec.linux_mut() {
+        if let Some(namespaces) = linux.namespaces_mut() {
+            namespaces.retain(|ns| ns.typ() != LinuxNamespaceType::User);
+        }
+        linux.set_uid_mappings(None);
+        linux.set_gid_mappings(None);
+    }
+    if let Some(root) = spec.root_mut() {
+        root.set_path(rootfs.to_path_buf());
+    }
+    Ok(spec)
+}
+
+/// The helper, inside the user namespace: mount the root, then become the external runtime.
+pub fn external_main(args: &[OsString]) -> Result<std::convert::Infallible> {
+    let [runtime, bundle, id, state] = args else {
+        bail!("usage: engine {EXTERNAL_COMMAND} RUNTIME BUNDLE ID STATE");
+    };
+    let bundle = Path::new(bundle);
+    let spec = Spec::load(bundle.join("config.json"))
+        .map_err(|e| anyhow!("reading {}/config.json: {e}", bundle.display()))?;
+    let annotations = spec.annotations().clone().unwrap_or_default();
+    let recipe = RootfsRecipe::from_annotations(&annotations)?;
+    if !userns::in_user_namespace() {
+        // As real root the mount must not land in the host's mount namespace.
+        // SAFETY: this helper is single-threaded (it runs before clap, see main.rs) and only
+        // unshares its mount namespace, which affects no memory of the process.
+        unsafe { rustix::thread::unshare_unsafe(rustix::thread::UnshareFlags::NEWNS) }
+            .context("unshare the mount namespace")?;
+        rustix::mount::mount_change(
+            Path::new("/"),
+            rustix::mount::MountPropagationFlags::PRIVATE
+                | rustix::mount::MountPropagationFlags::REC,
+        )
+        .context("making mounts private")?;
+    }
+    mount_root(&recipe, &bundle.join("rootfs"))?;
+    let mut command = std::process::Command::new(runtime);
+    let crun = Path::new(runtime).file_name().is_some_and(|n| n == "crun");
+    // No cgroup manager: a rootless user without systemd cannot create cgroups (engine's own
+    // runtime makes none either).
+    if crun {
+        command.arg("--cgroup-manager=disabled");
+    }
+    command
+        .arg("--root")
+        .arg(state)
+        .arg("run")
+        .arg("--bundle")
+        .arg(bundle.join("external"))
+        .arg(id);
+    use std::os::unix::process::CommandExt;
+    Err(command.exec()).with_context(|| format!("executing {}", Path::new(runtime).display()))
+}
+
+fn mount_root(recipe: &RootfsRecipe, target: &Path) -> Result<()> {
+    let lower: Vec<String> = recipe
+        .lowerdirs
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect();
+    let (Some(upper), Some(work)) = (&recipe.upperdir, &recipe.workdir) else {
+        return Ok(()); // vfs: the root is already a directory.
+    };
+    let mut options = format!(
+        "lowerdir={},upperdir={},workdir={}",
+        lower.join(":"),
+        upper.display(),
+        work.display()
+    );
+    match recipe.driver {
+        RootfsDriver::Overlay => {
+            if userns::in_user_namespace() {
+                options.push_str(",userxattr");
+            }
+            let data =
+                std::ffi::CString::new(options).context("overlay options contain a NUL byte")?;
+            rustix::mount::mount(
+                "overlay",
+                target,
+                "overlay",
+                rustix::mount::MountFlags::empty(),
+                data.as_c_str(),
+            )
+            .with_context(|| format!("mounting overlay on {}", target.display()))
+        }
+        RootfsDriver::FuseOverlayfs => {
+            let status = std::process::Command::new("fuse-overlayfs")
+                .arg("-o")
+                .arg(&options)
+                .arg(target)
+                .status()
+                .context("running fuse-overlayfs")?;
+            match status.success() {
+                true => Ok(()),
+                false => bail!(
+                    "fuse-overlayfs could not mount {} ({status})",
+                    target.display()
+                ),
+            }
+        }
+        RootfsDriver::Vfs => Ok(()),
+    }
+}
