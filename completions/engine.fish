@@ -25,7 +25,7 @@ function __fish_engine_using_subcommand
 end
 
 complete -c engine -n "__fish_engine_needs_command" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
-complete -c engine -n "__fish_engine_needs_command" -l storage-driver -d 'Storage driver for container root filesystems: overlay or fuse-overlayfs (default: overlay when the kernel allows it)' -r
+complete -c engine -n "__fish_engine_needs_command" -l storage-driver -d 'Storage driver for container root filesystems: overlay, fuse-overlayfs or vfs (default: overlay when the kernel allows it)' -r
 complete -c engine -n "__fish_engine_needs_command" -l runtime -d 'OCI runtime for containers: the built-in one (default), or crun, runc or a path' -r
 complete -c engine -n "__fish_engine_needs_command" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
 complete -c engine -n "__fish_engine_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -42,11 +42,13 @@ complete -c engine -n "__fish_engine_needs_command" -f -a "rm" -d 'Remove one or
 complete -c engine -n "__fish_engine_needs_command" -f -a "container" -d 'Manage containers'
 complete -c engine -n "__fish_engine_needs_command" -f -a "volume" -d 'Manage volumes'
 complete -c engine -n "__fish_engine_needs_command" -f -a "unshare" -d 'Run a command in the user namespace the engine uses for its store'
+complete -c engine -n "__fish_engine_needs_command" -f -a "oci" -d 'Run OCI bundles with the built-in runtime, with runc\'s commands (--root: state directory)'
 complete -c engine -n "__fish_engine_needs_command" -f -a "login" -d 'Log in to a container registry'
 complete -c engine -n "__fish_engine_needs_command" -f -a "logout" -d 'Log out of a container registry'
 complete -c engine -n "__fish_engine_needs_command" -f -a "version" -d 'Display the engine version information'
 complete -c engine -n "__fish_engine_needs_command" -f -a "completion" -d 'Generate shell completion scripts'
 complete -c engine -n "__fish_engine_needs_command" -f -a "__overlay-probe" -d 'Check that overlayfs can be mounted here (the engine\'s own helper)'
+complete -c engine -n "__fish_engine_needs_command" -f -a "__vfs-copy" -d 'Copy layers into a container root (the engine\'s own helper for the vfs driver)'
 complete -c engine -n "__fish_engine_needs_command" -f -a "__unpack-layer" -d 'Unpack a layer from stdin (the engine\'s own helper)'
 complete -c engine -n "__fish_engine_using_subcommand pull" -l platform -d 'Platform to pull from a manifest list: OS/ARCH[/VARIANT] (default: this machine)' -r
 complete -c engine -n "__fish_engine_using_subcommand pull" -l arch -d 'Architecture to pull (overrides the one of --platform)' -r
@@ -60,7 +62,7 @@ complete -c engine -n "__fish_engine_using_subcommand pull" -l creds -d 'Credent
 complete -c engine -n "__fish_engine_using_subcommand pull" -l signature-policy -d 'Path of the signature policy file (default: policy.json from the user\'s or system config)' -r -F
 complete -c engine -n "__fish_engine_using_subcommand pull" -l policy -d 'When to contact the registry: always, missing, never or newer' -r
 complete -c engine -n "__fish_engine_using_subcommand pull" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
-complete -c engine -n "__fish_engine_using_subcommand pull" -l storage-driver -d 'Storage driver for container root filesystems: overlay or fuse-overlayfs (default: overlay when the kernel allows it)' -r
+complete -c engine -n "__fish_engine_using_subcommand pull" -l storage-driver -d 'Storage driver for container root filesystems: overlay, fuse-overlayfs or vfs (default: overlay when the kernel allows it)' -r
 complete -c engine -n "__fish_engine_using_subcommand pull" -l runtime -d 'OCI runtime for containers: the built-in one (default), or crun, runc or a path' -r
 complete -c engine -n "__fish_engine_using_subcommand pull" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
 complete -c engine -n "__fish_engine_using_subcommand pull" -s q -l quiet -d 'Print only the image ID'
@@ -68,7 +70,7 @@ complete -c engine -n "__fish_engine_using_subcommand pull" -s h -l help -d 'Pri
 complete -c engine -n "__fish_engine_using_subcommand images" -s f -l filter -d 'Filter output: reference=PATTERN, dangling=true|false, before=IMAGE, since=IMAGE' -r
 complete -c engine -n "__fish_engine_using_subcommand images" -l format -d 'Output format: table, json, or a Go template such as \'{{.ID}} {{.Repository}}\'' -r
 complete -c engine -n "__fish_engine_using_subcommand images" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
-complete -c engine -n "__fish_engine_using_subcommand images" -l storage-driver -d 'Storage driver for container root filesystems: overlay or fuse-overlayfs (default: overlay when the kernel allows it)' -r
+complete -c engine -n "__fish_engine_using_subcommand images" -l storage-driver -d 'Storage driver for container root filesystems: overlay, fuse-overlayfs or vfs (default: overlay when the kernel allows it)' -r
 complete -c engine -n "__fish_engine_using_subcommand images" -l runtime -d 'OCI runtime for containers: the built-in one (default), or crun, runc or a path' -r
 complete -c engine -n "__fish_engine_using_subcommand images" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
 complete -c engine -n "__fish_engine_using_subcommand images" -s a -l all -d 'Show all images (intermediate ones included)'
@@ -78,25 +80,25 @@ complete -c engine -n "__fish_engine_using_subcommand images" -l no-trunc -d 'Do
 complete -c engine -n "__fish_engine_using_subcommand images" -s n -l noheading -d 'Do not print the header'
 complete -c engine -n "__fish_engine_using_subcommand images" -s h -l help -d 'Print help'
 complete -c engine -n "__fish_engine_using_subcommand rmi" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
-complete -c engine -n "__fish_engine_using_subcommand rmi" -l storage-driver -d 'Storage driver for container root filesystems: overlay or fuse-overlayfs (default: overlay when the kernel allows it)' -r
+complete -c engine -n "__fish_engine_using_subcommand rmi" -l storage-driver -d 'Storage driver for container root filesystems: overlay, fuse-overlayfs or vfs (default: overlay when the kernel allows it)' -r
 complete -c engine -n "__fish_engine_using_subcommand rmi" -l runtime -d 'OCI runtime for containers: the built-in one (default), or crun, runc or a path' -r
 complete -c engine -n "__fish_engine_using_subcommand rmi" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
 complete -c engine -n "__fish_engine_using_subcommand rmi" -s a -l all -d 'Remove all images'
 complete -c engine -n "__fish_engine_using_subcommand rmi" -s f -l force -d 'Remove an image even when it has several names'
 complete -c engine -n "__fish_engine_using_subcommand rmi" -s h -l help -d 'Print help'
 complete -c engine -n "__fish_engine_using_subcommand tag" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
-complete -c engine -n "__fish_engine_using_subcommand tag" -l storage-driver -d 'Storage driver for container root filesystems: overlay or fuse-overlayfs (default: overlay when the kernel allows it)' -r
+complete -c engine -n "__fish_engine_using_subcommand tag" -l storage-driver -d 'Storage driver for container root filesystems: overlay, fuse-overlayfs or vfs (default: overlay when the kernel allows it)' -r
 complete -c engine -n "__fish_engine_using_subcommand tag" -l runtime -d 'OCI runtime for containers: the built-in one (default), or crun, runc or a path' -r
 complete -c engine -n "__fish_engine_using_subcommand tag" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
 complete -c engine -n "__fish_engine_using_subcommand tag" -s h -l help -d 'Print help'
 complete -c engine -n "__fish_engine_using_subcommand inspect" -s f -l format -d 'Format the output with a Go template, or json' -r
 complete -c engine -n "__fish_engine_using_subcommand inspect" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
-complete -c engine -n "__fish_engine_using_subcommand inspect" -l storage-driver -d 'Storage driver for container root filesystems: overlay or fuse-overlayfs (default: overlay when the kernel allows it)' -r
+complete -c engine -n "__fish_engine_using_subcommand inspect" -l storage-driver -d 'Storage driver for container root filesystems: overlay, fuse-overlayfs or vfs (default: overlay when the kernel allows it)' -r
 complete -c engine -n "__fish_engine_using_subcommand inspect" -l runtime -d 'OCI runtime for containers: the built-in one (default), or crun, runc or a path' -r
 complete -c engine -n "__fish_engine_using_subcommand inspect" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
 complete -c engine -n "__fish_engine_using_subcommand inspect" -s h -l help -d 'Print help'
 complete -c engine -n "__fish_engine_using_subcommand image; and not __fish_seen_subcommand_from ls list pull rm remove tag inspect prune" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
-complete -c engine -n "__fish_engine_using_subcommand image; and not __fish_seen_subcommand_from ls list pull rm remove tag inspect prune" -l storage-driver -d 'Storage driver for container root filesystems: overlay or fuse-overlayfs (default: overlay when the kernel allows it)' -r
+complete -c engine -n "__fish_engine_using_subcommand image; and not __fish_seen_subcommand_from ls list pull rm remove tag inspect prune" -l storage-driver -d 'Storage driver for container root filesystems: overlay, fuse-overlayfs or vfs (default: overlay when the kernel allows it)' -r
 complete -c engine -n "__fish_engine_using_subcommand image; and not __fish_seen_subcommand_from ls list pull rm remove tag inspect prune" -l runtime -d 'OCI runtime for containers: the built-in one (default), or crun, runc or a path' -r
 complete -c engine -n "__fish_engine_using_subcommand image; and not __fish_seen_subcommand_from ls list pull rm remove tag inspect prune" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
 complete -c engine -n "__fish_engine_using_subcommand image; and not __fish_seen_subcommand_from ls list pull rm remove tag inspect prune" -s h -l help -d 'Print help'
@@ -111,7 +113,7 @@ complete -c engine -n "__fish_engine_using_subcommand image; and not __fish_seen
 complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_subcommand_from ls" -s f -l filter -d 'Filter output: reference=PATTERN, dangling=true|false, before=IMAGE, since=IMAGE' -r
 complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_subcommand_from ls" -l format -d 'Output format: table, json, or a Go template such as \'{{.ID}} {{.Repository}}\'' -r
 complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_subcommand_from ls" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
-complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_subcommand_from ls" -l storage-driver -d 'Storage driver for container root filesystems: overlay or fuse-overlayfs (default: overlay when the kernel allows it)' -r
+complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_subcommand_from ls" -l storage-driver -d 'Storage driver for container root filesystems: overlay, fuse-overlayfs or vfs (default: overlay when the kernel allows it)' -r
 complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_subcommand_from ls" -l runtime -d 'OCI runtime for containers: the built-in one (default), or crun, runc or a path' -r
 complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_subcommand_from ls" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
 complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_subcommand_from ls" -s a -l all -d 'Show all images (intermediate ones included)'
@@ -123,7 +125,7 @@ complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_sub
 complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_subcommand_from list" -s f -l filter -d 'Filter output: reference=PATTERN, dangling=true|false, before=IMAGE, since=IMAGE' -r
 complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_subcommand_from list" -l format -d 'Output format: table, json, or a Go template such as \'{{.ID}} {{.Repository}}\'' -r
 complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_subcommand_from list" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
-complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_subcommand_from list" -l storage-driver -d 'Storage driver for container root filesystems: overlay or fuse-overlayfs (default: overlay when the kernel allows it)' -r
+complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_subcommand_from list" -l storage-driver -d 'Storage driver for container root filesystems: overlay, fuse-overlayfs or vfs (default: overlay when the kernel allows it)' -r
 complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_subcommand_from list" -l runtime -d 'OCI runtime for containers: the built-in one (default), or crun, runc or a path' -r
 complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_subcommand_from list" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
 complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_subcommand_from list" -s a -l all -d 'Show all images (intermediate ones included)'
@@ -144,38 +146,38 @@ complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_sub
 complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_subcommand_from pull" -l signature-policy -d 'Path of the signature policy file (default: policy.json from the user\'s or system config)' -r -F
 complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_subcommand_from pull" -l policy -d 'When to contact the registry: always, missing, never or newer' -r
 complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_subcommand_from pull" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
-complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_subcommand_from pull" -l storage-driver -d 'Storage driver for container root filesystems: overlay or fuse-overlayfs (default: overlay when the kernel allows it)' -r
+complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_subcommand_from pull" -l storage-driver -d 'Storage driver for container root filesystems: overlay, fuse-overlayfs or vfs (default: overlay when the kernel allows it)' -r
 complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_subcommand_from pull" -l runtime -d 'OCI runtime for containers: the built-in one (default), or crun, runc or a path' -r
 complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_subcommand_from pull" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
 complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_subcommand_from pull" -s q -l quiet -d 'Print only the image ID'
 complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_subcommand_from pull" -s h -l help -d 'Print help'
 complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_subcommand_from rm" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
-complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_subcommand_from rm" -l storage-driver -d 'Storage driver for container root filesystems: overlay or fuse-overlayfs (default: overlay when the kernel allows it)' -r
+complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_subcommand_from rm" -l storage-driver -d 'Storage driver for container root filesystems: overlay, fuse-overlayfs or vfs (default: overlay when the kernel allows it)' -r
 complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_subcommand_from rm" -l runtime -d 'OCI runtime for containers: the built-in one (default), or crun, runc or a path' -r
 complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_subcommand_from rm" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
 complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_subcommand_from rm" -s a -l all -d 'Remove all images'
 complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_subcommand_from rm" -s f -l force -d 'Remove an image even when it has several names'
 complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_subcommand_from rm" -s h -l help -d 'Print help'
 complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_subcommand_from remove" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
-complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_subcommand_from remove" -l storage-driver -d 'Storage driver for container root filesystems: overlay or fuse-overlayfs (default: overlay when the kernel allows it)' -r
+complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_subcommand_from remove" -l storage-driver -d 'Storage driver for container root filesystems: overlay, fuse-overlayfs or vfs (default: overlay when the kernel allows it)' -r
 complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_subcommand_from remove" -l runtime -d 'OCI runtime for containers: the built-in one (default), or crun, runc or a path' -r
 complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_subcommand_from remove" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
 complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_subcommand_from remove" -s a -l all -d 'Remove all images'
 complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_subcommand_from remove" -s f -l force -d 'Remove an image even when it has several names'
 complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_subcommand_from remove" -s h -l help -d 'Print help'
 complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_subcommand_from tag" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
-complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_subcommand_from tag" -l storage-driver -d 'Storage driver for container root filesystems: overlay or fuse-overlayfs (default: overlay when the kernel allows it)' -r
+complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_subcommand_from tag" -l storage-driver -d 'Storage driver for container root filesystems: overlay, fuse-overlayfs or vfs (default: overlay when the kernel allows it)' -r
 complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_subcommand_from tag" -l runtime -d 'OCI runtime for containers: the built-in one (default), or crun, runc or a path' -r
 complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_subcommand_from tag" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
 complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_subcommand_from tag" -s h -l help -d 'Print help'
 complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_subcommand_from inspect" -s f -l format -d 'Format the output with a Go template, or json' -r
 complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_subcommand_from inspect" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
-complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_subcommand_from inspect" -l storage-driver -d 'Storage driver for container root filesystems: overlay or fuse-overlayfs (default: overlay when the kernel allows it)' -r
+complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_subcommand_from inspect" -l storage-driver -d 'Storage driver for container root filesystems: overlay, fuse-overlayfs or vfs (default: overlay when the kernel allows it)' -r
 complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_subcommand_from inspect" -l runtime -d 'OCI runtime for containers: the built-in one (default), or crun, runc or a path' -r
 complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_subcommand_from inspect" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
 complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_subcommand_from inspect" -s h -l help -d 'Print help'
 complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_subcommand_from prune" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
-complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_subcommand_from prune" -l storage-driver -d 'Storage driver for container root filesystems: overlay or fuse-overlayfs (default: overlay when the kernel allows it)' -r
+complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_subcommand_from prune" -l storage-driver -d 'Storage driver for container root filesystems: overlay, fuse-overlayfs or vfs (default: overlay when the kernel allows it)' -r
 complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_subcommand_from prune" -l runtime -d 'OCI runtime for containers: the built-in one (default), or crun, runc or a path' -r
 complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_subcommand_from prune" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
 complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_subcommand_from prune" -s a -l all -d 'Remove all images not used by containers, not only dangling ones'
@@ -212,7 +214,7 @@ complete -c engine -n "__fish_engine_using_subcommand run" -l network -l net -d 
 complete -c engine -n "__fish_engine_using_subcommand run" -s l -l label -d 'Set a label: KEY=VALUE' -r
 complete -c engine -n "__fish_engine_using_subcommand run" -l annotation -d 'Set an annotation on the container: KEY=VALUE' -r
 complete -c engine -n "__fish_engine_using_subcommand run" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
-complete -c engine -n "__fish_engine_using_subcommand run" -l storage-driver -d 'Storage driver for container root filesystems: overlay or fuse-overlayfs (default: overlay when the kernel allows it)' -r
+complete -c engine -n "__fish_engine_using_subcommand run" -l storage-driver -d 'Storage driver for container root filesystems: overlay, fuse-overlayfs or vfs (default: overlay when the kernel allows it)' -r
 complete -c engine -n "__fish_engine_using_subcommand run" -l runtime -d 'OCI runtime for containers: the built-in one (default), or crun, runc or a path' -r
 complete -c engine -n "__fish_engine_using_subcommand run" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
 complete -c engine -n "__fish_engine_using_subcommand run" -l help -d 'Print help'
@@ -225,7 +227,7 @@ complete -c engine -n "__fish_engine_using_subcommand run" -s t -l tty -d 'Alloc
 complete -c engine -n "__fish_engine_using_subcommand run" -l rootfs -d 'The first argument is a directory holding a root filesystem, not an image'
 complete -c engine -n "__fish_engine_using_subcommand ps" -l format -d 'Output format: table, json, or a Go template such as \'{{.ID}} {{.Names}}\'' -r
 complete -c engine -n "__fish_engine_using_subcommand ps" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
-complete -c engine -n "__fish_engine_using_subcommand ps" -l storage-driver -d 'Storage driver for container root filesystems: overlay or fuse-overlayfs (default: overlay when the kernel allows it)' -r
+complete -c engine -n "__fish_engine_using_subcommand ps" -l storage-driver -d 'Storage driver for container root filesystems: overlay, fuse-overlayfs or vfs (default: overlay when the kernel allows it)' -r
 complete -c engine -n "__fish_engine_using_subcommand ps" -l runtime -d 'OCI runtime for containers: the built-in one (default), or crun, runc or a path' -r
 complete -c engine -n "__fish_engine_using_subcommand ps" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
 complete -c engine -n "__fish_engine_using_subcommand ps" -s a -l all -d 'Show all containers, not only running ones'
@@ -233,14 +235,14 @@ complete -c engine -n "__fish_engine_using_subcommand ps" -s q -l quiet -d 'Prin
 complete -c engine -n "__fish_engine_using_subcommand ps" -l no-trunc -d 'Do not truncate IDs and commands'
 complete -c engine -n "__fish_engine_using_subcommand ps" -s h -l help -d 'Print help'
 complete -c engine -n "__fish_engine_using_subcommand rm" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
-complete -c engine -n "__fish_engine_using_subcommand rm" -l storage-driver -d 'Storage driver for container root filesystems: overlay or fuse-overlayfs (default: overlay when the kernel allows it)' -r
+complete -c engine -n "__fish_engine_using_subcommand rm" -l storage-driver -d 'Storage driver for container root filesystems: overlay, fuse-overlayfs or vfs (default: overlay when the kernel allows it)' -r
 complete -c engine -n "__fish_engine_using_subcommand rm" -l runtime -d 'OCI runtime for containers: the built-in one (default), or crun, runc or a path' -r
 complete -c engine -n "__fish_engine_using_subcommand rm" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
 complete -c engine -n "__fish_engine_using_subcommand rm" -s a -l all -d 'Remove every container'
 complete -c engine -n "__fish_engine_using_subcommand rm" -s f -l force -d 'Remove containers recorded as running too'
 complete -c engine -n "__fish_engine_using_subcommand rm" -s h -l help -d 'Print help'
 complete -c engine -n "__fish_engine_using_subcommand container; and not __fish_seen_subcommand_from ls list ps rm remove run" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
-complete -c engine -n "__fish_engine_using_subcommand container; and not __fish_seen_subcommand_from ls list ps rm remove run" -l storage-driver -d 'Storage driver for container root filesystems: overlay or fuse-overlayfs (default: overlay when the kernel allows it)' -r
+complete -c engine -n "__fish_engine_using_subcommand container; and not __fish_seen_subcommand_from ls list ps rm remove run" -l storage-driver -d 'Storage driver for container root filesystems: overlay, fuse-overlayfs or vfs (default: overlay when the kernel allows it)' -r
 complete -c engine -n "__fish_engine_using_subcommand container; and not __fish_seen_subcommand_from ls list ps rm remove run" -l runtime -d 'OCI runtime for containers: the built-in one (default), or crun, runc or a path' -r
 complete -c engine -n "__fish_engine_using_subcommand container; and not __fish_seen_subcommand_from ls list ps rm remove run" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
 complete -c engine -n "__fish_engine_using_subcommand container; and not __fish_seen_subcommand_from ls list ps rm remove run" -s h -l help -d 'Print help'
@@ -252,7 +254,7 @@ complete -c engine -n "__fish_engine_using_subcommand container; and not __fish_
 complete -c engine -n "__fish_engine_using_subcommand container; and not __fish_seen_subcommand_from ls list ps rm remove run" -f -a "run" -d 'Run a command in a new container'
 complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from ls" -l format -d 'Output format: table, json, or a Go template such as \'{{.ID}} {{.Names}}\'' -r
 complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from ls" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
-complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from ls" -l storage-driver -d 'Storage driver for container root filesystems: overlay or fuse-overlayfs (default: overlay when the kernel allows it)' -r
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from ls" -l storage-driver -d 'Storage driver for container root filesystems: overlay, fuse-overlayfs or vfs (default: overlay when the kernel allows it)' -r
 complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from ls" -l runtime -d 'OCI runtime for containers: the built-in one (default), or crun, runc or a path' -r
 complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from ls" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
 complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from ls" -s a -l all -d 'Show all containers, not only running ones'
@@ -261,7 +263,7 @@ complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen
 complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from ls" -s h -l help -d 'Print help'
 complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from list" -l format -d 'Output format: table, json, or a Go template such as \'{{.ID}} {{.Names}}\'' -r
 complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from list" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
-complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from list" -l storage-driver -d 'Storage driver for container root filesystems: overlay or fuse-overlayfs (default: overlay when the kernel allows it)' -r
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from list" -l storage-driver -d 'Storage driver for container root filesystems: overlay, fuse-overlayfs or vfs (default: overlay when the kernel allows it)' -r
 complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from list" -l runtime -d 'OCI runtime for containers: the built-in one (default), or crun, runc or a path' -r
 complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from list" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
 complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from list" -s a -l all -d 'Show all containers, not only running ones'
@@ -270,7 +272,7 @@ complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen
 complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
 complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from ps" -l format -d 'Output format: table, json, or a Go template such as \'{{.ID}} {{.Names}}\'' -r
 complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from ps" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
-complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from ps" -l storage-driver -d 'Storage driver for container root filesystems: overlay or fuse-overlayfs (default: overlay when the kernel allows it)' -r
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from ps" -l storage-driver -d 'Storage driver for container root filesystems: overlay, fuse-overlayfs or vfs (default: overlay when the kernel allows it)' -r
 complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from ps" -l runtime -d 'OCI runtime for containers: the built-in one (default), or crun, runc or a path' -r
 complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from ps" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
 complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from ps" -s a -l all -d 'Show all containers, not only running ones'
@@ -278,14 +280,14 @@ complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen
 complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from ps" -l no-trunc -d 'Do not truncate IDs and commands'
 complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from ps" -s h -l help -d 'Print help'
 complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from rm" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
-complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from rm" -l storage-driver -d 'Storage driver for container root filesystems: overlay or fuse-overlayfs (default: overlay when the kernel allows it)' -r
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from rm" -l storage-driver -d 'Storage driver for container root filesystems: overlay, fuse-overlayfs or vfs (default: overlay when the kernel allows it)' -r
 complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from rm" -l runtime -d 'OCI runtime for containers: the built-in one (default), or crun, runc or a path' -r
 complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from rm" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
 complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from rm" -s a -l all -d 'Remove every container'
 complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from rm" -s f -l force -d 'Remove containers recorded as running too'
 complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from rm" -s h -l help -d 'Print help'
 complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from remove" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
-complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from remove" -l storage-driver -d 'Storage driver for container root filesystems: overlay or fuse-overlayfs (default: overlay when the kernel allows it)' -r
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from remove" -l storage-driver -d 'Storage driver for container root filesystems: overlay, fuse-overlayfs or vfs (default: overlay when the kernel allows it)' -r
 complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from remove" -l runtime -d 'OCI runtime for containers: the built-in one (default), or crun, runc or a path' -r
 complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from remove" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
 complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from remove" -s a -l all -d 'Remove every container'
@@ -322,7 +324,7 @@ complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen
 complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from run" -s l -l label -d 'Set a label: KEY=VALUE' -r
 complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from run" -l annotation -d 'Set an annotation on the container: KEY=VALUE' -r
 complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from run" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
-complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from run" -l storage-driver -d 'Storage driver for container root filesystems: overlay or fuse-overlayfs (default: overlay when the kernel allows it)' -r
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from run" -l storage-driver -d 'Storage driver for container root filesystems: overlay, fuse-overlayfs or vfs (default: overlay when the kernel allows it)' -r
 complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from run" -l runtime -d 'OCI runtime for containers: the built-in one (default), or crun, runc or a path' -r
 complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from run" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
 complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from run" -l help -d 'Print help'
@@ -334,7 +336,7 @@ complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen
 complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from run" -s t -l tty -d 'Allocate a pseudo-terminal'
 complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from run" -l rootfs -d 'The first argument is a directory holding a root filesystem, not an image'
 complete -c engine -n "__fish_engine_using_subcommand volume; and not __fish_seen_subcommand_from create ls list inspect rm remove prune" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
-complete -c engine -n "__fish_engine_using_subcommand volume; and not __fish_seen_subcommand_from create ls list inspect rm remove prune" -l storage-driver -d 'Storage driver for container root filesystems: overlay or fuse-overlayfs (default: overlay when the kernel allows it)' -r
+complete -c engine -n "__fish_engine_using_subcommand volume; and not __fish_seen_subcommand_from create ls list inspect rm remove prune" -l storage-driver -d 'Storage driver for container root filesystems: overlay, fuse-overlayfs or vfs (default: overlay when the kernel allows it)' -r
 complete -c engine -n "__fish_engine_using_subcommand volume; and not __fish_seen_subcommand_from create ls list inspect rm remove prune" -l runtime -d 'OCI runtime for containers: the built-in one (default), or crun, runc or a path' -r
 complete -c engine -n "__fish_engine_using_subcommand volume; and not __fish_seen_subcommand_from create ls list inspect rm remove prune" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
 complete -c engine -n "__fish_engine_using_subcommand volume; and not __fish_seen_subcommand_from create ls list inspect rm remove prune" -s h -l help -d 'Print help'
@@ -346,56 +348,111 @@ complete -c engine -n "__fish_engine_using_subcommand volume; and not __fish_see
 complete -c engine -n "__fish_engine_using_subcommand volume; and not __fish_seen_subcommand_from create ls list inspect rm remove prune" -f -a "remove" -d 'Remove volumes'
 complete -c engine -n "__fish_engine_using_subcommand volume; and not __fish_seen_subcommand_from create ls list inspect rm remove prune" -f -a "prune" -d 'Remove every volume no container uses'
 complete -c engine -n "__fish_engine_using_subcommand volume; and __fish_seen_subcommand_from create" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
-complete -c engine -n "__fish_engine_using_subcommand volume; and __fish_seen_subcommand_from create" -l storage-driver -d 'Storage driver for container root filesystems: overlay or fuse-overlayfs (default: overlay when the kernel allows it)' -r
+complete -c engine -n "__fish_engine_using_subcommand volume; and __fish_seen_subcommand_from create" -l storage-driver -d 'Storage driver for container root filesystems: overlay, fuse-overlayfs or vfs (default: overlay when the kernel allows it)' -r
 complete -c engine -n "__fish_engine_using_subcommand volume; and __fish_seen_subcommand_from create" -l runtime -d 'OCI runtime for containers: the built-in one (default), or crun, runc or a path' -r
 complete -c engine -n "__fish_engine_using_subcommand volume; and __fish_seen_subcommand_from create" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
 complete -c engine -n "__fish_engine_using_subcommand volume; and __fish_seen_subcommand_from create" -l ignore -d 'Do not fail when the volume exists'
 complete -c engine -n "__fish_engine_using_subcommand volume; and __fish_seen_subcommand_from create" -s h -l help -d 'Print help'
 complete -c engine -n "__fish_engine_using_subcommand volume; and __fish_seen_subcommand_from ls" -l format -d 'Output format: table, json, or a Go template such as \'{{.Name}}\'' -r
 complete -c engine -n "__fish_engine_using_subcommand volume; and __fish_seen_subcommand_from ls" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
-complete -c engine -n "__fish_engine_using_subcommand volume; and __fish_seen_subcommand_from ls" -l storage-driver -d 'Storage driver for container root filesystems: overlay or fuse-overlayfs (default: overlay when the kernel allows it)' -r
+complete -c engine -n "__fish_engine_using_subcommand volume; and __fish_seen_subcommand_from ls" -l storage-driver -d 'Storage driver for container root filesystems: overlay, fuse-overlayfs or vfs (default: overlay when the kernel allows it)' -r
 complete -c engine -n "__fish_engine_using_subcommand volume; and __fish_seen_subcommand_from ls" -l runtime -d 'OCI runtime for containers: the built-in one (default), or crun, runc or a path' -r
 complete -c engine -n "__fish_engine_using_subcommand volume; and __fish_seen_subcommand_from ls" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
 complete -c engine -n "__fish_engine_using_subcommand volume; and __fish_seen_subcommand_from ls" -s q -l quiet -d 'Print only volume names'
 complete -c engine -n "__fish_engine_using_subcommand volume; and __fish_seen_subcommand_from ls" -s h -l help -d 'Print help'
 complete -c engine -n "__fish_engine_using_subcommand volume; and __fish_seen_subcommand_from list" -l format -d 'Output format: table, json, or a Go template such as \'{{.Name}}\'' -r
 complete -c engine -n "__fish_engine_using_subcommand volume; and __fish_seen_subcommand_from list" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
-complete -c engine -n "__fish_engine_using_subcommand volume; and __fish_seen_subcommand_from list" -l storage-driver -d 'Storage driver for container root filesystems: overlay or fuse-overlayfs (default: overlay when the kernel allows it)' -r
+complete -c engine -n "__fish_engine_using_subcommand volume; and __fish_seen_subcommand_from list" -l storage-driver -d 'Storage driver for container root filesystems: overlay, fuse-overlayfs or vfs (default: overlay when the kernel allows it)' -r
 complete -c engine -n "__fish_engine_using_subcommand volume; and __fish_seen_subcommand_from list" -l runtime -d 'OCI runtime for containers: the built-in one (default), or crun, runc or a path' -r
 complete -c engine -n "__fish_engine_using_subcommand volume; and __fish_seen_subcommand_from list" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
 complete -c engine -n "__fish_engine_using_subcommand volume; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Print only volume names'
 complete -c engine -n "__fish_engine_using_subcommand volume; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
 complete -c engine -n "__fish_engine_using_subcommand volume; and __fish_seen_subcommand_from inspect" -s f -l format -d 'Format the output with a Go template, or json' -r
 complete -c engine -n "__fish_engine_using_subcommand volume; and __fish_seen_subcommand_from inspect" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
-complete -c engine -n "__fish_engine_using_subcommand volume; and __fish_seen_subcommand_from inspect" -l storage-driver -d 'Storage driver for container root filesystems: overlay or fuse-overlayfs (default: overlay when the kernel allows it)' -r
+complete -c engine -n "__fish_engine_using_subcommand volume; and __fish_seen_subcommand_from inspect" -l storage-driver -d 'Storage driver for container root filesystems: overlay, fuse-overlayfs or vfs (default: overlay when the kernel allows it)' -r
 complete -c engine -n "__fish_engine_using_subcommand volume; and __fish_seen_subcommand_from inspect" -l runtime -d 'OCI runtime for containers: the built-in one (default), or crun, runc or a path' -r
 complete -c engine -n "__fish_engine_using_subcommand volume; and __fish_seen_subcommand_from inspect" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
 complete -c engine -n "__fish_engine_using_subcommand volume; and __fish_seen_subcommand_from inspect" -s h -l help -d 'Print help'
 complete -c engine -n "__fish_engine_using_subcommand volume; and __fish_seen_subcommand_from rm" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
-complete -c engine -n "__fish_engine_using_subcommand volume; and __fish_seen_subcommand_from rm" -l storage-driver -d 'Storage driver for container root filesystems: overlay or fuse-overlayfs (default: overlay when the kernel allows it)' -r
+complete -c engine -n "__fish_engine_using_subcommand volume; and __fish_seen_subcommand_from rm" -l storage-driver -d 'Storage driver for container root filesystems: overlay, fuse-overlayfs or vfs (default: overlay when the kernel allows it)' -r
 complete -c engine -n "__fish_engine_using_subcommand volume; and __fish_seen_subcommand_from rm" -l runtime -d 'OCI runtime for containers: the built-in one (default), or crun, runc or a path' -r
 complete -c engine -n "__fish_engine_using_subcommand volume; and __fish_seen_subcommand_from rm" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
 complete -c engine -n "__fish_engine_using_subcommand volume; and __fish_seen_subcommand_from rm" -s a -l all -d 'Remove every volume'
 complete -c engine -n "__fish_engine_using_subcommand volume; and __fish_seen_subcommand_from rm" -s f -l force -d 'Remove volumes even when a container uses them'
 complete -c engine -n "__fish_engine_using_subcommand volume; and __fish_seen_subcommand_from rm" -s h -l help -d 'Print help'
 complete -c engine -n "__fish_engine_using_subcommand volume; and __fish_seen_subcommand_from remove" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
-complete -c engine -n "__fish_engine_using_subcommand volume; and __fish_seen_subcommand_from remove" -l storage-driver -d 'Storage driver for container root filesystems: overlay or fuse-overlayfs (default: overlay when the kernel allows it)' -r
+complete -c engine -n "__fish_engine_using_subcommand volume; and __fish_seen_subcommand_from remove" -l storage-driver -d 'Storage driver for container root filesystems: overlay, fuse-overlayfs or vfs (default: overlay when the kernel allows it)' -r
 complete -c engine -n "__fish_engine_using_subcommand volume; and __fish_seen_subcommand_from remove" -l runtime -d 'OCI runtime for containers: the built-in one (default), or crun, runc or a path' -r
 complete -c engine -n "__fish_engine_using_subcommand volume; and __fish_seen_subcommand_from remove" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
 complete -c engine -n "__fish_engine_using_subcommand volume; and __fish_seen_subcommand_from remove" -s a -l all -d 'Remove every volume'
 complete -c engine -n "__fish_engine_using_subcommand volume; and __fish_seen_subcommand_from remove" -s f -l force -d 'Remove volumes even when a container uses them'
 complete -c engine -n "__fish_engine_using_subcommand volume; and __fish_seen_subcommand_from remove" -s h -l help -d 'Print help'
 complete -c engine -n "__fish_engine_using_subcommand volume; and __fish_seen_subcommand_from prune" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
-complete -c engine -n "__fish_engine_using_subcommand volume; and __fish_seen_subcommand_from prune" -l storage-driver -d 'Storage driver for container root filesystems: overlay or fuse-overlayfs (default: overlay when the kernel allows it)' -r
+complete -c engine -n "__fish_engine_using_subcommand volume; and __fish_seen_subcommand_from prune" -l storage-driver -d 'Storage driver for container root filesystems: overlay, fuse-overlayfs or vfs (default: overlay when the kernel allows it)' -r
 complete -c engine -n "__fish_engine_using_subcommand volume; and __fish_seen_subcommand_from prune" -l runtime -d 'OCI runtime for containers: the built-in one (default), or crun, runc or a path' -r
 complete -c engine -n "__fish_engine_using_subcommand volume; and __fish_seen_subcommand_from prune" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
 complete -c engine -n "__fish_engine_using_subcommand volume; and __fish_seen_subcommand_from prune" -s f -l force -d 'Do not ask for confirmation'
 complete -c engine -n "__fish_engine_using_subcommand volume; and __fish_seen_subcommand_from prune" -s h -l help -d 'Print help'
 complete -c engine -n "__fish_engine_using_subcommand unshare" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
-complete -c engine -n "__fish_engine_using_subcommand unshare" -l storage-driver -d 'Storage driver for container root filesystems: overlay or fuse-overlayfs (default: overlay when the kernel allows it)' -r
+complete -c engine -n "__fish_engine_using_subcommand unshare" -l storage-driver -d 'Storage driver for container root filesystems: overlay, fuse-overlayfs or vfs (default: overlay when the kernel allows it)' -r
 complete -c engine -n "__fish_engine_using_subcommand unshare" -l runtime -d 'OCI runtime for containers: the built-in one (default), or crun, runc or a path' -r
 complete -c engine -n "__fish_engine_using_subcommand unshare" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
 complete -c engine -n "__fish_engine_using_subcommand unshare" -s h -l help -d 'Print help'
+complete -c engine -n "__fish_engine_using_subcommand oci; and not __fish_seen_subcommand_from create start state kill delete list run" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
+complete -c engine -n "__fish_engine_using_subcommand oci; and not __fish_seen_subcommand_from create start state kill delete list run" -l storage-driver -d 'Storage driver for container root filesystems: overlay, fuse-overlayfs or vfs (default: overlay when the kernel allows it)' -r
+complete -c engine -n "__fish_engine_using_subcommand oci; and not __fish_seen_subcommand_from create start state kill delete list run" -l runtime -d 'OCI runtime for containers: the built-in one (default), or crun, runc or a path' -r
+complete -c engine -n "__fish_engine_using_subcommand oci; and not __fish_seen_subcommand_from create start state kill delete list run" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
+complete -c engine -n "__fish_engine_using_subcommand oci; and not __fish_seen_subcommand_from create start state kill delete list run" -s h -l help -d 'Print help'
+complete -c engine -n "__fish_engine_using_subcommand oci; and not __fish_seen_subcommand_from create start state kill delete list run" -f -a "create" -d 'Create a container from a bundle, stopped right before its command runs'
+complete -c engine -n "__fish_engine_using_subcommand oci; and not __fish_seen_subcommand_from create start state kill delete list run" -f -a "start" -d 'Run the command of a created container'
+complete -c engine -n "__fish_engine_using_subcommand oci; and not __fish_seen_subcommand_from create start state kill delete list run" -f -a "state" -d 'Print the OCI state of a container as JSON'
+complete -c engine -n "__fish_engine_using_subcommand oci; and not __fish_seen_subcommand_from create start state kill delete list run" -f -a "kill" -d 'Send a signal to the container\'s PID 1'
+complete -c engine -n "__fish_engine_using_subcommand oci; and not __fish_seen_subcommand_from create start state kill delete list run" -f -a "delete" -d 'Remove a stopped (or, with --force, any) container\'s state'
+complete -c engine -n "__fish_engine_using_subcommand oci; and not __fish_seen_subcommand_from create start state kill delete list run" -f -a "list" -d 'List the containers'
+complete -c engine -n "__fish_engine_using_subcommand oci; and not __fish_seen_subcommand_from create start state kill delete list run" -f -a "run" -d 'Create and start a container, wait for it and exit with its code'
+complete -c engine -n "__fish_engine_using_subcommand oci; and __fish_seen_subcommand_from create" -s b -l bundle -d 'Directory holding config.json and the root filesystem' -r -F
+complete -c engine -n "__fish_engine_using_subcommand oci; and __fish_seen_subcommand_from create" -l pid-file -d 'Write the container\'s PID 1 to this file' -r -F
+complete -c engine -n "__fish_engine_using_subcommand oci; and __fish_seen_subcommand_from create" -l console-socket -d 'Unix socket to send the terminal\'s master to (not supported)' -r -F
+complete -c engine -n "__fish_engine_using_subcommand oci; and __fish_seen_subcommand_from create" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
+complete -c engine -n "__fish_engine_using_subcommand oci; and __fish_seen_subcommand_from create" -l storage-driver -d 'Storage driver for container root filesystems: overlay, fuse-overlayfs or vfs (default: overlay when the kernel allows it)' -r
+complete -c engine -n "__fish_engine_using_subcommand oci; and __fish_seen_subcommand_from create" -l runtime -d 'OCI runtime for containers: the built-in one (default), or crun, runc or a path' -r
+complete -c engine -n "__fish_engine_using_subcommand oci; and __fish_seen_subcommand_from create" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
+complete -c engine -n "__fish_engine_using_subcommand oci; and __fish_seen_subcommand_from create" -s h -l help -d 'Print help'
+complete -c engine -n "__fish_engine_using_subcommand oci; and __fish_seen_subcommand_from start" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
+complete -c engine -n "__fish_engine_using_subcommand oci; and __fish_seen_subcommand_from start" -l storage-driver -d 'Storage driver for container root filesystems: overlay, fuse-overlayfs or vfs (default: overlay when the kernel allows it)' -r
+complete -c engine -n "__fish_engine_using_subcommand oci; and __fish_seen_subcommand_from start" -l runtime -d 'OCI runtime for containers: the built-in one (default), or crun, runc or a path' -r
+complete -c engine -n "__fish_engine_using_subcommand oci; and __fish_seen_subcommand_from start" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
+complete -c engine -n "__fish_engine_using_subcommand oci; and __fish_seen_subcommand_from start" -s h -l help -d 'Print help'
+complete -c engine -n "__fish_engine_using_subcommand oci; and __fish_seen_subcommand_from state" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
+complete -c engine -n "__fish_engine_using_subcommand oci; and __fish_seen_subcommand_from state" -l storage-driver -d 'Storage driver for container root filesystems: overlay, fuse-overlayfs or vfs (default: overlay when the kernel allows it)' -r
+complete -c engine -n "__fish_engine_using_subcommand oci; and __fish_seen_subcommand_from state" -l runtime -d 'OCI runtime for containers: the built-in one (default), or crun, runc or a path' -r
+complete -c engine -n "__fish_engine_using_subcommand oci; and __fish_seen_subcommand_from state" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
+complete -c engine -n "__fish_engine_using_subcommand oci; and __fish_seen_subcommand_from state" -s h -l help -d 'Print help'
+complete -c engine -n "__fish_engine_using_subcommand oci; and __fish_seen_subcommand_from kill" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
+complete -c engine -n "__fish_engine_using_subcommand oci; and __fish_seen_subcommand_from kill" -l storage-driver -d 'Storage driver for container root filesystems: overlay, fuse-overlayfs or vfs (default: overlay when the kernel allows it)' -r
+complete -c engine -n "__fish_engine_using_subcommand oci; and __fish_seen_subcommand_from kill" -l runtime -d 'OCI runtime for containers: the built-in one (default), or crun, runc or a path' -r
+complete -c engine -n "__fish_engine_using_subcommand oci; and __fish_seen_subcommand_from kill" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
+complete -c engine -n "__fish_engine_using_subcommand oci; and __fish_seen_subcommand_from kill" -s h -l help -d 'Print help'
+complete -c engine -n "__fish_engine_using_subcommand oci; and __fish_seen_subcommand_from delete" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
+complete -c engine -n "__fish_engine_using_subcommand oci; and __fish_seen_subcommand_from delete" -l storage-driver -d 'Storage driver for container root filesystems: overlay, fuse-overlayfs or vfs (default: overlay when the kernel allows it)' -r
+complete -c engine -n "__fish_engine_using_subcommand oci; and __fish_seen_subcommand_from delete" -l runtime -d 'OCI runtime for containers: the built-in one (default), or crun, runc or a path' -r
+complete -c engine -n "__fish_engine_using_subcommand oci; and __fish_seen_subcommand_from delete" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
+complete -c engine -n "__fish_engine_using_subcommand oci; and __fish_seen_subcommand_from delete" -s f -l force -d 'Kill the container first if it is running'
+complete -c engine -n "__fish_engine_using_subcommand oci; and __fish_seen_subcommand_from delete" -s h -l help -d 'Print help'
+complete -c engine -n "__fish_engine_using_subcommand oci; and __fish_seen_subcommand_from list" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
+complete -c engine -n "__fish_engine_using_subcommand oci; and __fish_seen_subcommand_from list" -l storage-driver -d 'Storage driver for container root filesystems: overlay, fuse-overlayfs or vfs (default: overlay when the kernel allows it)' -r
+complete -c engine -n "__fish_engine_using_subcommand oci; and __fish_seen_subcommand_from list" -l runtime -d 'OCI runtime for containers: the built-in one (default), or crun, runc or a path' -r
+complete -c engine -n "__fish_engine_using_subcommand oci; and __fish_seen_subcommand_from list" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
+complete -c engine -n "__fish_engine_using_subcommand oci; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Print only the IDs'
+complete -c engine -n "__fish_engine_using_subcommand oci; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
+complete -c engine -n "__fish_engine_using_subcommand oci; and __fish_seen_subcommand_from run" -s b -l bundle -d 'Directory holding config.json and the root filesystem' -r -F
+complete -c engine -n "__fish_engine_using_subcommand oci; and __fish_seen_subcommand_from run" -l pid-file -d 'Write the container\'s PID 1 to this file' -r -F
+complete -c engine -n "__fish_engine_using_subcommand oci; and __fish_seen_subcommand_from run" -l console-socket -d 'Unix socket to send the terminal\'s master to (not supported)' -r -F
+complete -c engine -n "__fish_engine_using_subcommand oci; and __fish_seen_subcommand_from run" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
+complete -c engine -n "__fish_engine_using_subcommand oci; and __fish_seen_subcommand_from run" -l storage-driver -d 'Storage driver for container root filesystems: overlay, fuse-overlayfs or vfs (default: overlay when the kernel allows it)' -r
+complete -c engine -n "__fish_engine_using_subcommand oci; and __fish_seen_subcommand_from run" -l runtime -d 'OCI runtime for containers: the built-in one (default), or crun, runc or a path' -r
+complete -c engine -n "__fish_engine_using_subcommand oci; and __fish_seen_subcommand_from run" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
+complete -c engine -n "__fish_engine_using_subcommand oci; and __fish_seen_subcommand_from run" -s h -l help -d 'Print help'
 complete -c engine -n "__fish_engine_using_subcommand login" -s u -l username -d 'Username' -r
 complete -c engine -n "__fish_engine_using_subcommand login" -s p -l password -d 'Password (prefer --password-stdin: command lines are visible to other users)' -r
 complete -c engine -n "__fish_engine_using_subcommand login" -l authfile -d 'Path of the authentication file (default: ${XDG_RUNTIME_DIR}/containers/auth.json)' -r -F
@@ -403,7 +460,7 @@ complete -c engine -n "__fish_engine_using_subcommand login" -l tls-verify -d 'R
 false\t''"
 complete -c engine -n "__fish_engine_using_subcommand login" -l cert-dir -d 'Use the certificates (*.crt) in this directory instead of certs.d' -r -F
 complete -c engine -n "__fish_engine_using_subcommand login" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
-complete -c engine -n "__fish_engine_using_subcommand login" -l storage-driver -d 'Storage driver for container root filesystems: overlay or fuse-overlayfs (default: overlay when the kernel allows it)' -r
+complete -c engine -n "__fish_engine_using_subcommand login" -l storage-driver -d 'Storage driver for container root filesystems: overlay, fuse-overlayfs or vfs (default: overlay when the kernel allows it)' -r
 complete -c engine -n "__fish_engine_using_subcommand login" -l runtime -d 'OCI runtime for containers: the built-in one (default), or crun, runc or a path' -r
 complete -c engine -n "__fish_engine_using_subcommand login" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
 complete -c engine -n "__fish_engine_using_subcommand login" -l password-stdin -d 'Read the password from standard input'
@@ -411,30 +468,35 @@ complete -c engine -n "__fish_engine_using_subcommand login" -l get-login -d 'Pr
 complete -c engine -n "__fish_engine_using_subcommand login" -s h -l help -d 'Print help'
 complete -c engine -n "__fish_engine_using_subcommand logout" -l authfile -d 'Path of the authentication file (default: ${XDG_RUNTIME_DIR}/containers/auth.json)' -r -F
 complete -c engine -n "__fish_engine_using_subcommand logout" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
-complete -c engine -n "__fish_engine_using_subcommand logout" -l storage-driver -d 'Storage driver for container root filesystems: overlay or fuse-overlayfs (default: overlay when the kernel allows it)' -r
+complete -c engine -n "__fish_engine_using_subcommand logout" -l storage-driver -d 'Storage driver for container root filesystems: overlay, fuse-overlayfs or vfs (default: overlay when the kernel allows it)' -r
 complete -c engine -n "__fish_engine_using_subcommand logout" -l runtime -d 'OCI runtime for containers: the built-in one (default), or crun, runc or a path' -r
 complete -c engine -n "__fish_engine_using_subcommand logout" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
 complete -c engine -n "__fish_engine_using_subcommand logout" -s a -l all -d 'Remove the credentials of every registry'
 complete -c engine -n "__fish_engine_using_subcommand logout" -s h -l help -d 'Print help'
 complete -c engine -n "__fish_engine_using_subcommand version" -s f -l format -d 'Output format: json or a Go template' -r
 complete -c engine -n "__fish_engine_using_subcommand version" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
-complete -c engine -n "__fish_engine_using_subcommand version" -l storage-driver -d 'Storage driver for container root filesystems: overlay or fuse-overlayfs (default: overlay when the kernel allows it)' -r
+complete -c engine -n "__fish_engine_using_subcommand version" -l storage-driver -d 'Storage driver for container root filesystems: overlay, fuse-overlayfs or vfs (default: overlay when the kernel allows it)' -r
 complete -c engine -n "__fish_engine_using_subcommand version" -l runtime -d 'OCI runtime for containers: the built-in one (default), or crun, runc or a path' -r
 complete -c engine -n "__fish_engine_using_subcommand version" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
 complete -c engine -n "__fish_engine_using_subcommand version" -s h -l help -d 'Print help'
 complete -c engine -n "__fish_engine_using_subcommand completion" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
-complete -c engine -n "__fish_engine_using_subcommand completion" -l storage-driver -d 'Storage driver for container root filesystems: overlay or fuse-overlayfs (default: overlay when the kernel allows it)' -r
+complete -c engine -n "__fish_engine_using_subcommand completion" -l storage-driver -d 'Storage driver for container root filesystems: overlay, fuse-overlayfs or vfs (default: overlay when the kernel allows it)' -r
 complete -c engine -n "__fish_engine_using_subcommand completion" -l runtime -d 'OCI runtime for containers: the built-in one (default), or crun, runc or a path' -r
 complete -c engine -n "__fish_engine_using_subcommand completion" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
 complete -c engine -n "__fish_engine_using_subcommand completion" -s h -l help -d 'Print help'
 complete -c engine -n "__fish_engine_using_subcommand __overlay-probe" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
-complete -c engine -n "__fish_engine_using_subcommand __overlay-probe" -l storage-driver -d 'Storage driver for container root filesystems: overlay or fuse-overlayfs (default: overlay when the kernel allows it)' -r
+complete -c engine -n "__fish_engine_using_subcommand __overlay-probe" -l storage-driver -d 'Storage driver for container root filesystems: overlay, fuse-overlayfs or vfs (default: overlay when the kernel allows it)' -r
 complete -c engine -n "__fish_engine_using_subcommand __overlay-probe" -l runtime -d 'OCI runtime for containers: the built-in one (default), or crun, runc or a path' -r
 complete -c engine -n "__fish_engine_using_subcommand __overlay-probe" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
 complete -c engine -n "__fish_engine_using_subcommand __overlay-probe" -s h -l help -d 'Print help'
+complete -c engine -n "__fish_engine_using_subcommand __vfs-copy" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
+complete -c engine -n "__fish_engine_using_subcommand __vfs-copy" -l storage-driver -d 'Storage driver for container root filesystems: overlay, fuse-overlayfs or vfs (default: overlay when the kernel allows it)' -r
+complete -c engine -n "__fish_engine_using_subcommand __vfs-copy" -l runtime -d 'OCI runtime for containers: the built-in one (default), or crun, runc or a path' -r
+complete -c engine -n "__fish_engine_using_subcommand __vfs-copy" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
+complete -c engine -n "__fish_engine_using_subcommand __vfs-copy" -s h -l help -d 'Print help'
 complete -c engine -n "__fish_engine_using_subcommand __unpack-layer" -l xattr-prefix -d 'Namespace of the overlay xattrs: user.overlay. (rootless) or trusted.overlay' -r
 complete -c engine -n "__fish_engine_using_subcommand __unpack-layer" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
-complete -c engine -n "__fish_engine_using_subcommand __unpack-layer" -l storage-driver -d 'Storage driver for container root filesystems: overlay or fuse-overlayfs (default: overlay when the kernel allows it)' -r
+complete -c engine -n "__fish_engine_using_subcommand __unpack-layer" -l storage-driver -d 'Storage driver for container root filesystems: overlay, fuse-overlayfs or vfs (default: overlay when the kernel allows it)' -r
 complete -c engine -n "__fish_engine_using_subcommand __unpack-layer" -l runtime -d 'OCI runtime for containers: the built-in one (default), or crun, runc or a path' -r
 complete -c engine -n "__fish_engine_using_subcommand __unpack-layer" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
 complete -c engine -n "__fish_engine_using_subcommand __unpack-layer" -l ignore-chown-errors -d 'Keep going when a file\'s owner cannot be set (single-id user namespace)'

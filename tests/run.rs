@@ -762,6 +762,47 @@ fn fuse_overlayfs_gives_the_same_root_filesystem() {
     assert_eq!(root.fstype, "fuse.fuse-overlayfs", "{out}");
 }
 
+/// The copying driver gives the same files (owners, whiteouts, opaque dirs) with nothing mounted
+/// over the root but the container's own copy.
+#[test]
+fn vfs_driver_gives_the_same_root_filesystem_from_a_copy() {
+    let sb = sandbox();
+    let script = "stat -c '%u:%g %a' /data/owned-by-app; ls -A /data/opaque
+        test -e /data/gone || echo gone absent
+        stat -c %a /data/setuid-bin
+        echo written > /data/new && cat /data/new
+        cat /proc/self/mountinfo";
+    let out = sb.engine(&[
+        "--storage-driver",
+        "vfs",
+        "run",
+        "--name",
+        "copied",
+        busybox(),
+        "sh",
+        "-c",
+        script,
+    ]);
+    let printed = lines(out.ok());
+    assert_eq!(
+        printed[..5],
+        ["1000:1000 640", "new", "gone absent", "4755", "written"],
+        "{out}"
+    );
+    let root = mount_at(&out.stdout, "/").expect("a mount on /");
+    assert!(!root.fstype.contains("overlay"), "{out}");
+    // The copy is the container's alone: files owned by subordinate ids go with `rm`.
+    let id = field(&container_named(&sb, "copied"), "id").to_string();
+    assert!(
+        containers_dir(&sb)
+            .join(&id)
+            .join("rootfs/data/new")
+            .exists()
+    );
+    sb.engine(&["rm", "copied"]).ok();
+    assert!(!containers_dir(&sb).join(&id).exists());
+}
+
 #[test]
 fn crun_runs_the_config_json_the_same_way() {
     let sb = sandbox();

@@ -201,6 +201,37 @@ fn examples(page: &str) -> &'static [(&'static str, &'static str)] {
             "Remove every unused volume without asking",
             "engine volume prune -f",
         )],
+        "engine-oci" | "engine-oci-create" => &[
+            (
+                "Create a container from the bundle in the current directory, then start it",
+                "engine oci create web\nengine oci start web",
+            ),
+            (
+                "Keep the state elsewhere and record PID 1",
+                "engine oci --root /tmp/oci create --bundle ./bundle --pid-file web.pid web",
+            ),
+        ],
+        "engine-oci-start" => &[("Start a created container", "engine oci start web")],
+        "engine-oci-state" => &[("Print the OCI state as JSON", "engine oci state web")],
+        "engine-oci-kill" => &[
+            ("Ask the container to stop", "engine oci kill web"),
+            ("Kill it", "engine oci kill web KILL"),
+        ],
+        "engine-oci-delete" => &[
+            ("Remove a stopped container", "engine oci delete web"),
+            (
+                "Kill and remove a running one",
+                "engine oci delete --force web",
+            ),
+        ],
+        "engine-oci-list" => &[
+            ("List the containers with their status", "engine oci list"),
+            ("Only the IDs", "engine oci list -q"),
+        ],
+        "engine-oci-run" => &[(
+            "Run the bundle in ./bundle and exit with its code",
+            "engine oci run --bundle ./bundle job",
+        )],
         "engine-unshare" => &[
             (
                 "See who owns the files of the store",

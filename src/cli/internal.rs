@@ -45,3 +45,19 @@ pub struct OverlayProbeArgs {
 pub fn overlay_probe_command(args: OverlayProbeArgs) -> Result<()> {
     crate::runtime::overlay_probe::probe_overlay(&args.dir, crate::util::proc::in_user_namespace())
 }
+
+#[derive(Args, Debug)]
+pub struct VfsCopyArgs {
+    /// Namespace of the overlay xattrs in the layers: user.overlay. or trusted.overlay.
+    pub xattr_prefix: String,
+    /// The empty root directory to fill
+    pub rootfs: PathBuf,
+    /// Layer directories, bottom first
+    pub layers: Vec<PathBuf>,
+}
+
+/// Fills `rootfs` with a copy of `layers` (the vfs driver), inside the user namespace.
+pub fn vfs_copy_command(args: VfsCopyArgs) -> Result<()> {
+    let layers: Vec<&std::path::Path> = args.layers.iter().map(|p| p.as_path()).collect();
+    crate::rootfs::vfs::copy_layers(&args.rootfs, &layers, &args.xattr_prefix)
+}

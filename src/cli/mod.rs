@@ -8,6 +8,7 @@ pub mod humanize;
 mod image;
 mod internal;
 mod login;
+mod oci;
 mod pulling;
 mod run;
 mod unshare;
@@ -49,7 +50,7 @@ pub struct GlobalOpts {
     /// Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)
     #[arg(long, global = true, value_name = "DIR", env = "ENGINE_ROOT")]
     pub root: Option<PathBuf>,
-    /// Storage driver for container root filesystems: overlay or fuse-overlayfs (default: overlay when the kernel allows it)
+    /// Storage driver for container root filesystems: overlay, fuse-overlayfs or vfs (default: overlay when the kernel allows it)
     #[arg(long, global = true, value_name = "DRIVER", env = "STORAGE_DRIVER")]
     pub storage_driver: Option<String>,
     /// OCI runtime for containers: the built-in one (default), or crun, runc or a path
@@ -97,6 +98,9 @@ pub enum Command {
     Volume(volume::VolumeCommand),
     /// Run a command in the user namespace the engine uses for its store
     Unshare(unshare::UnshareArgs),
+    /// Run OCI bundles with the built-in runtime, with runc's commands (--root: state directory)
+    #[command(subcommand)]
+    Oci(oci::OciCommand),
     /// Log in to a container registry
     Login(login::LoginArgs),
     /// Log out of a container registry
@@ -108,6 +112,9 @@ pub enum Command {
     /// Check that overlayfs can be mounted here (the engine's own helper)
     #[command(name = "__overlay-probe", hide = true)]
     OverlayProbe(internal::OverlayProbeArgs),
+    /// Copy layers into a container root (the engine's own helper for the vfs driver)
+    #[command(name = "__vfs-copy", hide = true)]
+    VfsCopy(internal::VfsCopyArgs),
     /// Unpack a layer from stdin (the engine's own helper)
     #[command(name = "__unpack-layer", hide = true)]
     UnpackLayer(internal::UnpackLayerArgs),
@@ -263,12 +270,14 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Ps(a) | Command::Container(ContainerCommand::Ls(a)) => container::ps(&session, a),
         Command::Rm(a) | Command::Container(ContainerCommand::Rm(a)) => container::rm(&session, a),
         Command::Volume(a) => volume::volume(&session, a),
+        Command::Oci(a) => return oci::oci(&session, a),
         Command::Login(a) => login::login(&session, a),
         Command::Logout(a) => login::logout(&session, a),
         Command::Version(a) => docs::version(a),
         Command::Completion(a) => docs::completion(a),
         Command::UnpackLayer(a) => internal::unpack_layer_command(a),
         Command::OverlayProbe(a) => internal::overlay_probe_command(a),
+        Command::VfsCopy(a) => internal::vfs_copy_command(a),
     }
     .map(|()| ExitCode::SUCCESS)
 }

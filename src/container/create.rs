@@ -3,14 +3,15 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result, anyhow};
+use anyhow::{Context, Result, anyhow, bail};
 use oci_spec::image::ImageConfiguration;
 use oci_spec::runtime::{LinuxIdMapping, LinuxIdMappingBuilder};
 
 use super::names;
 use crate::rootfs::driver::choose_driver;
 use crate::rootfs::image_files::read_image_file;
-use crate::runtime::userns::{IdMappings, IdRange};
+use crate::rootfs::vfs::VFS_COPY_COMMAND;
+use crate::runtime::userns::{IdMappings, IdRange, UsernsCommand};
 use crate::spec::{self, HostContext, RootfsDriver, RootfsRecipe, RunOptions, SpecInputs};
 use crate::store::{ContainerRecord, ContainerStatus, ImageRecord, Store};
 
@@ -146,17 +147,25 @@ fn write_bundle(
     for dir in [bundle.join("rootfs"), upper.clone(), work.clone()] {
         std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
     }
-    let recipe = RootfsRecipe {
-        driver,
-        lowerdirs: layers.iter().rev().cloned().collect(),
-        upperdir: Some(upper),
-        workdir: Some(work),
-    };
-    let opaque = if rootless {
-        "user.overlay.opaque"
+    let prefix = if rootless {
+        "user.overlay."
     } else {
-        "trusted.overlay.opaque"
+        "trusted.overlay."
     };
+    let opaque = format!("{prefix}opaque");
+    let recipe = match driver {
+        RootfsDriver::Vfs => {
+            copy_for_vfs(&bundle.join("rootfs"), layers, prefix, mappings)?;
+            RootfsRecipe::vfs()
+        }
+        _ => RootfsRecipe {
+            driver,
+            lowerdirs: layers.iter().rev().cloned().collect(),
+            upperdir: Some(upper),
+            workdir: Some(work),
+        },
+    };
+    let opaque = opaque.as_str();
     let image_files = |path: &str| read_image_file(layers, path, opaque);
     let host = HostContext::current(rootless)?;
     let caps = spec::bounding_capabilities(options, &host)?;
@@ -189,6 +198,30 @@ fn write_bundle(
         .as_ref()
         .and_then(|p| p.args().clone())
         .unwrap_or_default())
+}
+
+/// The vfs driver's full copy of the layers, made in the user namespace so owners are kept.
+fn copy_for_vfs(
+    rootfs: &Path,
+    layers: &[PathBuf],
+    prefix: &str,
+    mappings: &IdMappings,
+) -> Result<()> {
+    let mut args: Vec<std::ffi::OsString> =
+        vec![VFS_COPY_COMMAND.into(), prefix.into(), rootfs.into()];
+    args.extend(layers.iter().map(|l| l.clone().into_os_string()));
+    let output = UsernsCommand::new("/proc/self/exe", args)
+        .stdin(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn(mappings)
+        .context("starting the vfs copy")?
+        .wait_with_output()
+        .context("waiting for the vfs copy")?;
+    if !output.status.success() {
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        bail!("{}", stderr.trim().trim_start_matches("Error: "));
+    }
+    Ok(())
 }
 
 fn oci_mappings(ranges: &[IdRange]) -> Result<Vec<LinuxIdMapping>> {

@@ -1,5 +1,6 @@
 //! Choosing how a container's root filesystem is assembled from its layers: native overlayfs
-//! when the kernel allows it in a user namespace, else fuse-overlayfs. A fallback is announced
+//! when the kernel allows it in a user namespace, else fuse-overlayfs, else a full copy (vfs).
+//! A fallback is announced
 //! loudly: silently running on a slow driver is a top complaint of podman users.
 //!
 //! The probe really mounts overlay in the user namespace (see `runtime::overlay_probe`) and its
@@ -31,10 +32,8 @@ pub fn parse_driver(name: &str) -> Result<RootfsDriver> {
     match name {
         "overlay" | "overlay2" => Ok(RootfsDriver::Overlay),
         "fuse-overlayfs" => Ok(RootfsDriver::FuseOverlayfs),
-        "vfs" => bail!(
-            "the vfs storage driver (a full copy per container) is not available in engine; use overlay or fuse-overlayfs"
-        ),
-        other => bail!("unknown storage driver {other:?}: use overlay or fuse-overlayfs"),
+        "vfs" => Ok(RootfsDriver::Vfs),
+        other => bail!("unknown storage driver {other:?}: use overlay, fuse-overlayfs or vfs"),
     }
 }
 
@@ -82,10 +81,12 @@ pub fn choose_driver(
         );
         return Ok(RootfsDriver::FuseOverlayfs);
     }
-    bail!(
-        "native overlayfs is not usable here ({reason}) and fuse-overlayfs is not installed: install it \
-         (Debian package fuse-overlayfs) or use a kernel >= 5.11"
-    )
+    eprintln!(
+        "WARNING: native overlayfs is not usable here ({reason}) and fuse-overlayfs is not installed; \
+         falling back to vfs, which copies every layer for each container (slow, disk-hungry). Install \
+         fuse-overlayfs (Debian package fuse-overlayfs) or use a kernel >= 5.11."
+    );
+    Ok(RootfsDriver::Vfs)
 }
 
 fn cached_probe(store_root: &Path) -> Result<Option<ProbeResult>> {

@@ -8,3 +8,4 @@ pub mod driver;
 pub mod image_files;
 pub mod unpack;
 pub mod unpacker;
+pub mod vfs;

@@ -80,8 +80,8 @@ pub fn parse_ulimit(value: &str) -> Result<PosixRlimit> {
 
 /// The process's rlimits: `--ulimit` values (a later one for the same resource wins) plus
 /// podman's NOFILE and NPROC defaults for whichever the user left alone.
-/// Rootless, the defaults are capped at the engine's hard limits (a user namespace cannot raise
-/// them) with soft = hard, as podman gets by raising its own soft limit at startup; an explicit
+/// The defaults are capped at the engine's hard limits (a user namespace, or root without
+/// CAP_SYS_RESOURCE, cannot raise them) with soft = hard, as podman gets by raising its own soft limit at startup; an explicit
 /// `--ulimit` above them is refused up front rather than failing inside the runtime.
 pub fn process_rlimits(ulimits: &[String], host: &HostContext) -> Result<Vec<PosixRlimit>> {
     let mut out: Vec<PosixRlimit> = Vec::new();
@@ -110,11 +110,9 @@ pub fn process_rlimits(ulimits: &[String], host: &HostContext) -> Result<Vec<Pos
         if out.iter().any(|l| l.typ() == typ) {
             continue;
         }
-        let value = if host.rootless {
-            default.min(host_limit.1)
-        } else {
-            default
-        };
+        // Capped at the engine's own hard limit: rootless a user namespace cannot raise it, and
+        // root without CAP_SYS_RESOURCE (a root inside another container) cannot either.
+        let value = default.min(host_limit.1);
         out.push(
             PosixRlimitBuilder::default()
                 .typ(typ)

@@ -9,6 +9,7 @@ use nix::unistd::setsid;
 
 use super::config::Container;
 use super::linux::LinuxSyscalls;
+use super::start_gate::StartGate;
 use super::syscalls::Syscalls;
 use super::{EXIT_SETUP_FAILED, devices, exec, masks, mounts, namespaces, process, rootfs, waiter};
 use crate::runtime::seccomp;
@@ -27,11 +28,13 @@ pub fn init_main(bundle: &Path) -> ! {
         log::set_level(level);
     }
     let in_userns = in_user_namespace();
+    // Opened first, while the state directory's path is still the host's.
+    let gate = StartGate::from_env().unwrap_or_else(|err| fail(&format!("{err:#}")));
     let container = match prepare(bundle, in_userns) {
         Ok(container) => container,
         Err(err) => fail(&format!("{err:#}")),
     };
-    waiter::fork_container(|| container_main(&container, in_userns))
+    waiter::fork_container(|| container_main(&container, in_userns, gate.as_ref()))
 }
 
 /// Prints a setup error crun-style and exits 125.
@@ -58,7 +61,7 @@ fn prepare(bundle: &Path, in_userns: bool) -> Result<Container> {
 }
 
 /// PID 1 of the new pid namespace: everything up to exec.
-fn container_main(container: &Container, in_userns: bool) -> ! {
+fn container_main(container: &Container, in_userns: bool, gate: Option<&StartGate>) -> ! {
     let sys = LinuxSyscalls::default();
     let filter = match setup(&sys, container, in_userns) {
         Ok(filter) => filter,
@@ -67,6 +70,11 @@ fn container_main(container: &Container, in_userns: bool) -> ! {
     // The rootfs descriptor is closed before exec anyway; dropping it first keeps the
     // descriptor table tidy for the exec error paths.
     drop(sys);
+    // `engine oci create`: wait for `start`. Before the identity switch, so the gate's files
+    // (owned by the container's root) can be opened whatever user the process runs as.
+    if let Some(Err(err)) = gate.map(StartGate::wait) {
+        fail(&format!("{err:#}"));
+    }
     if let Err(err) = finish(container, filter.as_ref()) {
         fail(&format!("{err:#}"));
     }

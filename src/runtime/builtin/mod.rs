@@ -38,10 +38,12 @@ mod linux;
 mod masks;
 mod mounts;
 mod namespaces;
+pub mod oci_state;
 mod options;
 mod process;
 mod pty;
 mod rootfs;
+mod start_gate;
 mod syscalls;
 mod waiter;
 
@@ -92,23 +94,36 @@ pub fn spawn(bundle: &Path, mappings: &IdMappings, stdio: ContainerStdio) -> Res
     spawn_with_stdio(bundle, mappings, stdio.into_stdio()?)
 }
 
-fn spawn_with_stdio(
+fn spawn_with_stdio(bundle: &Path, mappings: &IdMappings, stdio: [Stdio; 3]) -> Result<Child> {
+    spawn_gated(bundle, mappings, stdio, None)
+}
+
+/// Like [`spawn`], but with `state_dir` (holding the fifos of the `start_gate` module) the
+/// container's PID 1 stops right before exec until `start` opens its exec fifo: the `create`
+/// half of `engine oci create` + `start`.
+fn spawn_gated(
     bundle: &Path,
     mappings: &IdMappings,
     [stdin, stdout, stderr]: [Stdio; 3],
+    state_dir: Option<&Path>,
 ) -> Result<Child> {
     let bundle = std::path::absolute(bundle)
         .with_context(|| format!("resolve the bundle path {}", bundle.display()))?;
     // /proc/self/exe: still this very binary if the file was replaced by an upgrade.
-    UsernsCommand::new(
+    let mut command = UsernsCommand::new(
         "/proc/self/exe",
         [INIT_COMMAND.as_ref(), bundle.as_os_str()],
     )
-    .stdin(stdin)
-    .stdout(stdout)
-    .stderr(stderr)
-    .spawn(mappings)
-    .with_context(|| format!("start the container of {}", bundle.display()))
+    .env_remove(start_gate::START_GATE_ENV);
+    if let Some(dir) = state_dir {
+        command = command.env(start_gate::START_GATE_ENV, dir);
+    }
+    command
+        .stdin(stdin)
+        .stdout(stdout)
+        .stderr(stderr)
+        .spawn(mappings)
+        .with_context(|| format!("start the container of {}", bundle.display()))
 }
 
 impl ContainerStdio {

@@ -52,7 +52,7 @@ fn bad_ulimits_say_what_is_wrong() {
 }
 
 #[test]
-fn defaults_are_capped_by_the_hosts_hard_limits_when_rootless() {
+fn defaults_are_capped_by_the_hosts_hard_limits() {
     let h = host();
     let got = process_rlimits(&[], &h).unwrap();
     let pairs: Vec<(PosixRlimitType, u64, u64)> =
@@ -64,8 +64,14 @@ fn defaults_are_capped_by_the_hosts_hard_limits_when_rootless() {
             (PosixRlimitType::RlimitNproc, 62_000, 62_000),
         ]
     );
+    // Root is capped too (it may lack CAP_SYS_RESOURCE); with high hard limits podman's
+    // defaults apply unchanged.
     let mut root = host();
     root.rootless = false;
+    let got = process_rlimits(&[], &root).unwrap();
+    assert_eq!((got[0].soft(), got[1].hard()), (524_288, 62_000));
+    root.nofile = (1024, u64::MAX);
+    root.nproc = (1024, u64::MAX);
     let got = process_rlimits(&[], &root).unwrap();
     assert_eq!((got[0].soft(), got[1].hard()), (1_048_576, 4_194_304));
 }

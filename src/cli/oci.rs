@@ -1,0 +1,196 @@
+//! `engine oci ...`: runc's command set for the built-in runtime (create, start, state, kill,
+//! delete, list, run), for tools that drive an OCI runtime. The global `--root` is the state
+//! directory here, as in runc.
+
+use std::path::{Path, PathBuf};
+use std::process::{ExitCode, Stdio};
+use std::str::FromStr;
+
+use anyhow::{Context, Result, bail};
+use clap::{Args, Subcommand};
+use nix::sys::signal::Signal;
+
+use super::Session;
+use crate::runtime::builtin::oci_state::{OciState, StateRoot};
+use crate::runtime::userns::{self, exit_code};
+
+#[derive(Subcommand, Debug)]
+pub enum OciCommand {
+    /// Create a container from a bundle, stopped right before its command runs
+    Create(CreateArgs),
+    /// Run the command of a created container
+    Start(IdArgs),
+    /// Print the OCI state of a container as JSON
+    State(IdArgs),
+    /// Send a signal to the container's PID 1
+    Kill(KillArgs),
+    /// Remove a stopped (or, with --force, any) container's state
+    Delete(DeleteArgs),
+    /// List the containers
+    List(ListArgs),
+    /// Create and start a container, wait for it and exit with its code
+    Run(CreateArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct CreateArgs {
+    /// Directory holding config.json and the root filesystem
+    #[arg(short, long, value_name = "DIR", default_value = ".")]
+    pub bundle: PathBuf,
+    /// Write the container's PID 1 to this file
+    #[arg(long, value_name = "FILE")]
+    pub pid_file: Option<PathBuf>,
+    /// Unix socket to send the terminal's master to (not supported)
+    #[arg(long, value_name = "SOCKET")]
+    pub console_socket: Option<PathBuf>,
+    /// Container ID: letters, digits, '_', '.' and '-'
+    pub id: String,
+}
+
+#[derive(Args, Debug)]
+pub struct IdArgs {
+    /// Container ID
+    pub id: String,
+}
+
+#[derive(Args, Debug)]
+pub struct KillArgs {
+    /// Container ID
+    pub id: String,
+    /// Signal name (TERM, SIGKILL) or number
+    #[arg(default_value = "SIGTERM")]
+    pub signal: String,
+}
+
+#[derive(Args, Debug)]
+pub struct DeleteArgs {
+    /// Kill the container first if it is running
+    #[arg(short, long)]
+    pub force: bool,
+    /// Container ID
+    pub id: String,
+}
+
+#[derive(Args, Debug)]
+pub struct ListArgs {
+    /// Print only the IDs
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+pub fn oci(session: &Session, command: OciCommand) -> Result<ExitCode> {
+    let root = StateRoot::new(state_root(session));
+    match command {
+        OciCommand::Create(args) => {
+            create(
+                &root,
+                &args,
+                [Stdio::inherit(), Stdio::inherit(), Stdio::inherit()],
+            )?;
+        }
+        OciCommand::Start(args) => root.start(&args.id)?,
+        OciCommand::State(args) => {
+            let state = root.state(&args.id)?;
+            println!("{}", serde_json::to_string_pretty(&state)?);
+        }
+        OciCommand::Kill(args) => root.kill(&args.id, parse_signal(&args.signal)?)?,
+        OciCommand::Delete(args) => root.delete(&args.id, args.force)?,
+        OciCommand::List(args) => print_list(&root.list()?, args.quiet),
+        OciCommand::Run(args) => return run(&root, &args),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `--root`, else `$XDG_RUNTIME_DIR/engine/oci` rootless or `/run/engine/oci` as root.
+fn state_root(session: &Session) -> PathBuf {
+    match &session.global.root {
+        Some(root) => root.clone(),
+        None if session.paths.rootless => session.paths.runtime_dir.join("engine/oci"),
+        None => PathBuf::from("/run/engine/oci"),
+    }
+}
+
+fn create(root: &StateRoot, args: &CreateArgs, stdio: [Stdio; 3]) -> Result<std::process::Child> {
+    if let Some(socket) = &args.console_socket {
+        bail!(
+            "--console-socket {} is not supported: set process.terminal to false in config.json",
+            socket.display()
+        );
+    }
+    let (mappings, warning) = userns::rootless_mappings()?;
+    if let Some(warning) = warning {
+        eprintln!("WARNING: {warning}");
+    }
+    let child = root.create(&args.id, &args.bundle, &mappings, stdio)?;
+    if let Some(pid_file) = &args.pid_file {
+        write_pid_file(pid_file, root.state(&args.id)?.pid)?;
+    }
+    Ok(child)
+}
+
+fn run(root: &StateRoot, args: &CreateArgs) -> Result<ExitCode> {
+    let stdio = [Stdio::inherit(), Stdio::inherit(), Stdio::inherit()];
+    let mut child = create(root, args, stdio)?;
+    root.start(&args.id)?;
+    let status = child.wait().context("wait for the container")?;
+    root.delete(&args.id, true)?;
+    Ok(ExitCode::from(exit_code(status).clamp(0, 255) as u8))
+}
+
+fn write_pid_file(path: &Path, pid: i32) -> Result<()> {
+    std::fs::write(path, pid.to_string())
+        .with_context(|| format!("write the PID file {}", path.display()))
+}
+
+/// `TERM`, `SIGTERM`, `sigterm` or `15`.
+fn parse_signal(text: &str) -> Result<Signal> {
+    let signal = match text.parse::<i32>() {
+        Ok(number) => Signal::try_from(number).ok(),
+        Err(_) => {
+            let upper = text.to_ascii_uppercase();
+            let name = if upper.starts_with("SIG") {
+                upper
+            } else {
+                format!("SIG{upper}")
+            };
+            Signal::from_str(&name).ok()
+        }
+    };
+    signal.with_context(|| {
+        format!("unknown signal {text:?}: use a name like TERM or KILL, or a number")
+    })
+}
+
+fn print_list(states: &[OciState], quiet: bool) {
+    if quiet {
+        for state in states {
+            println!("{}", state.id);
+        }
+        return;
+    }
+    println!("{:<20} {:<8} {:<10} BUNDLE", "ID", "PID", "STATUS");
+    for state in states {
+        println!(
+            "{:<20} {:<8} {:<10} {}",
+            state.id,
+            state.pid,
+            state.status.as_str(),
+            state.bundle.display()
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn signals_by_name_or_number() {
+        assert_eq!(parse_signal("TERM").unwrap(), Signal::SIGTERM);
+        assert_eq!(parse_signal("sigkill").unwrap(), Signal::SIGKILL);
+        assert_eq!(parse_signal("9").unwrap(), Signal::SIGKILL);
+        let err = parse_signal("NOPE").unwrap_err().to_string();
+        assert!(err.contains("unknown signal \"NOPE\""), "{err}");
+        assert!(parse_signal("0").is_err());
+    }
+}

@@ -1,0 +1,440 @@
+//! runc's command set on top of the built-in runtime: the state directory of `engine oci`.
+//!
+//! Each container is `<root>/<id>/`: `state.json` (what `create` learnt, written atomically),
+//! and the two fifos of the [start gate](super::start_gate) while it is created but not started.
+//! The status is derived, never stored: no `state.json` yet is `creating`; a live PID 1 is
+//! `created` while `exec.fifo` exists and `running` once `start` removed it; else `stopped`.
+
+use std::collections::BTreeMap;
+use std::fs::{self, File, OpenOptions};
+use std::io::{ErrorKind, Read};
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Stdio};
+use std::thread::sleep;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use nix::sys::signal::{Signal, kill};
+use nix::sys::stat::Mode;
+use nix::unistd::{Pid, mkfifo};
+use oci_spec::runtime::Spec;
+use serde::{Deserialize, Serialize};
+
+use super::start_gate::{EXEC_FIFO, READY_FIFO};
+use crate::runtime::userns::IdMappings;
+
+/// The version of the OCI runtime spec whose state format `state` prints.
+const OCI_VERSION: &str = "1.0.2";
+const STATE_FILE: &str = "state.json";
+/// How often `create`, `start` and `delete --force` look at the container while they wait.
+const POLL: Duration = Duration::from_millis(5);
+
+/// The OCI state of a container, as `state` prints it.
+#[derive(Serialize, Debug, Clone, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct OciState {
+    pub oci_version: String,
+    pub id: String,
+    pub status: Status,
+    /// PID 1 of the container, 0 once stopped or while creating.
+    pub pid: i32,
+    pub bundle: PathBuf,
+    pub annotations: BTreeMap<String, String>,
+}
+
+#[derive(Serialize, Debug, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Creating,
+    Created,
+    Running,
+    Stopped,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Creating => "creating",
+            Status::Created => "created",
+            Status::Running => "running",
+            Status::Stopped => "stopped",
+        }
+    }
+}
+
+/// What `create` records in `state.json`.
+#[derive(Serialize, Deserialize, Debug)]
+#[serde(rename_all = "camelCase")]
+struct Record {
+    pid: i32,
+    /// Field 22 of /proc/PID/stat, so a recycled PID is not taken for the container.
+    start_time: u64,
+    bundle: PathBuf,
+    annotations: BTreeMap<String, String>,
+}
+
+/// The directory holding the containers' state (`--root`).
+pub struct StateRoot {
+    root: PathBuf,
+}
+
+impl StateRoot {
+    pub fn new(root: impl Into<PathBuf>) -> StateRoot {
+        StateRoot { root: root.into() }
+    }
+
+    /// Starts the container `id` of `bundle` up to right before its exec, records it, and
+    /// returns the waiter process (its exit code is the container's).
+    pub fn create(
+        &self,
+        id: &str,
+        bundle: &Path,
+        mappings: &IdMappings,
+        stdio: [Stdio; 3],
+    ) -> Result<Child> {
+        check_id(id)?;
+        let bundle = std::path::absolute(bundle)
+            .with_context(|| format!("resolve the bundle path {}", bundle.display()))?;
+        let config = bundle.join("config.json");
+        let spec = Spec::load(&config).with_context(|| format!("load {}", config.display()))?;
+        let annotations: BTreeMap<String, String> = spec
+            .annotations()
+            .clone()
+            .unwrap_or_default()
+            .into_iter()
+            .collect();
+        fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(&self.root)
+            .with_context(|| format!("create the state directory {}", self.root.display()))?;
+        let dir = self.dir(id);
+        match fs::DirBuilder::new().mode(0o700).create(&dir) {
+            Err(e) if e.kind() == ErrorKind::AlreadyExists => {
+                bail!("container {id:?} already exists: delete it first or choose another ID")
+            }
+            other => other.with_context(|| format!("create {}", dir.display()))?,
+        }
+        let created = self.start_gated(id, &dir, &bundle, annotations, mappings, stdio);
+        if created.is_err() {
+            let _ = fs::remove_dir_all(&dir);
+        }
+        created
+    }
+
+    fn start_gated(
+        &self,
+        id: &str,
+        dir: &Path,
+        bundle: &Path,
+        annotations: BTreeMap<String, String>,
+        mappings: &IdMappings,
+        stdio: [Stdio; 3],
+    ) -> Result<Child> {
+        for fifo in [EXEC_FIFO, READY_FIFO] {
+            let path = dir.join(fifo);
+            mkfifo(&path, Mode::from_bits_truncate(0o600))
+                .with_context(|| format!("mkfifo {}", path.display()))?;
+        }
+        let ready_path = dir.join(READY_FIFO);
+        let mut ready = open_fifo_nonblocking(&ready_path)?;
+        let mut child = super::spawn_gated(bundle, mappings, stdio, Some(dir))?;
+        loop {
+            let mut byte = [0u8];
+            match ready.read(&mut byte) {
+                Ok(1) => break,
+                Ok(_) => {}
+                Err(e) if e.kind() == ErrorKind::WouldBlock => {}
+                Err(e) => return Err(e).with_context(|| format!("read {}", ready_path.display())),
+            }
+            if let Some(status) = child.try_wait().context("wait for the container init")? {
+                bail!(
+                    "container {id:?} failed before it was created ({status}): see the error above"
+                );
+            }
+            sleep(POLL);
+        }
+        drop(ready);
+        let _ = fs::remove_file(&ready_path);
+        let pid = container_pid(child.id() as i32)?;
+        let record = Record {
+            pid,
+            start_time: start_time(pid)
+                .with_context(|| format!("read /proc/{pid}/stat of container {id:?}"))?,
+            bundle: bundle.to_owned(),
+            annotations,
+        };
+        write_atomically(&dir.join(STATE_FILE), &serde_json::to_vec_pretty(&record)?)?;
+        Ok(child)
+    }
+
+    /// Lets a created container exec its command.
+    pub fn start(&self, id: &str) -> Result<()> {
+        let state = self.state(id)?;
+        if state.status != Status::Created {
+            bail!(
+                "container {id:?} is {}: only a created container can be started",
+                state.status.as_str()
+            );
+        }
+        let fifo = self.dir(id).join(EXEC_FIFO);
+        let mut gate = open_fifo_nonblocking(&fifo)?;
+        // PID 1 writes one byte once it opened the fifo; until then it may still be on its way.
+        loop {
+            let mut byte = [0u8];
+            match gate.read(&mut byte) {
+                Ok(1) => break,
+                Ok(_) => {}
+                Err(e) if e.kind() == ErrorKind::WouldBlock => {}
+                Err(e) => return Err(e).with_context(|| format!("read {}", fifo.display())),
+            }
+            if self.state(id)?.status == Status::Stopped {
+                bail!("container {id:?} exited before it could be started");
+            }
+            sleep(POLL);
+        }
+        fs::remove_file(&fifo).with_context(|| format!("remove {}", fifo.display()))
+    }
+
+    /// The container's OCI state.
+    pub fn state(&self, id: &str) -> Result<OciState> {
+        check_id(id)?;
+        let dir = self.dir(id);
+        if !dir.is_dir() {
+            bail!(
+                "container {id:?} does not exist in {}: see 'engine oci list'",
+                self.root.display()
+            );
+        }
+        let record_path = dir.join(STATE_FILE);
+        let record: Record = match fs::read(&record_path) {
+            Ok(bytes) => serde_json::from_slice(&bytes)
+                .with_context(|| format!("parse {}", record_path.display()))?,
+            Err(e) if e.kind() == ErrorKind::NotFound => {
+                return Ok(OciState {
+                    oci_version: OCI_VERSION.into(),
+                    id: id.into(),
+                    status: Status::Creating,
+                    pid: 0,
+                    bundle: PathBuf::new(),
+                    annotations: BTreeMap::new(),
+                });
+            }
+            Err(e) => return Err(e).with_context(|| format!("read {}", record_path.display())),
+        };
+        let alive =
+            start_time(record.pid).ok() == Some(record.start_time) && !is_zombie(record.pid);
+        let status = match (alive, dir.join(EXEC_FIFO).exists()) {
+            (false, _) => Status::Stopped,
+            (true, true) => Status::Created,
+            (true, false) => Status::Running,
+        };
+        Ok(OciState {
+            oci_version: OCI_VERSION.into(),
+            id: id.into(),
+            status,
+            pid: if alive { record.pid } else { 0 },
+            bundle: record.bundle,
+            annotations: record.annotations,
+        })
+    }
+
+    /// Sends `signal` to the container's PID 1.
+    pub fn kill(&self, id: &str, signal: Signal) -> Result<()> {
+        let state = self.state(id)?;
+        if !matches!(state.status, Status::Created | Status::Running) {
+            bail!(
+                "container {id:?} is {}: only a created or running container can be signalled",
+                state.status.as_str()
+            );
+        }
+        kill(Pid::from_raw(state.pid), signal)
+            .with_context(|| format!("send {signal} to PID {} of container {id:?}", state.pid))
+    }
+
+    /// Removes the container's state. A running container is refused unless `force`, which
+    /// kills it first; a created one is killed, as runc does.
+    pub fn delete(&self, id: &str, force: bool) -> Result<()> {
+        let state = self.state(id)?;
+        match state.status {
+            Status::Running if !force => {
+                bail!("container {id:?} is running: stop it with 'engine oci kill', or use --force")
+            }
+            Status::Created | Status::Running => {
+                let _ = kill(Pid::from_raw(state.pid), Signal::SIGKILL);
+                let deadline = Instant::now() + Duration::from_secs(10);
+                while self.state(id)?.status != Status::Stopped {
+                    if Instant::now() > deadline {
+                        bail!("container {id:?} did not die within 10 s of SIGKILL");
+                    }
+                    sleep(POLL);
+                }
+            }
+            Status::Creating | Status::Stopped => {}
+        }
+        let dir = self.dir(id);
+        fs::remove_dir_all(&dir).with_context(|| format!("remove {}", dir.display()))
+    }
+
+    /// Every container in the root, sorted by ID.
+    pub fn list(&self) -> Result<Vec<OciState>> {
+        let entries = match fs::read_dir(&self.root) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(e).with_context(|| format!("list {}", self.root.display())),
+        };
+        let mut states = Vec::new();
+        for entry in entries {
+            let entry = entry.with_context(|| format!("list {}", self.root.display()))?;
+            let Some(id) = entry.file_name().to_str().map(str::to_owned) else {
+                continue;
+            };
+            // Deleted meanwhile, or not a container directory: not listed.
+            if let Ok(state) = self.state(&id) {
+                states.push(state);
+            }
+        }
+        states.sort_by(|a, b| a.id.cmp(&b.id));
+        Ok(states)
+    }
+
+    fn dir(&self, id: &str) -> PathBuf {
+        self.root.join(id)
+    }
+}
+
+/// IDs name directories: letters, digits, `_`, `.` and `-`, not starting with a dot.
+fn check_id(id: &str) -> Result<()> {
+    let valid = !id.is_empty()
+        && !id.starts_with('.')
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'));
+    if !valid {
+        bail!(
+            "invalid container ID {id:?}: use letters, digits, '_', '.' and '-', not starting with '.'"
+        );
+    }
+    Ok(())
+}
+
+/// Opened without blocking (no writer yet) and close-on-exec.
+fn open_fifo_nonblocking(path: &Path) -> Result<File> {
+    OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK | libc::O_CLOEXEC)
+        .open(path)
+        .with_context(|| format!("open {}", path.display()))
+}
+
+/// PID 1 of the container: the only child of the waiter.
+fn container_pid(waiter: i32) -> Result<i32> {
+    let path = format!("/proc/{waiter}/task/{waiter}/children");
+    let children = fs::read_to_string(&path).with_context(|| format!("read {path}"))?;
+    children
+        .split_whitespace()
+        .next()
+        .and_then(|pid| pid.parse().ok())
+        .with_context(|| format!("no container process in {path}: the container init exited"))
+}
+
+/// Field 22 of /proc/PID/stat (after the parenthesised command name, which may hold spaces).
+fn start_time(pid: i32) -> Result<u64> {
+    let stat = fs::read_to_string(format!("/proc/{pid}/stat"))?;
+    stat_field(&stat, 22).context("malformed /proc/PID/stat")
+}
+
+fn is_zombie(pid: i32) -> bool {
+    fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|stat| {
+            stat.rsplit_once(')')
+                .map(|(_, rest)| rest.trim_start().starts_with('Z'))
+        })
+        .unwrap_or(true)
+}
+
+/// Field `n` (1-based, as in proc(5)) of a /proc/PID/stat line.
+fn stat_field(stat: &str, n: usize) -> Option<u64> {
+    let (_, rest) = stat.rsplit_once(')')?;
+    // `rest` starts at field 3.
+    rest.split_whitespace().nth(n.checked_sub(3)?)?.parse().ok()
+}
+
+fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+    let tmp = path.with_extension("tmp");
+    fs::write(&tmp, bytes).with_context(|| format!("write {}", tmp.display()))?;
+    fs::rename(&tmp, path)
+        .with_context(|| format!("rename {} to {}", tmp.display(), path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stat_fields_are_counted_after_the_command_name() {
+        let stat = "42 (a) b (c) S 1 42 42 0 -1 4194560 0 0 0 0 0 0 0 0 20 0 1 0 987654 0";
+        assert_eq!(stat_field(stat, 22), Some(987654));
+        assert_eq!(stat_field(stat, 4), Some(1));
+        assert_eq!(stat_field("no parens", 22), None);
+    }
+
+    #[test]
+    fn ids_that_could_escape_the_root_are_refused() {
+        for bad in ["", ".", "..", "a/b", ".hidden", "sp ace"] {
+            assert!(check_id(bad).is_err(), "{bad:?} accepted");
+        }
+        check_id("web-1_a.b").unwrap();
+    }
+
+    #[test]
+    fn unknown_and_half_created_containers() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = StateRoot::new(tmp.path());
+        let err = root.state("nope").unwrap_err().to_string();
+        assert!(err.contains("\"nope\" does not exist"), "{err}");
+        fs::create_dir(tmp.path().join("half")).unwrap();
+        assert_eq!(root.state("half").unwrap().status, Status::Creating);
+        assert_eq!(root.list().unwrap().len(), 1);
+        root.delete("half", false).unwrap();
+        assert!(root.list().unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_dead_pid_is_stopped_and_a_live_one_created_until_the_fifo_is_gone() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = StateRoot::new(tmp.path());
+        let dir = tmp.path().join("c");
+        fs::create_dir(&dir).unwrap();
+        let me = std::process::id() as i32;
+        let record = Record {
+            pid: me,
+            start_time: start_time(me).unwrap(),
+            bundle: "/b".into(),
+            annotations: BTreeMap::from([("k".into(), "v".into())]),
+        };
+        fs::write(dir.join(STATE_FILE), serde_json::to_vec(&record).unwrap()).unwrap();
+        fs::write(dir.join(EXEC_FIFO), "").unwrap();
+        assert_eq!(root.state("c").unwrap().status, Status::Created);
+        fs::remove_file(dir.join(EXEC_FIFO)).unwrap();
+        let state = root.state("c").unwrap();
+        assert_eq!((state.status, state.pid), (Status::Running, me));
+        let err = root.delete("c", false).unwrap_err().to_string();
+        assert!(err.contains("is running"), "{err}");
+
+        let stale = Record {
+            start_time: record.start_time + 1,
+            ..record
+        };
+        fs::write(dir.join(STATE_FILE), serde_json::to_vec(&stale).unwrap()).unwrap();
+        let state = root.state("c").unwrap();
+        assert_eq!((state.status, state.pid), (Status::Stopped, 0));
+        let json = serde_json::to_value(&state).unwrap();
+        assert_eq!(json["ociVersion"], OCI_VERSION);
+        assert_eq!(json["annotations"]["k"], "v");
+        root.delete("c", false).unwrap();
+        assert!(!dir.exists());
+    }
+}
