@@ -17,8 +17,8 @@ use pull_support::store::{
     self, assert_blobs_intact, assert_tmp_empty, blob_names, blobs_of, hex_of,
 };
 use pull_support::{
-    assert_engine_error, assert_engine_error_any, closed_port, insecure_registry, lines,
-    registries_conf_with,
+    assert_engine_error, assert_engine_error_any, assert_nothing_stored, assert_pulled,
+    closed_port, insecure_registry, lines, registries_conf_with,
 };
 
 fn pull(sb: &Sandbox, args: &[&str]) -> Out {
@@ -31,26 +31,6 @@ fn inspect(sb: &Sandbox, image: &str, template: &str) -> String {
         .ok()
         .line()
         .to_string()
-}
-
-/// Asserts a successful pull of `image` printed its ID as the only stdout line.
-#[track_caller]
-fn assert_pulled(out: &Out, id: &str) {
-    out.ok();
-    assert_eq!(
-        lines(out),
-        [id],
-        "pull must print the image ID (and only it) on stdout\n{out}"
-    );
-}
-
-/// Asserts the store holds no image and no blob, as after a refused pull.
-#[track_caller]
-fn assert_nothing_stored(sb: &Sandbox) {
-    let root = store::root(sb);
-    assert_eq!(blob_names(&root), BTreeSet::new(), "no blob may be stored");
-    let images = sb.engine(&["images", "-q"]);
-    assert_eq!(images.ok().stdout, "", "no image may be stored\n{images}");
 }
 
 fn native_arch() -> &'static str {

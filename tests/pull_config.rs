@@ -6,36 +6,16 @@
 mod common;
 mod pull_support;
 
-use std::collections::BTreeSet;
-
 use common::{Out, Sandbox, env, fixture_str};
 use pull_support::proxy::Proxy;
-use pull_support::store::{self, assert_blobs_intact, blob_names};
-use pull_support::{assert_engine_error, closed_port, lines, registries_conf_with};
+use pull_support::store::{self, assert_blobs_intact};
+use pull_support::{
+    assert_engine_error, assert_nothing_stored, assert_pulled, closed_port, lines,
+    registries_conf_with,
+};
 
 fn pull(sb: &Sandbox, args: &[&str]) -> Out {
     sb.engine(&[&["pull"], args].concat())
-}
-
-#[track_caller]
-fn assert_pulled(out: &Out, id: &str) {
-    out.ok();
-    assert_eq!(
-        lines(out),
-        [id],
-        "pull must print the image ID (and only it) on stdout\n{out}"
-    );
-}
-
-#[track_caller]
-fn assert_nothing_stored(sb: &Sandbox) {
-    assert_eq!(
-        blob_names(&store::root(sb)),
-        BTreeSet::new(),
-        "no blob may be stored"
-    );
-    let images = sb.engine(&["images", "-q"]);
-    assert_eq!(images.ok().stdout, "", "no image may be stored\n{images}");
 }
 
 /// The names `images` lists, "REPOSITORY:TAG" each.

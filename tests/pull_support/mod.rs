@@ -13,6 +13,30 @@ use std::net::TcpListener;
 
 use crate::common::{Out, Sandbox, env};
 
+/// Asserts a successful pull of `id` printed the ID as the only stdout line.
+#[track_caller]
+pub fn assert_pulled(out: &Out, id: &str) {
+    out.ok();
+    assert_eq!(
+        lines(out),
+        [id],
+        "pull must print the image ID (and only it) on stdout\n{out}"
+    );
+}
+
+/// Asserts the store holds no image and no blob, as after a refused pull.
+#[track_caller]
+pub fn assert_nothing_stored(sb: &Sandbox) {
+    let root = store::root(sb);
+    assert_eq!(
+        store::blob_names(&root),
+        std::collections::BTreeSet::new(),
+        "no blob may be stored"
+    );
+    let images = sb.engine(&["images", "-q"]);
+    assert_eq!(images.ok().stdout, "", "no image may be stored\n{images}");
+}
+
 /// Asserts podman's error contract: exit status 125 and exactly one stderr line starting with
 /// "Error: " (besides pull's "Trying to pull ..." status lines), which mentions every word of
 /// `words` (case-insensitively). Returns that line.
