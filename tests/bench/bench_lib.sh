@@ -118,3 +118,23 @@ image_layout() {
 json_field() {
     /usr/bin/python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$1" "$2"
 }
+
+# bench_cleanup: the benchmarks' EXIT trap: stops the registries and podman's leftovers, removes
+# $W unless ENGINE_BENCH_KEEP is set, and reports how the run ended.
+# shellcheck disable=SC2317 # invoked by the EXIT trap
+bench_cleanup() {
+    local status=$?
+    trap - EXIT INT TERM
+    if [[ -n ${W:-} && -d $W ]]; then
+        stop_registries
+        stop_podman_pause_processes
+        if [[ -n ${ENGINE_BENCH_KEEP:-} ]]; then
+            log "kept $W (ENGINE_BENCH_KEEP is set)"
+        else
+            rm -rf "$W" || log "could not remove $W"
+        fi
+    fi
+    end_phase
+    log "finished with status $status after $(seconds_since "$RUN_STARTED")"
+    exit "$status"
+}

@@ -66,24 +66,7 @@ TEST_PACKAGES=(docker-registry skopeo uidmap python3 busybox-static crun time cu
 USE_PODMAN=0
 if [[ ${ENGINE_BENCH_PODMAN:-1} != 0 ]] && command -v podman >/dev/null; then USE_PODMAN=1; fi
 
-# shellcheck disable=SC2317 # invoked by the EXIT trap
-cleanup() {
-    local status=$?
-    trap - EXIT INT TERM
-    if [[ -n ${W:-} && -d $W ]]; then
-        stop_registries
-        stop_podman_pause_processes
-        if [[ -n ${ENGINE_BENCH_KEEP:-} ]]; then
-            log "kept $W (ENGINE_BENCH_KEEP is set)"
-        else
-            rm -rf "$W" || log "could not remove $W"
-        fi
-    fi
-    end_phase
-    log "finished with status $status after $(seconds_since "$RUN_STARTED")"
-    exit "$status"
-}
-trap cleanup EXIT
+trap bench_cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
