@@ -23,6 +23,7 @@ use clap::{Args, CommandFactory, Parser, Subcommand};
 use crate::config::paths::Paths;
 use crate::store::{Store, TreeRemover};
 use crate::util::log;
+use crate::util::proc::is_tty;
 use std::sync::Arc;
 
 /// Exit status for errors of the engine itself (docker and podman use 125).
@@ -294,11 +295,6 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
         .enable_all()
         .build()
         .context("starting the async runtime")
-}
-
-fn is_tty(fd: i32) -> bool {
-    // SAFETY: isatty only inspects the descriptor.
-    unsafe { libc::isatty(fd) == 1 }
 }
 
 pub use docs::{write_completions, write_man_pages};

@@ -21,6 +21,7 @@ use crate::image::shortnames;
 use crate::rootfs::unpacker::LayerUnpacker;
 use crate::store::{ImageRecord, LayerMeta, LayerRecord, MissingBlobs, Store, chain_ids};
 use crate::util::digest::Digest;
+use crate::util::proc::is_tty;
 
 /// Layers downloaded at once (podman uses 6; 2 cores decompress at most 2 streams anyway,
 /// but parallel downloads hide latency).
@@ -417,11 +418,6 @@ fn warn_platform_mismatch(config: &ImageConfiguration, want: &Platform, referenc
             want.os, want.architecture
         );
     }
-}
-
-fn is_tty(fd: i32) -> bool {
-    // SAFETY: isatty only inspects the descriptor.
-    unsafe { libc::isatty(fd) == 1 }
 }
 
 /// Per-layer progress bars on a TTY; nothing otherwise.

@@ -120,10 +120,7 @@ fn run_probe(scratch: &Path, mappings: &IdMappings) -> Result<Option<String>> {
 }
 
 fn fuse_overlayfs() -> Option<PathBuf> {
-    let path = std::env::var_os("PATH").unwrap_or_else(|| "/usr/bin:/bin".into());
-    std::env::split_paths(&path)
-        .map(|d| d.join("fuse-overlayfs"))
-        .find(|p| p.is_file())
+    crate::util::proc::find_executable("fuse-overlayfs", std::env::var_os("PATH").as_deref())
 }
 
 fn kernel_release() -> String {

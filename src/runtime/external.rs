@@ -27,19 +27,16 @@ pub fn find_runtime(name: &str) -> Result<PathBuf> {
             false => bail!("OCI runtime {name} does not exist"),
         };
     }
-    let path = std::env::var_os("PATH").unwrap_or_else(|| "/usr/local/bin:/usr/bin:/bin".into());
-    std::env::split_paths(&path)
-        .chain([PathBuf::from("/usr/sbin"), PathBuf::from("/usr/bin")])
-        .map(|d| d.join(name))
-        .find(|p| p.is_file())
-        .ok_or_else(|| match name {
+    crate::util::proc::find_executable(name, std::env::var_os("PATH").as_deref()).ok_or_else(|| {
+        match name {
             "crun" | "runc" => {
                 anyhow!("OCI runtime {name} not found in PATH: install it (Debian package {name})")
             }
             _ => anyhow!(
                 "OCI runtime {name:?} not found in PATH: give its full path, or use crun or runc"
             ),
-        })
+        }
+    })
 }
 
 /// Runs the container of `bundle` under `runtime` in the foreground; returns its exit code.

@@ -42,8 +42,7 @@ pub(super) fn copy_window_size(from: BorrowedFd, to: BorrowedFd) -> bool {
 }
 
 pub(super) fn is_terminal(fd: BorrowedFd) -> bool {
-    // SAFETY: isatty only inspects the descriptor.
-    unsafe { libc::isatty(fd.as_raw_fd()) == 1 }
+    crate::util::proc::is_tty(fd.as_raw_fd())
 }
 
 /// Our terminal in raw mode (keys go to the container unprocessed: ^C is a byte for its

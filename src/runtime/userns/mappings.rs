@@ -1,8 +1,6 @@
 //! ID mappings for the rootless user namespace, and where `newuidmap`/`newgidmap` live.
 
-use std::ffi::OsStr;
-use std::os::unix::fs::PermissionsExt;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
 use nix::unistd::{Uid, User, getegid, geteuid};
@@ -179,19 +177,7 @@ pub(super) fn find_id_map_tool(tool: &str) -> Option<PathBuf> {
     find_executable(tool, std::env::var_os("PATH").as_deref())
 }
 
-pub(super) fn find_executable(name: &str, path_var: Option<&OsStr>) -> Option<PathBuf> {
-    let from_path = path_var.into_iter().flat_map(std::env::split_paths);
-    from_path
-        .filter(|dir| dir.is_absolute())
-        .chain([PathBuf::from("/usr/bin")])
-        .map(|dir| dir.join(name))
-        .find(|candidate| is_executable(candidate))
-}
-
-fn is_executable(path: &Path) -> bool {
-    path.metadata()
-        .is_ok_and(|meta| meta.is_file() && meta.permissions().mode() & 0o111 != 0)
-}
+pub(super) use crate::util::proc::find_executable;
 
 /// The login name of `uid`, or the number itself when there is no passwd entry (numeric
 /// subordinate ID entries still match then).
