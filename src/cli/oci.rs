@@ -4,7 +4,6 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{ExitCode, Stdio};
-use std::str::FromStr;
 
 use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand};
@@ -142,23 +141,10 @@ fn write_pid_file(path: &Path, pid: i32) -> Result<()> {
         .with_context(|| format!("write the PID file {}", path.display()))
 }
 
-/// `TERM`, `SIGTERM`, `sigterm` or `15`.
+/// `TERM`, `SIGTERM`, `sigterm` or `15` (`engine oci kill` takes classic signals only).
 fn parse_signal(text: &str) -> Result<Signal> {
-    let signal = match text.parse::<i32>() {
-        Ok(number) => Signal::try_from(number).ok(),
-        Err(_) => {
-            let upper = text.to_ascii_uppercase();
-            let name = if upper.starts_with("SIG") {
-                upper
-            } else {
-                format!("SIG{upper}")
-            };
-            Signal::from_str(&name).ok()
-        }
-    };
-    signal.with_context(|| {
-        format!("unknown signal {text:?}: use a name like TERM or KILL, or a number")
-    })
+    let number = crate::util::signal::parse(text)?;
+    Signal::try_from(number).with_context(|| format!("signal {text:?} cannot be sent by engine oci kill"))
 }
 
 fn print_list(states: &[OciState], quiet: bool) {

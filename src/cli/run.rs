@@ -159,6 +159,8 @@ pub fn run(session: &Session, args: RunArgs) -> Result<ExitCode> {
             storage_driver,
             rootless: session.paths.rootless,
             mappings: &mappings,
+            settings: crate::store::RunSettings::default(),
+            create_command: std::env::args().collect(),
         },
     )?;
     let id = created.record.id.clone();

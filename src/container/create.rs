@@ -13,7 +13,7 @@ use crate::rootfs::image_files::read_image_file;
 use crate::rootfs::vfs::VFS_COPY_COMMAND;
 use crate::runtime::userns::{IdMappings, IdRange, UsernsCommand};
 use crate::spec::{self, HostContext, RootfsDriver, RootfsRecipe, RunOptions, SpecInputs};
-use crate::store::{ContainerRecord, ContainerStatus, ImageRecord, Store};
+use crate::store::{ContainerRecord, ContainerStatus, ImageRecord, RunSettings, Store};
 
 /// What the container's root filesystem is made of.
 pub enum RootfsSource {
@@ -36,6 +36,10 @@ pub struct CreateRequest<'a> {
     pub storage_driver: Option<String>,
     pub rootless: bool,
     pub mappings: &'a IdMappings,
+    /// How it runs; an empty `stop_signal` takes the image's.
+    pub settings: RunSettings,
+    /// The engine command line that asked for it.
+    pub create_command: Vec<String>,
 }
 
 /// A created container and where its bundle is.
@@ -106,10 +110,28 @@ pub fn create(store: &Store, req: CreateRequest<'_>) -> Result<Created> {
             .collect(),
         rootfs_driver: driver.as_str().to_string(),
         status: ContainerStatus::Created,
-        pid: None,
+        settings: RunSettings {
+            // The image's STOPSIGNAL unless the user chose one.
+            stop_signal: match req.settings.stop_signal.as_str() {
+                "" => image_config
+                    .config()
+                    .as_ref()
+                    .and_then(|c| c.stop_signal().clone())
+                    .unwrap_or_else(|| "SIGTERM".into()),
+                chosen => chosen.to_string(),
+            },
+            ..req.settings
+        },
+        create_command: req.create_command,
+        monitor: None,
+        waiter: None,
+        init_pid: None,
         exit_code: None,
         started_at: None,
         finished_at: None,
+        error: None,
+        restart_count: 0,
+        stop_requested: false,
     };
     let bundle = store.create_container(&record)?;
     let result = write_bundle(

@@ -1,4 +1,5 @@
 //! Containers: creating their bundles from images, running them, removing them.
 
 pub mod create;
+pub mod state;
 pub mod names;

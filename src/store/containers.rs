@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use super::Store;
 use crate::util::digest::Digest;
+use crate::util::proc::ProcessRef;
 use crate::util::fs::write_replace;
 
 const RECORD_FILE: &str = "container.json";
@@ -25,6 +26,58 @@ pub enum ContainerStatus {
     Created,
     Running,
     Exited,
+}
+
+/// When the monitor starts a container again after it exited (`--restart`).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, Default)]
+pub struct RestartPolicy {
+    /// `no` (or empty), `always`, `on-failure` or `unless-stopped`.
+    pub name: String,
+    /// `on-failure:N`: at most N restarts (0: no limit).
+    #[serde(default)]
+    pub max_retries: u32,
+}
+
+/// How the container runs, fixed when it is created; `start` and `restart` reuse it.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct RunSettings {
+    /// A pty for the container's stdio (`-t`).
+    pub tty: bool,
+    /// Keep the container's stdin open (`-i`), fed by attached clients.
+    pub interactive: bool,
+    /// `--rm`: removed (with its anonymous volumes) once it exits.
+    pub auto_remove: bool,
+    pub restart_policy: RestartPolicy,
+    /// The signal `stop` sends first, e.g. `SIGTERM` or `15`.
+    pub stop_signal: String,
+    /// Seconds `stop` waits before SIGKILL.
+    pub stop_timeout: u32,
+    /// `k8s-file` or `none`.
+    pub log_driver: String,
+    /// Rotate the log beyond this many bytes (`--log-opt max-size`).
+    pub log_max_size: Option<u64>,
+    /// An external OCI runtime (crun, runc); `None` is the built-in one.
+    pub runtime: Option<PathBuf>,
+    /// Volumes created for this container only; `rm -v` and `--rm` remove them.
+    pub anonymous_volumes: Vec<String>,
+}
+
+impl Default for RunSettings {
+    fn default() -> RunSettings {
+        RunSettings {
+            tty: false,
+            interactive: false,
+            auto_remove: false,
+            restart_policy: RestartPolicy::default(),
+            stop_signal: "SIGTERM".into(),
+            stop_timeout: 10,
+            log_driver: "k8s-file".into(),
+            log_max_size: None,
+            runtime: None,
+            anonymous_volumes: Vec::new(),
+        }
+    }
 }
 
 /// One container, as `engine ps` and `inspect` show it.
@@ -48,10 +101,33 @@ pub struct ContainerRecord {
     /// overlay, fuse-overlayfs or vfs.
     pub rootfs_driver: String,
     pub status: ContainerStatus,
-    pub pid: Option<u32>,
+    #[serde(default)]
+    pub settings: RunSettings,
+    /// The engine command line that created it (`generate systemd --new` replays it).
+    #[serde(default)]
+    pub create_command: Vec<String>,
+    /// The monitor process while it runs (the container is dead when it is).
+    #[serde(default)]
+    pub monitor: Option<ProcessRef>,
+    /// The process the runtime started, which signals are sent to (the built-in runtime's
+    /// waiter forwards them to PID 1), while the container runs.
+    #[serde(default)]
+    pub waiter: Option<ProcessRef>,
+    /// The container's PID 1 as the host sees it, while the container runs.
+    #[serde(default)]
+    pub init_pid: Option<u32>,
     pub exit_code: Option<i32>,
     pub started_at: Option<String>,
     pub finished_at: Option<String>,
+    /// Why the last start failed, or why the container was marked exited.
+    #[serde(default)]
+    pub error: Option<String>,
+    /// How often the monitor started it again (`--restart`).
+    #[serde(default)]
+    pub restart_count: u32,
+    /// `stop` or `kill` was asked for: the restart policy does not apply to this exit.
+    #[serde(default)]
+    pub stop_requested: bool,
 }
 
 impl Store {
@@ -247,10 +323,17 @@ mod tests {
             volumes: Vec::new(),
             rootfs_driver: "overlay".into(),
             status: ContainerStatus::Created,
-            pid: None,
+            settings: RunSettings::default(),
+            create_command: Vec::new(),
+            monitor: None,
+            waiter: None,
+            init_pid: None,
             exit_code: None,
             started_at: None,
             finished_at: None,
+            error: None,
+            restart_count: 0,
+            stop_requested: false,
         }
     }
 

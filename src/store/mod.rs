@@ -37,7 +37,7 @@ mod volumes;
 mod tests;
 
 pub use blobs::BlobWriter;
-pub use containers::{ContainerRecord, ContainerStatus};
+pub use containers::{ContainerRecord, ContainerStatus, RestartPolicy, RunSettings};
 pub use images::{ImageRecord, LayerRecord, MissingBlobs, RemovedImage};
 pub use layers::{LayerMeta, LayerStaging, chain_ids};
 

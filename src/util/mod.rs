@@ -4,3 +4,4 @@ pub mod digest;
 pub mod fs;
 pub mod log;
 pub mod proc;
+pub mod signal;

@@ -35,3 +35,77 @@ pub fn find_executable(
                 .is_ok_and(|meta| meta.is_file() && meta.permissions().mode() & 0o111 != 0)
         })
 }
+
+/// A process identified across PID reuse: its PID and its start time (field 22 of
+/// /proc/PID/stat, in clock ticks since boot), which a recycled PID does not share.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ProcessRef {
+    pub pid: u32,
+    pub start_time: u64,
+}
+
+impl ProcessRef {
+    /// The live process `pid`, or `None` when it does not exist (or is a zombie).
+    pub fn of(pid: u32) -> Option<ProcessRef> {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+        if stat_state(&stat) == Some('Z') {
+            return None;
+        }
+        Some(ProcessRef {
+            pid,
+            start_time: stat_field(&stat, 22)?,
+        })
+    }
+
+    /// This very process.
+    pub fn current() -> ProcessRef {
+        let pid = std::process::id();
+        // /proc/self/stat is always readable for the process itself.
+        ProcessRef::of(pid).unwrap_or(ProcessRef { pid, start_time: 0 })
+    }
+
+    /// Whether the process still runs (same PID and start time, not a zombie).
+    pub fn is_alive(&self) -> bool {
+        ProcessRef::of(self.pid).is_some_and(|now| now.start_time == self.start_time)
+    }
+}
+
+/// Field `n` (1-based, as in proc(5)) of a /proc/PID/stat line, counted after the
+/// parenthesised command name (which may hold spaces and parentheses).
+pub fn stat_field(stat: &str, n: usize) -> Option<u64> {
+    let (_, rest) = stat.rsplit_once(')')?;
+    // `rest` starts at field 3.
+    rest.split_whitespace().nth(n.checked_sub(3)?)?.parse().ok()
+}
+
+/// Field 3 of a /proc/PID/stat line: R, S, D, Z, T...
+pub fn stat_state(stat: &str) -> Option<char> {
+    let (_, rest) = stat.rsplit_once(')')?;
+    rest.trim_start().chars().next()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stat_fields_are_counted_after_the_command_name() {
+        let stat = "42 (a) b (c) S 1 42 42 0 -1 4194560 0 0 0 0 0 0 0 0 20 0 1 0 987654 0";
+        assert_eq!(stat_field(stat, 22), Some(987654));
+        assert_eq!(stat_field(stat, 4), Some(1));
+        assert_eq!(stat_state(stat), Some('S'));
+        assert_eq!(stat_field("no parens", 22), None);
+    }
+
+    #[test]
+    fn this_process_is_alive_and_a_changed_start_time_is_not() {
+        let me = ProcessRef::current();
+        assert!(me.is_alive());
+        let recycled = ProcessRef {
+            start_time: me.start_time + 1,
+            ..me
+        };
+        assert!(!recycled.is_alive());
+        assert!(ProcessRef::of(u32::MAX).is_none());
+    }
+}

@@ -23,6 +23,7 @@ use serde::{Deserialize, Serialize};
 
 use super::start_gate::{EXEC_FIFO, READY_FIFO};
 use crate::runtime::userns::IdMappings;
+use crate::util::proc::ProcessRef;
 
 /// The version of the OCI runtime spec whose state format `state` prints.
 const OCI_VERSION: &str = "1.0.2";
@@ -223,8 +224,7 @@ impl StateRoot {
             }
             Err(e) => return Err(e).with_context(|| format!("read {}", record_path.display())),
         };
-        let alive =
-            start_time(record.pid).ok() == Some(record.start_time) && !is_zombie(record.pid);
+        let alive = start_time(record.pid).ok() == Some(record.start_time);
         let status = match (alive, dir.join(EXEC_FIFO).exists()) {
             (false, _) => Status::Stopped,
             (true, true) => Status::Created,
@@ -339,27 +339,12 @@ fn container_pid(waiter: i32) -> Result<i32> {
         .with_context(|| format!("no container process in {path}: the container init exited"))
 }
 
-/// Field 22 of /proc/PID/stat (after the parenthesised command name, which may hold spaces).
+/// Field 22 of /proc/PID/stat, for a process that is alive (not a zombie).
 fn start_time(pid: i32) -> Result<u64> {
-    let stat = fs::read_to_string(format!("/proc/{pid}/stat"))?;
-    stat_field(&stat, 22).context("malformed /proc/PID/stat")
-}
-
-fn is_zombie(pid: i32) -> bool {
-    fs::read_to_string(format!("/proc/{pid}/stat"))
-        .ok()
-        .and_then(|stat| {
-            stat.rsplit_once(')')
-                .map(|(_, rest)| rest.trim_start().starts_with('Z'))
-        })
-        .unwrap_or(true)
-}
-
-/// Field `n` (1-based, as in proc(5)) of a /proc/PID/stat line.
-fn stat_field(stat: &str, n: usize) -> Option<u64> {
-    let (_, rest) = stat.rsplit_once(')')?;
-    // `rest` starts at field 3.
-    rest.split_whitespace().nth(n.checked_sub(3)?)?.parse().ok()
+    let pid = u32::try_from(pid).context("negative PID")?;
+    ProcessRef::of(pid)
+        .map(|p| p.start_time)
+        .with_context(|| format!("process {pid} is gone"))
 }
 
 fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
@@ -372,14 +357,6 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn stat_fields_are_counted_after_the_command_name() {
-        let stat = "42 (a) b (c) S 1 42 42 0 -1 4194560 0 0 0 0 0 0 0 0 20 0 1 0 987654 0";
-        assert_eq!(stat_field(stat, 22), Some(987654));
-        assert_eq!(stat_field(stat, 4), Some(1));
-        assert_eq!(stat_field("no parens", 22), None);
-    }
 
     #[test]
     fn ids_that_could_escape_the_root_are_refused() {
