@@ -37,6 +37,15 @@ complete -c engine -n "__fish_engine_needs_command" -f -a "tag" -d 'Add an addit
 complete -c engine -n "__fish_engine_needs_command" -f -a "inspect" -d 'Display the configuration of an object'
 complete -c engine -n "__fish_engine_needs_command" -f -a "image" -d 'Manage images'
 complete -c engine -n "__fish_engine_needs_command" -f -a "run" -d 'Run a command in a new container'
+complete -c engine -n "__fish_engine_needs_command" -f -a "create" -d 'Create a container without starting it'
+complete -c engine -n "__fish_engine_needs_command" -f -a "start" -d 'Start one or more containers'
+complete -c engine -n "__fish_engine_needs_command" -f -a "stop" -d 'Stop one or more running containers'
+complete -c engine -n "__fish_engine_needs_command" -f -a "restart" -d 'Restart one or more containers'
+complete -c engine -n "__fish_engine_needs_command" -f -a "kill" -d 'Send a signal to one or more running containers'
+complete -c engine -n "__fish_engine_needs_command" -f -a "wait" -d 'Wait for containers to exit and print their exit codes'
+complete -c engine -n "__fish_engine_needs_command" -f -a "attach" -d 'Attach to a running container\'s input and output'
+complete -c engine -n "__fish_engine_needs_command" -f -a "pause" -d 'Pause the processes of running containers'
+complete -c engine -n "__fish_engine_needs_command" -f -a "unpause" -d 'Unpause paused containers'
 complete -c engine -n "__fish_engine_needs_command" -f -a "ps" -d 'List containers'
 complete -c engine -n "__fish_engine_needs_command" -f -a "rm" -d 'Remove one or more containers'
 complete -c engine -n "__fish_engine_needs_command" -f -a "container" -d 'Manage containers'
@@ -183,6 +192,15 @@ complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_sub
 complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_subcommand_from prune" -s a -l all -d 'Remove all images not used by containers, not only dangling ones'
 complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_subcommand_from prune" -s f -l force -d 'Do not ask for confirmation'
 complete -c engine -n "__fish_engine_using_subcommand image; and __fish_seen_subcommand_from prune" -s h -l help -d 'Print help'
+complete -c engine -n "__fish_engine_using_subcommand run" -l detach-keys -d 'Keys that detach from an attached container: ctrl-X or single characters, comma-separated ("" disables)' -r
+complete -c engine -n "__fish_engine_using_subcommand run" -l sig-proxy -d 'Forward the signals the engine receives to the container (attached, without a terminal)' -r -f -a "true\t''
+false\t''"
+complete -c engine -n "__fish_engine_using_subcommand run" -l restart -d 'Restart policy: no, always, on-failure[:MAX_RETRIES] or unless-stopped' -r
+complete -c engine -n "__fish_engine_using_subcommand run" -l stop-signal -d 'Signal that stops the container (default: the image\'s STOPSIGNAL, else SIGTERM)' -r
+complete -c engine -n "__fish_engine_using_subcommand run" -l stop-timeout -d 'Seconds to wait for the stop signal to work before SIGKILL' -r
+complete -c engine -n "__fish_engine_using_subcommand run" -l log-driver -d 'Where the container\'s output goes: k8s-file (the default, read by `engine logs`) or none' -r
+complete -c engine -n "__fish_engine_using_subcommand run" -l log-opt -d 'Logging option: max-size=SIZE (e.g. 10mb) rotates the log beyond that size' -r
+complete -c engine -n "__fish_engine_using_subcommand run" -l cidfile -d 'Write the container ID to this file (which must not exist)' -r -F
 complete -c engine -n "__fish_engine_using_subcommand run" -l name -d 'Name of the container' -r
 complete -c engine -n "__fish_engine_using_subcommand run" -s e -l env -d 'Set an environment variable: KEY=VALUE, or KEY to copy it from this environment' -r
 complete -c engine -n "__fish_engine_using_subcommand run" -l env-file -d 'Read environment variables from a file (KEY=VALUE lines)' -r -F
@@ -218,13 +236,127 @@ complete -c engine -n "__fish_engine_using_subcommand run" -l storage-driver -d 
 complete -c engine -n "__fish_engine_using_subcommand run" -l runtime -d 'OCI runtime for containers: the built-in one (default), or crun, runc or a path' -r
 complete -c engine -n "__fish_engine_using_subcommand run" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
 complete -c engine -n "__fish_engine_using_subcommand run" -l help -d 'Print help'
-complete -c engine -n "__fish_engine_using_subcommand run" -l rm -d 'Remove the container when it exits'
+complete -c engine -n "__fish_engine_using_subcommand run" -l rm -d 'Remove the container (and its anonymous volumes) when it exits'
+complete -c engine -n "__fish_engine_using_subcommand run" -s d -l detach -d 'Run in the background and print the container ID'
+complete -c engine -n "__fish_engine_using_subcommand run" -l replace -d 'Replace a container of the same --name, removing it first'
 complete -c engine -n "__fish_engine_using_subcommand run" -l read-only -d 'Make the root filesystem read-only'
 complete -c engine -n "__fish_engine_using_subcommand run" -l privileged -d 'Give the container every capability, no seccomp filter and no masked paths'
 complete -c engine -n "__fish_engine_using_subcommand run" -l init -d 'Run a tiny init as PID 1 that reaps zombies and forwards signals'
 complete -c engine -n "__fish_engine_using_subcommand run" -s i -l interactive -d 'Keep standard input open'
 complete -c engine -n "__fish_engine_using_subcommand run" -s t -l tty -d 'Allocate a pseudo-terminal'
 complete -c engine -n "__fish_engine_using_subcommand run" -l rootfs -d 'The first argument is a directory holding a root filesystem, not an image'
+complete -c engine -n "__fish_engine_using_subcommand create" -l detach-keys -d 'Keys that detach from an attached container: ctrl-X or single characters, comma-separated ("" disables)' -r
+complete -c engine -n "__fish_engine_using_subcommand create" -l sig-proxy -d 'Forward the signals the engine receives to the container (attached, without a terminal)' -r -f -a "true\t''
+false\t''"
+complete -c engine -n "__fish_engine_using_subcommand create" -l restart -d 'Restart policy: no, always, on-failure[:MAX_RETRIES] or unless-stopped' -r
+complete -c engine -n "__fish_engine_using_subcommand create" -l stop-signal -d 'Signal that stops the container (default: the image\'s STOPSIGNAL, else SIGTERM)' -r
+complete -c engine -n "__fish_engine_using_subcommand create" -l stop-timeout -d 'Seconds to wait for the stop signal to work before SIGKILL' -r
+complete -c engine -n "__fish_engine_using_subcommand create" -l log-driver -d 'Where the container\'s output goes: k8s-file (the default, read by `engine logs`) or none' -r
+complete -c engine -n "__fish_engine_using_subcommand create" -l log-opt -d 'Logging option: max-size=SIZE (e.g. 10mb) rotates the log beyond that size' -r
+complete -c engine -n "__fish_engine_using_subcommand create" -l cidfile -d 'Write the container ID to this file (which must not exist)' -r -F
+complete -c engine -n "__fish_engine_using_subcommand create" -l name -d 'Name of the container' -r
+complete -c engine -n "__fish_engine_using_subcommand create" -s e -l env -d 'Set an environment variable: KEY=VALUE, or KEY to copy it from this environment' -r
+complete -c engine -n "__fish_engine_using_subcommand create" -l env-file -d 'Read environment variables from a file (KEY=VALUE lines)' -r -F
+complete -c engine -n "__fish_engine_using_subcommand create" -s w -l workdir -d 'Working directory inside the container' -r
+complete -c engine -n "__fish_engine_using_subcommand create" -s u -l user -d 'User to run as: USER[:GROUP] or UID[:GID]' -r
+complete -c engine -n "__fish_engine_using_subcommand create" -l group-add -d 'Additional groups for the container process' -r
+complete -c engine -n "__fish_engine_using_subcommand create" -l entrypoint -d 'Override the image\'s entrypoint ("" resets it)' -r
+complete -c engine -n "__fish_engine_using_subcommand create" -s v -l volume -d 'Mount a volume or host path: [SRC:]DST[:OPTIONS] (ro, rw, z, Z, ...)' -r
+complete -c engine -n "__fish_engine_using_subcommand create" -l mount -d 'Attach a mount: type=bind|volume|tmpfs,source=...,target=...[,readonly]' -r
+complete -c engine -n "__fish_engine_using_subcommand create" -l tmpfs -d 'Mount a tmpfs: DST[:OPTIONS]' -r
+complete -c engine -n "__fish_engine_using_subcommand create" -s h -l hostname -d 'Container hostname (default: the first 12 characters of its id)' -r
+complete -c engine -n "__fish_engine_using_subcommand create" -l cap-add -d 'Add a capability (e.g. NET_RAW, or ALL)' -r
+complete -c engine -n "__fish_engine_using_subcommand create" -l cap-drop -d 'Drop a capability (e.g. CHOWN, or ALL)' -r
+complete -c engine -n "__fish_engine_using_subcommand create" -l security-opt -d 'Security options: seccomp=unconfined|PROFILE.json, no-new-privileges' -r
+complete -c engine -n "__fish_engine_using_subcommand create" -l userns -d 'User namespace: host (the default: root inside is you, ids 1.. are your subordinate ids)' -r
+complete -c engine -n "__fish_engine_using_subcommand create" -l init-path -d 'The init binary for --init (default: catatonit)' -r -F
+complete -c engine -n "__fish_engine_using_subcommand create" -l pull -d 'When to pull the image: always, missing, never or newer' -r
+complete -c engine -n "__fish_engine_using_subcommand create" -l platform -d 'Platform to pull from a manifest list: OS/ARCH[/VARIANT] (default: this machine)' -r
+complete -c engine -n "__fish_engine_using_subcommand create" -l arch -d 'Architecture to pull (overrides the one of --platform)' -r
+complete -c engine -n "__fish_engine_using_subcommand create" -l os -d 'Operating system to pull (overrides the one of --platform)' -r
+complete -c engine -n "__fish_engine_using_subcommand create" -l variant -d 'Architecture variant to pull, e.g. v7 or v8' -r
+complete -c engine -n "__fish_engine_using_subcommand create" -l tls-verify -d 'Require HTTPS and verify certificates (false allows plain HTTP and any certificate)' -r -f -a "true\t''
+false\t''"
+complete -c engine -n "__fish_engine_using_subcommand create" -l authfile -d 'Path of the authentication file (default: ${XDG_RUNTIME_DIR}/containers/auth.json)' -r -F
+complete -c engine -n "__fish_engine_using_subcommand create" -l cert-dir -d 'Use the certificates (*.crt) in this directory instead of certs.d' -r -F
+complete -c engine -n "__fish_engine_using_subcommand create" -l creds -d 'Credentials USERNAME[:PASSWORD] for the registry' -r
+complete -c engine -n "__fish_engine_using_subcommand create" -l ulimit -d 'Resource limit: NAME=SOFT[:HARD], e.g. nofile=1024:2048' -r
+complete -c engine -n "__fish_engine_using_subcommand create" -l network -l net -d 'Network mode: none (only loopback) or host' -r
+complete -c engine -n "__fish_engine_using_subcommand create" -s l -l label -d 'Set a label: KEY=VALUE' -r
+complete -c engine -n "__fish_engine_using_subcommand create" -l annotation -d 'Set an annotation on the container: KEY=VALUE' -r
+complete -c engine -n "__fish_engine_using_subcommand create" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
+complete -c engine -n "__fish_engine_using_subcommand create" -l storage-driver -d 'Storage driver for container root filesystems: overlay, fuse-overlayfs or vfs (default: overlay when the kernel allows it)' -r
+complete -c engine -n "__fish_engine_using_subcommand create" -l runtime -d 'OCI runtime for containers: the built-in one (default), or crun, runc or a path' -r
+complete -c engine -n "__fish_engine_using_subcommand create" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
+complete -c engine -n "__fish_engine_using_subcommand create" -l help -d 'Print help'
+complete -c engine -n "__fish_engine_using_subcommand create" -l rm -d 'Remove the container (and its anonymous volumes) when it exits'
+complete -c engine -n "__fish_engine_using_subcommand create" -s d -l detach -d 'Run in the background and print the container ID'
+complete -c engine -n "__fish_engine_using_subcommand create" -l replace -d 'Replace a container of the same --name, removing it first'
+complete -c engine -n "__fish_engine_using_subcommand create" -l read-only -d 'Make the root filesystem read-only'
+complete -c engine -n "__fish_engine_using_subcommand create" -l privileged -d 'Give the container every capability, no seccomp filter and no masked paths'
+complete -c engine -n "__fish_engine_using_subcommand create" -l init -d 'Run a tiny init as PID 1 that reaps zombies and forwards signals'
+complete -c engine -n "__fish_engine_using_subcommand create" -s i -l interactive -d 'Keep standard input open'
+complete -c engine -n "__fish_engine_using_subcommand create" -s t -l tty -d 'Allocate a pseudo-terminal'
+complete -c engine -n "__fish_engine_using_subcommand create" -l rootfs -d 'The first argument is a directory holding a root filesystem, not an image'
+complete -c engine -n "__fish_engine_using_subcommand start" -l detach-keys -d 'Keys that detach from the container: ctrl-X or single characters, comma-separated' -r
+complete -c engine -n "__fish_engine_using_subcommand start" -l sig-proxy -d 'Forward the signals the engine receives to the container (with --attach)' -r -f -a "true\t''
+false\t''"
+complete -c engine -n "__fish_engine_using_subcommand start" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
+complete -c engine -n "__fish_engine_using_subcommand start" -l storage-driver -d 'Storage driver for container root filesystems: overlay, fuse-overlayfs or vfs (default: overlay when the kernel allows it)' -r
+complete -c engine -n "__fish_engine_using_subcommand start" -l runtime -d 'OCI runtime for containers: the built-in one (default), or crun, runc or a path' -r
+complete -c engine -n "__fish_engine_using_subcommand start" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
+complete -c engine -n "__fish_engine_using_subcommand start" -s a -l attach -d 'Attach to the container\'s output (and exit with its code)'
+complete -c engine -n "__fish_engine_using_subcommand start" -s i -l interactive -d 'Attach stdin as well (with --attach)'
+complete -c engine -n "__fish_engine_using_subcommand start" -s h -l help -d 'Print help'
+complete -c engine -n "__fish_engine_using_subcommand stop" -s t -l time -d 'Seconds to wait for the stop signal before SIGKILL (default: the container\'s --stop-timeout)' -r
+complete -c engine -n "__fish_engine_using_subcommand stop" -l cidfile -d 'Read the container ID from this file (written by run --cidfile)' -r -F
+complete -c engine -n "__fish_engine_using_subcommand stop" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
+complete -c engine -n "__fish_engine_using_subcommand stop" -l storage-driver -d 'Storage driver for container root filesystems: overlay, fuse-overlayfs or vfs (default: overlay when the kernel allows it)' -r
+complete -c engine -n "__fish_engine_using_subcommand stop" -l runtime -d 'OCI runtime for containers: the built-in one (default), or crun, runc or a path' -r
+complete -c engine -n "__fish_engine_using_subcommand stop" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
+complete -c engine -n "__fish_engine_using_subcommand stop" -s a -l all -d 'Stop every running container'
+complete -c engine -n "__fish_engine_using_subcommand stop" -s i -l ignore -d 'Do not fail for containers that do not exist'
+complete -c engine -n "__fish_engine_using_subcommand stop" -s h -l help -d 'Print help'
+complete -c engine -n "__fish_engine_using_subcommand restart" -s t -l time -d 'Seconds to wait for the stop signal before SIGKILL (default: the container\'s --stop-timeout)' -r
+complete -c engine -n "__fish_engine_using_subcommand restart" -l cidfile -d 'Read the container ID from this file (written by run --cidfile)' -r -F
+complete -c engine -n "__fish_engine_using_subcommand restart" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
+complete -c engine -n "__fish_engine_using_subcommand restart" -l storage-driver -d 'Storage driver for container root filesystems: overlay, fuse-overlayfs or vfs (default: overlay when the kernel allows it)' -r
+complete -c engine -n "__fish_engine_using_subcommand restart" -l runtime -d 'OCI runtime for containers: the built-in one (default), or crun, runc or a path' -r
+complete -c engine -n "__fish_engine_using_subcommand restart" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
+complete -c engine -n "__fish_engine_using_subcommand restart" -s a -l all -d 'Stop every running container'
+complete -c engine -n "__fish_engine_using_subcommand restart" -s i -l ignore -d 'Do not fail for containers that do not exist'
+complete -c engine -n "__fish_engine_using_subcommand restart" -s h -l help -d 'Print help'
+complete -c engine -n "__fish_engine_using_subcommand kill" -s s -l signal -d 'The signal: a name (KILL, SIGTERM, RTMIN+3) or a number' -r
+complete -c engine -n "__fish_engine_using_subcommand kill" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
+complete -c engine -n "__fish_engine_using_subcommand kill" -l storage-driver -d 'Storage driver for container root filesystems: overlay, fuse-overlayfs or vfs (default: overlay when the kernel allows it)' -r
+complete -c engine -n "__fish_engine_using_subcommand kill" -l runtime -d 'OCI runtime for containers: the built-in one (default), or crun, runc or a path' -r
+complete -c engine -n "__fish_engine_using_subcommand kill" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
+complete -c engine -n "__fish_engine_using_subcommand kill" -s a -l all -d 'Signal every running container'
+complete -c engine -n "__fish_engine_using_subcommand kill" -s h -l help -d 'Print help'
+complete -c engine -n "__fish_engine_using_subcommand wait" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
+complete -c engine -n "__fish_engine_using_subcommand wait" -l storage-driver -d 'Storage driver for container root filesystems: overlay, fuse-overlayfs or vfs (default: overlay when the kernel allows it)' -r
+complete -c engine -n "__fish_engine_using_subcommand wait" -l runtime -d 'OCI runtime for containers: the built-in one (default), or crun, runc or a path' -r
+complete -c engine -n "__fish_engine_using_subcommand wait" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
+complete -c engine -n "__fish_engine_using_subcommand wait" -s h -l help -d 'Print help'
+complete -c engine -n "__fish_engine_using_subcommand attach" -l detach-keys -d 'Keys that detach from the container: ctrl-X or single characters, comma-separated' -r
+complete -c engine -n "__fish_engine_using_subcommand attach" -l sig-proxy -d 'Forward the signals the engine receives to the container' -r -f -a "true\t''
+false\t''"
+complete -c engine -n "__fish_engine_using_subcommand attach" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
+complete -c engine -n "__fish_engine_using_subcommand attach" -l storage-driver -d 'Storage driver for container root filesystems: overlay, fuse-overlayfs or vfs (default: overlay when the kernel allows it)' -r
+complete -c engine -n "__fish_engine_using_subcommand attach" -l runtime -d 'OCI runtime for containers: the built-in one (default), or crun, runc or a path' -r
+complete -c engine -n "__fish_engine_using_subcommand attach" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
+complete -c engine -n "__fish_engine_using_subcommand attach" -l no-stdin -d 'Do not forward our stdin'
+complete -c engine -n "__fish_engine_using_subcommand attach" -s h -l help -d 'Print help'
+complete -c engine -n "__fish_engine_using_subcommand pause" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
+complete -c engine -n "__fish_engine_using_subcommand pause" -l storage-driver -d 'Storage driver for container root filesystems: overlay, fuse-overlayfs or vfs (default: overlay when the kernel allows it)' -r
+complete -c engine -n "__fish_engine_using_subcommand pause" -l runtime -d 'OCI runtime for containers: the built-in one (default), or crun, runc or a path' -r
+complete -c engine -n "__fish_engine_using_subcommand pause" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
+complete -c engine -n "__fish_engine_using_subcommand pause" -s h -l help -d 'Print help'
+complete -c engine -n "__fish_engine_using_subcommand unpause" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
+complete -c engine -n "__fish_engine_using_subcommand unpause" -l storage-driver -d 'Storage driver for container root filesystems: overlay, fuse-overlayfs or vfs (default: overlay when the kernel allows it)' -r
+complete -c engine -n "__fish_engine_using_subcommand unpause" -l runtime -d 'OCI runtime for containers: the built-in one (default), or crun, runc or a path' -r
+complete -c engine -n "__fish_engine_using_subcommand unpause" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
+complete -c engine -n "__fish_engine_using_subcommand unpause" -s h -l help -d 'Print help'
 complete -c engine -n "__fish_engine_using_subcommand ps" -l format -d 'Output format: table, json, or a Go template such as \'{{.ID}} {{.Names}}\'' -r
 complete -c engine -n "__fish_engine_using_subcommand ps" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
 complete -c engine -n "__fish_engine_using_subcommand ps" -l storage-driver -d 'Storage driver for container root filesystems: overlay, fuse-overlayfs or vfs (default: overlay when the kernel allows it)' -r
@@ -234,24 +366,37 @@ complete -c engine -n "__fish_engine_using_subcommand ps" -s a -l all -d 'Show a
 complete -c engine -n "__fish_engine_using_subcommand ps" -s q -l quiet -d 'Print only container IDs'
 complete -c engine -n "__fish_engine_using_subcommand ps" -l no-trunc -d 'Do not truncate IDs and commands'
 complete -c engine -n "__fish_engine_using_subcommand ps" -s h -l help -d 'Print help'
+complete -c engine -n "__fish_engine_using_subcommand rm" -s t -l time -d 'With --force: seconds to wait for the stop signal before SIGKILL' -r
+complete -c engine -n "__fish_engine_using_subcommand rm" -l cidfile -d 'Read the container ID from this file (written by run --cidfile)' -r -F
 complete -c engine -n "__fish_engine_using_subcommand rm" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
 complete -c engine -n "__fish_engine_using_subcommand rm" -l storage-driver -d 'Storage driver for container root filesystems: overlay, fuse-overlayfs or vfs (default: overlay when the kernel allows it)' -r
 complete -c engine -n "__fish_engine_using_subcommand rm" -l runtime -d 'OCI runtime for containers: the built-in one (default), or crun, runc or a path' -r
 complete -c engine -n "__fish_engine_using_subcommand rm" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
 complete -c engine -n "__fish_engine_using_subcommand rm" -s a -l all -d 'Remove every container'
-complete -c engine -n "__fish_engine_using_subcommand rm" -s f -l force -d 'Remove containers recorded as running too'
+complete -c engine -n "__fish_engine_using_subcommand rm" -s f -l force -d 'Stop running containers first (SIGKILL at once unless --time is given)'
+complete -c engine -n "__fish_engine_using_subcommand rm" -s v -l volumes -d 'Remove the container\'s anonymous volumes too'
+complete -c engine -n "__fish_engine_using_subcommand rm" -s i -l ignore -d 'Do not fail for containers that do not exist'
 complete -c engine -n "__fish_engine_using_subcommand rm" -s h -l help -d 'Print help'
-complete -c engine -n "__fish_engine_using_subcommand container; and not __fish_seen_subcommand_from ls list ps rm remove run" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
-complete -c engine -n "__fish_engine_using_subcommand container; and not __fish_seen_subcommand_from ls list ps rm remove run" -l storage-driver -d 'Storage driver for container root filesystems: overlay, fuse-overlayfs or vfs (default: overlay when the kernel allows it)' -r
-complete -c engine -n "__fish_engine_using_subcommand container; and not __fish_seen_subcommand_from ls list ps rm remove run" -l runtime -d 'OCI runtime for containers: the built-in one (default), or crun, runc or a path' -r
-complete -c engine -n "__fish_engine_using_subcommand container; and not __fish_seen_subcommand_from ls list ps rm remove run" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
-complete -c engine -n "__fish_engine_using_subcommand container; and not __fish_seen_subcommand_from ls list ps rm remove run" -s h -l help -d 'Print help'
-complete -c engine -n "__fish_engine_using_subcommand container; and not __fish_seen_subcommand_from ls list ps rm remove run" -f -a "ls" -d 'List containers'
-complete -c engine -n "__fish_engine_using_subcommand container; and not __fish_seen_subcommand_from ls list ps rm remove run" -f -a "list" -d 'List containers'
-complete -c engine -n "__fish_engine_using_subcommand container; and not __fish_seen_subcommand_from ls list ps rm remove run" -f -a "ps" -d 'List containers'
-complete -c engine -n "__fish_engine_using_subcommand container; and not __fish_seen_subcommand_from ls list ps rm remove run" -f -a "rm" -d 'Remove one or more containers'
-complete -c engine -n "__fish_engine_using_subcommand container; and not __fish_seen_subcommand_from ls list ps rm remove run" -f -a "remove" -d 'Remove one or more containers'
-complete -c engine -n "__fish_engine_using_subcommand container; and not __fish_seen_subcommand_from ls list ps rm remove run" -f -a "run" -d 'Run a command in a new container'
+complete -c engine -n "__fish_engine_using_subcommand container; and not __fish_seen_subcommand_from ls list ps rm remove run create start stop restart kill wait attach pause unpause" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
+complete -c engine -n "__fish_engine_using_subcommand container; and not __fish_seen_subcommand_from ls list ps rm remove run create start stop restart kill wait attach pause unpause" -l storage-driver -d 'Storage driver for container root filesystems: overlay, fuse-overlayfs or vfs (default: overlay when the kernel allows it)' -r
+complete -c engine -n "__fish_engine_using_subcommand container; and not __fish_seen_subcommand_from ls list ps rm remove run create start stop restart kill wait attach pause unpause" -l runtime -d 'OCI runtime for containers: the built-in one (default), or crun, runc or a path' -r
+complete -c engine -n "__fish_engine_using_subcommand container; and not __fish_seen_subcommand_from ls list ps rm remove run create start stop restart kill wait attach pause unpause" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
+complete -c engine -n "__fish_engine_using_subcommand container; and not __fish_seen_subcommand_from ls list ps rm remove run create start stop restart kill wait attach pause unpause" -s h -l help -d 'Print help'
+complete -c engine -n "__fish_engine_using_subcommand container; and not __fish_seen_subcommand_from ls list ps rm remove run create start stop restart kill wait attach pause unpause" -f -a "ls" -d 'List containers'
+complete -c engine -n "__fish_engine_using_subcommand container; and not __fish_seen_subcommand_from ls list ps rm remove run create start stop restart kill wait attach pause unpause" -f -a "list" -d 'List containers'
+complete -c engine -n "__fish_engine_using_subcommand container; and not __fish_seen_subcommand_from ls list ps rm remove run create start stop restart kill wait attach pause unpause" -f -a "ps" -d 'List containers'
+complete -c engine -n "__fish_engine_using_subcommand container; and not __fish_seen_subcommand_from ls list ps rm remove run create start stop restart kill wait attach pause unpause" -f -a "rm" -d 'Remove one or more containers'
+complete -c engine -n "__fish_engine_using_subcommand container; and not __fish_seen_subcommand_from ls list ps rm remove run create start stop restart kill wait attach pause unpause" -f -a "remove" -d 'Remove one or more containers'
+complete -c engine -n "__fish_engine_using_subcommand container; and not __fish_seen_subcommand_from ls list ps rm remove run create start stop restart kill wait attach pause unpause" -f -a "run" -d 'Run a command in a new container'
+complete -c engine -n "__fish_engine_using_subcommand container; and not __fish_seen_subcommand_from ls list ps rm remove run create start stop restart kill wait attach pause unpause" -f -a "create" -d 'Create a container without starting it'
+complete -c engine -n "__fish_engine_using_subcommand container; and not __fish_seen_subcommand_from ls list ps rm remove run create start stop restart kill wait attach pause unpause" -f -a "start" -d 'Start one or more containers'
+complete -c engine -n "__fish_engine_using_subcommand container; and not __fish_seen_subcommand_from ls list ps rm remove run create start stop restart kill wait attach pause unpause" -f -a "stop" -d 'Stop one or more running containers'
+complete -c engine -n "__fish_engine_using_subcommand container; and not __fish_seen_subcommand_from ls list ps rm remove run create start stop restart kill wait attach pause unpause" -f -a "restart" -d 'Restart one or more containers'
+complete -c engine -n "__fish_engine_using_subcommand container; and not __fish_seen_subcommand_from ls list ps rm remove run create start stop restart kill wait attach pause unpause" -f -a "kill" -d 'Send a signal to one or more running containers'
+complete -c engine -n "__fish_engine_using_subcommand container; and not __fish_seen_subcommand_from ls list ps rm remove run create start stop restart kill wait attach pause unpause" -f -a "wait" -d 'Wait for containers to exit and print their exit codes'
+complete -c engine -n "__fish_engine_using_subcommand container; and not __fish_seen_subcommand_from ls list ps rm remove run create start stop restart kill wait attach pause unpause" -f -a "attach" -d 'Attach to a running container\'s input and output'
+complete -c engine -n "__fish_engine_using_subcommand container; and not __fish_seen_subcommand_from ls list ps rm remove run create start stop restart kill wait attach pause unpause" -f -a "pause" -d 'Pause the processes of running containers'
+complete -c engine -n "__fish_engine_using_subcommand container; and not __fish_seen_subcommand_from ls list ps rm remove run create start stop restart kill wait attach pause unpause" -f -a "unpause" -d 'Unpause paused containers'
 complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from ls" -l format -d 'Output format: table, json, or a Go template such as \'{{.ID}} {{.Names}}\'' -r
 complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from ls" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
 complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from ls" -l storage-driver -d 'Storage driver for container root filesystems: overlay, fuse-overlayfs or vfs (default: overlay when the kernel allows it)' -r
@@ -279,20 +424,37 @@ complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen
 complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from ps" -s q -l quiet -d 'Print only container IDs'
 complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from ps" -l no-trunc -d 'Do not truncate IDs and commands'
 complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from ps" -s h -l help -d 'Print help'
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from rm" -s t -l time -d 'With --force: seconds to wait for the stop signal before SIGKILL' -r
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from rm" -l cidfile -d 'Read the container ID from this file (written by run --cidfile)' -r -F
 complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from rm" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
 complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from rm" -l storage-driver -d 'Storage driver for container root filesystems: overlay, fuse-overlayfs or vfs (default: overlay when the kernel allows it)' -r
 complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from rm" -l runtime -d 'OCI runtime for containers: the built-in one (default), or crun, runc or a path' -r
 complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from rm" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
 complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from rm" -s a -l all -d 'Remove every container'
-complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from rm" -s f -l force -d 'Remove containers recorded as running too'
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from rm" -s f -l force -d 'Stop running containers first (SIGKILL at once unless --time is given)'
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from rm" -s v -l volumes -d 'Remove the container\'s anonymous volumes too'
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from rm" -s i -l ignore -d 'Do not fail for containers that do not exist'
 complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from rm" -s h -l help -d 'Print help'
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from remove" -s t -l time -d 'With --force: seconds to wait for the stop signal before SIGKILL' -r
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from remove" -l cidfile -d 'Read the container ID from this file (written by run --cidfile)' -r -F
 complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from remove" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
 complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from remove" -l storage-driver -d 'Storage driver for container root filesystems: overlay, fuse-overlayfs or vfs (default: overlay when the kernel allows it)' -r
 complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from remove" -l runtime -d 'OCI runtime for containers: the built-in one (default), or crun, runc or a path' -r
 complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from remove" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
 complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from remove" -s a -l all -d 'Remove every container'
-complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from remove" -s f -l force -d 'Remove containers recorded as running too'
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from remove" -s f -l force -d 'Stop running containers first (SIGKILL at once unless --time is given)'
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from remove" -s v -l volumes -d 'Remove the container\'s anonymous volumes too'
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from remove" -s i -l ignore -d 'Do not fail for containers that do not exist'
 complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from remove" -s h -l help -d 'Print help'
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from run" -l detach-keys -d 'Keys that detach from an attached container: ctrl-X or single characters, comma-separated ("" disables)' -r
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from run" -l sig-proxy -d 'Forward the signals the engine receives to the container (attached, without a terminal)' -r -f -a "true\t''
+false\t''"
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from run" -l restart -d 'Restart policy: no, always, on-failure[:MAX_RETRIES] or unless-stopped' -r
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from run" -l stop-signal -d 'Signal that stops the container (default: the image\'s STOPSIGNAL, else SIGTERM)' -r
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from run" -l stop-timeout -d 'Seconds to wait for the stop signal to work before SIGKILL' -r
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from run" -l log-driver -d 'Where the container\'s output goes: k8s-file (the default, read by `engine logs`) or none' -r
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from run" -l log-opt -d 'Logging option: max-size=SIZE (e.g. 10mb) rotates the log beyond that size' -r
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from run" -l cidfile -d 'Write the container ID to this file (which must not exist)' -r -F
 complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from run" -l name -d 'Name of the container' -r
 complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from run" -s e -l env -d 'Set an environment variable: KEY=VALUE, or KEY to copy it from this environment' -r
 complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from run" -l env-file -d 'Read environment variables from a file (KEY=VALUE lines)' -r -F
@@ -328,13 +490,127 @@ complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen
 complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from run" -l runtime -d 'OCI runtime for containers: the built-in one (default), or crun, runc or a path' -r
 complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from run" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
 complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from run" -l help -d 'Print help'
-complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from run" -l rm -d 'Remove the container when it exits'
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from run" -l rm -d 'Remove the container (and its anonymous volumes) when it exits'
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from run" -s d -l detach -d 'Run in the background and print the container ID'
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from run" -l replace -d 'Replace a container of the same --name, removing it first'
 complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from run" -l read-only -d 'Make the root filesystem read-only'
 complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from run" -l privileged -d 'Give the container every capability, no seccomp filter and no masked paths'
 complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from run" -l init -d 'Run a tiny init as PID 1 that reaps zombies and forwards signals'
 complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from run" -s i -l interactive -d 'Keep standard input open'
 complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from run" -s t -l tty -d 'Allocate a pseudo-terminal'
 complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from run" -l rootfs -d 'The first argument is a directory holding a root filesystem, not an image'
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from create" -l detach-keys -d 'Keys that detach from an attached container: ctrl-X or single characters, comma-separated ("" disables)' -r
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from create" -l sig-proxy -d 'Forward the signals the engine receives to the container (attached, without a terminal)' -r -f -a "true\t''
+false\t''"
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from create" -l restart -d 'Restart policy: no, always, on-failure[:MAX_RETRIES] or unless-stopped' -r
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from create" -l stop-signal -d 'Signal that stops the container (default: the image\'s STOPSIGNAL, else SIGTERM)' -r
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from create" -l stop-timeout -d 'Seconds to wait for the stop signal to work before SIGKILL' -r
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from create" -l log-driver -d 'Where the container\'s output goes: k8s-file (the default, read by `engine logs`) or none' -r
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from create" -l log-opt -d 'Logging option: max-size=SIZE (e.g. 10mb) rotates the log beyond that size' -r
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from create" -l cidfile -d 'Write the container ID to this file (which must not exist)' -r -F
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from create" -l name -d 'Name of the container' -r
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from create" -s e -l env -d 'Set an environment variable: KEY=VALUE, or KEY to copy it from this environment' -r
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from create" -l env-file -d 'Read environment variables from a file (KEY=VALUE lines)' -r -F
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from create" -s w -l workdir -d 'Working directory inside the container' -r
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from create" -s u -l user -d 'User to run as: USER[:GROUP] or UID[:GID]' -r
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from create" -l group-add -d 'Additional groups for the container process' -r
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from create" -l entrypoint -d 'Override the image\'s entrypoint ("" resets it)' -r
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from create" -s v -l volume -d 'Mount a volume or host path: [SRC:]DST[:OPTIONS] (ro, rw, z, Z, ...)' -r
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from create" -l mount -d 'Attach a mount: type=bind|volume|tmpfs,source=...,target=...[,readonly]' -r
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from create" -l tmpfs -d 'Mount a tmpfs: DST[:OPTIONS]' -r
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from create" -s h -l hostname -d 'Container hostname (default: the first 12 characters of its id)' -r
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from create" -l cap-add -d 'Add a capability (e.g. NET_RAW, or ALL)' -r
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from create" -l cap-drop -d 'Drop a capability (e.g. CHOWN, or ALL)' -r
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from create" -l security-opt -d 'Security options: seccomp=unconfined|PROFILE.json, no-new-privileges' -r
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from create" -l userns -d 'User namespace: host (the default: root inside is you, ids 1.. are your subordinate ids)' -r
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from create" -l init-path -d 'The init binary for --init (default: catatonit)' -r -F
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from create" -l pull -d 'When to pull the image: always, missing, never or newer' -r
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from create" -l platform -d 'Platform to pull from a manifest list: OS/ARCH[/VARIANT] (default: this machine)' -r
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from create" -l arch -d 'Architecture to pull (overrides the one of --platform)' -r
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from create" -l os -d 'Operating system to pull (overrides the one of --platform)' -r
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from create" -l variant -d 'Architecture variant to pull, e.g. v7 or v8' -r
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from create" -l tls-verify -d 'Require HTTPS and verify certificates (false allows plain HTTP and any certificate)' -r -f -a "true\t''
+false\t''"
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from create" -l authfile -d 'Path of the authentication file (default: ${XDG_RUNTIME_DIR}/containers/auth.json)' -r -F
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from create" -l cert-dir -d 'Use the certificates (*.crt) in this directory instead of certs.d' -r -F
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from create" -l creds -d 'Credentials USERNAME[:PASSWORD] for the registry' -r
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from create" -l ulimit -d 'Resource limit: NAME=SOFT[:HARD], e.g. nofile=1024:2048' -r
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from create" -l network -l net -d 'Network mode: none (only loopback) or host' -r
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from create" -s l -l label -d 'Set a label: KEY=VALUE' -r
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from create" -l annotation -d 'Set an annotation on the container: KEY=VALUE' -r
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from create" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from create" -l storage-driver -d 'Storage driver for container root filesystems: overlay, fuse-overlayfs or vfs (default: overlay when the kernel allows it)' -r
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from create" -l runtime -d 'OCI runtime for containers: the built-in one (default), or crun, runc or a path' -r
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from create" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from create" -l help -d 'Print help'
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from create" -l rm -d 'Remove the container (and its anonymous volumes) when it exits'
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from create" -s d -l detach -d 'Run in the background and print the container ID'
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from create" -l replace -d 'Replace a container of the same --name, removing it first'
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from create" -l read-only -d 'Make the root filesystem read-only'
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from create" -l privileged -d 'Give the container every capability, no seccomp filter and no masked paths'
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from create" -l init -d 'Run a tiny init as PID 1 that reaps zombies and forwards signals'
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from create" -s i -l interactive -d 'Keep standard input open'
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from create" -s t -l tty -d 'Allocate a pseudo-terminal'
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from create" -l rootfs -d 'The first argument is a directory holding a root filesystem, not an image'
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from start" -l detach-keys -d 'Keys that detach from the container: ctrl-X or single characters, comma-separated' -r
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from start" -l sig-proxy -d 'Forward the signals the engine receives to the container (with --attach)' -r -f -a "true\t''
+false\t''"
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from start" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from start" -l storage-driver -d 'Storage driver for container root filesystems: overlay, fuse-overlayfs or vfs (default: overlay when the kernel allows it)' -r
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from start" -l runtime -d 'OCI runtime for containers: the built-in one (default), or crun, runc or a path' -r
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from start" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from start" -s a -l attach -d 'Attach to the container\'s output (and exit with its code)'
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from start" -s i -l interactive -d 'Attach stdin as well (with --attach)'
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from start" -s h -l help -d 'Print help'
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from stop" -s t -l time -d 'Seconds to wait for the stop signal before SIGKILL (default: the container\'s --stop-timeout)' -r
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from stop" -l cidfile -d 'Read the container ID from this file (written by run --cidfile)' -r -F
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from stop" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from stop" -l storage-driver -d 'Storage driver for container root filesystems: overlay, fuse-overlayfs or vfs (default: overlay when the kernel allows it)' -r
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from stop" -l runtime -d 'OCI runtime for containers: the built-in one (default), or crun, runc or a path' -r
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from stop" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from stop" -s a -l all -d 'Stop every running container'
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from stop" -s i -l ignore -d 'Do not fail for containers that do not exist'
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from stop" -s h -l help -d 'Print help'
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from restart" -s t -l time -d 'Seconds to wait for the stop signal before SIGKILL (default: the container\'s --stop-timeout)' -r
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from restart" -l cidfile -d 'Read the container ID from this file (written by run --cidfile)' -r -F
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from restart" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from restart" -l storage-driver -d 'Storage driver for container root filesystems: overlay, fuse-overlayfs or vfs (default: overlay when the kernel allows it)' -r
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from restart" -l runtime -d 'OCI runtime for containers: the built-in one (default), or crun, runc or a path' -r
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from restart" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from restart" -s a -l all -d 'Stop every running container'
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from restart" -s i -l ignore -d 'Do not fail for containers that do not exist'
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from restart" -s h -l help -d 'Print help'
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from kill" -s s -l signal -d 'The signal: a name (KILL, SIGTERM, RTMIN+3) or a number' -r
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from kill" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from kill" -l storage-driver -d 'Storage driver for container root filesystems: overlay, fuse-overlayfs or vfs (default: overlay when the kernel allows it)' -r
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from kill" -l runtime -d 'OCI runtime for containers: the built-in one (default), or crun, runc or a path' -r
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from kill" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from kill" -s a -l all -d 'Signal every running container'
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from kill" -s h -l help -d 'Print help'
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from wait" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from wait" -l storage-driver -d 'Storage driver for container root filesystems: overlay, fuse-overlayfs or vfs (default: overlay when the kernel allows it)' -r
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from wait" -l runtime -d 'OCI runtime for containers: the built-in one (default), or crun, runc or a path' -r
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from wait" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from wait" -s h -l help -d 'Print help'
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from attach" -l detach-keys -d 'Keys that detach from the container: ctrl-X or single characters, comma-separated' -r
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from attach" -l sig-proxy -d 'Forward the signals the engine receives to the container' -r -f -a "true\t''
+false\t''"
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from attach" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from attach" -l storage-driver -d 'Storage driver for container root filesystems: overlay, fuse-overlayfs or vfs (default: overlay when the kernel allows it)' -r
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from attach" -l runtime -d 'OCI runtime for containers: the built-in one (default), or crun, runc or a path' -r
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from attach" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from attach" -l no-stdin -d 'Do not forward our stdin'
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from attach" -s h -l help -d 'Print help'
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from pause" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from pause" -l storage-driver -d 'Storage driver for container root filesystems: overlay, fuse-overlayfs or vfs (default: overlay when the kernel allows it)' -r
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from pause" -l runtime -d 'OCI runtime for containers: the built-in one (default), or crun, runc or a path' -r
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from pause" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from pause" -s h -l help -d 'Print help'
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from unpause" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from unpause" -l storage-driver -d 'Storage driver for container root filesystems: overlay, fuse-overlayfs or vfs (default: overlay when the kernel allows it)' -r
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from unpause" -l runtime -d 'OCI runtime for containers: the built-in one (default), or crun, runc or a path' -r
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from unpause" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from unpause" -s h -l help -d 'Print help'
 complete -c engine -n "__fish_engine_using_subcommand volume; and not __fish_seen_subcommand_from create ls list inspect rm remove prune" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
 complete -c engine -n "__fish_engine_using_subcommand volume; and not __fish_seen_subcommand_from create ls list inspect rm remove prune" -l storage-driver -d 'Storage driver for container root filesystems: overlay, fuse-overlayfs or vfs (default: overlay when the kernel allows it)' -r
 complete -c engine -n "__fish_engine_using_subcommand volume; and not __fish_seen_subcommand_from create ls list inspect rm remove prune" -l runtime -d 'OCI runtime for containers: the built-in one (default), or crun, runc or a path' -r

@@ -1,9 +1,11 @@
+use engine::container::monitor;
 use engine::runtime::{builtin, external, userns};
 
 fn main() -> std::process::ExitCode {
     // The engine's own helpers run before anything else (no threads, no clap, no config): the
     // user namespace helper (runtime::userns), the container init (runtime::builtin), which
-    // forks and must stay single-threaded, and the external-runtime launcher, which unshares.
+    // forks and must stay single-threaded, the container monitor, which waits for its children
+    // and is signalled by pid, and the external-runtime launcher, which unshares.
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
     match args.get(1).and_then(|a| a.to_str()) {
         Some(userns::USERNS_EXEC_ARG) => userns::userns_exec_main(&args),
@@ -17,6 +19,7 @@ fn main() -> std::process::ExitCode {
                 return std::process::ExitCode::from(125);
             }
         },
+        Some(monitor::MONITOR_COMMAND) => monitor::monitor_main(&args),
         Some(external::EXTERNAL_COMMAND) => {
             let err = match external::external_main(&args[2..]) {
                 Ok(never) => match never {},

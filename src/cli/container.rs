@@ -1,8 +1,8 @@
-//! Container commands: ps and rm.
+//! `ps`.
 
 use std::io::Write;
 
-use anyhow::{Result, anyhow, bail};
+use anyhow::Result;
 use chrono::{DateTime, Utc};
 use clap::Args;
 use serde_json::{Value, json};
@@ -25,19 +25,6 @@ pub struct PsArgs {
     /// Output format: table, json, or a Go template such as '{{.ID}} {{.Names}}'
     #[arg(long)]
     pub format: Option<String>,
-}
-
-#[derive(Args, Debug)]
-pub struct RmArgs {
-    /// Containers to remove, by name or ID
-    #[arg(value_name = "CONTAINER")]
-    pub containers: Vec<String>,
-    /// Remove every container
-    #[arg(short, long)]
-    pub all: bool,
-    /// Remove containers recorded as running too
-    #[arg(short, long)]
-    pub force: bool,
 }
 
 const PS_COLUMNS: &[Column] = &[
@@ -73,8 +60,7 @@ const PS_COLUMNS: &[Column] = &[
 
 pub fn ps(session: &Session, args: PsArgs) -> Result<()> {
     let store = session.open_store()?;
-    let containers: Vec<ContainerRecord> = store
-        .containers()?
+    let containers: Vec<ContainerRecord> = crate::container::state::list(&store)?
         .into_iter()
         .filter(|c| args.all || c.status == ContainerStatus::Running)
         .collect();
@@ -141,41 +127,4 @@ fn ps_row(c: &ContainerRecord, no_trunc: bool, now: DateTime<Utc>) -> Value {
         "Names": c.name,
         "Labels": c.labels,
     })
-}
-
-pub fn rm(session: &Session, args: RmArgs) -> Result<()> {
-    let store = session.open_store()?;
-    if args.all != args.containers.is_empty() {
-        bail!("give either container names or --all to rm");
-    }
-    let targets: Vec<ContainerRecord> = if args.all {
-        store.containers()?
-    } else {
-        args.containers
-            .iter()
-            .map(|q| {
-                store
-                    .find_container(q)?
-                    .ok_or_else(|| anyhow!("no such container {q:?} (see `engine ps -a`)"))
-            })
-            .collect::<Result<_>>()?
-    };
-    let mut out = std::io::stdout().lock();
-    for (i, c) in targets.iter().enumerate() {
-        if c.status == ContainerStatus::Running && !args.force {
-            bail!(
-                "container {} is running: wait for it to exit, or remove it anyway with `engine rm -f`",
-                c.name
-            );
-        }
-        store.remove_container(&c.id)?;
-        // Echo what the user named, as docker does (the name for --all).
-        let shown = if args.all {
-            &c.name
-        } else {
-            &args.containers[i]
-        };
-        writeln!(out, "{shown}")?;
-    }
-    Ok(())
 }

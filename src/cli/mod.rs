@@ -7,6 +7,7 @@ pub mod format;
 pub mod humanize;
 mod image;
 mod internal;
+mod lifecycle;
 mod login;
 mod oci;
 mod pulling;
@@ -87,10 +88,29 @@ pub enum Command {
     // `-h` is --hostname here, as in docker and podman; help stays reachable as --help.
     #[command(disable_help_flag = true)]
     Run(Box<run::RunArgs>),
+    /// Create a container without starting it
+    #[command(disable_help_flag = true)]
+    Create(Box<run::RunArgs>),
+    /// Start one or more containers
+    Start(lifecycle::StartArgs),
+    /// Stop one or more running containers
+    Stop(lifecycle::StopArgs),
+    /// Restart one or more containers
+    Restart(lifecycle::StopArgs),
+    /// Send a signal to one or more running containers
+    Kill(lifecycle::KillArgs),
+    /// Wait for containers to exit and print their exit codes
+    Wait(lifecycle::WaitArgs),
+    /// Attach to a running container's input and output
+    Attach(lifecycle::AttachArgs),
+    /// Pause the processes of running containers
+    Pause(lifecycle::PauseArgs),
+    /// Unpause paused containers
+    Unpause(lifecycle::PauseArgs),
     /// List containers
     Ps(container::PsArgs),
     /// Remove one or more containers
-    Rm(container::RmArgs),
+    Rm(lifecycle::RmArgs),
     /// Manage containers
     #[command(subcommand)]
     Container(ContainerCommand),
@@ -146,10 +166,29 @@ pub enum ContainerCommand {
     Ls(container::PsArgs),
     /// Remove one or more containers
     #[command(visible_alias = "remove")]
-    Rm(container::RmArgs),
+    Rm(lifecycle::RmArgs),
     /// Run a command in a new container
     #[command(disable_help_flag = true)]
     Run(Box<run::RunArgs>),
+    /// Create a container without starting it
+    #[command(disable_help_flag = true)]
+    Create(Box<run::RunArgs>),
+    /// Start one or more containers
+    Start(lifecycle::StartArgs),
+    /// Stop one or more running containers
+    Stop(lifecycle::StopArgs),
+    /// Restart one or more containers
+    Restart(lifecycle::StopArgs),
+    /// Send a signal to one or more running containers
+    Kill(lifecycle::KillArgs),
+    /// Wait for containers to exit and print their exit codes
+    Wait(lifecycle::WaitArgs),
+    /// Attach to a running container's input and output
+    Attach(lifecycle::AttachArgs),
+    /// Pause the processes of running containers
+    Pause(lifecycle::PauseArgs),
+    /// Unpause paused containers
+    Unpause(lifecycle::PauseArgs),
 }
 
 /// What every command needs: where the files are.
@@ -203,11 +242,22 @@ pub fn main() -> ExitCode {
     };
     match run(cli) {
         Ok(code) => code,
+        // `engine ps | head -1`: the reader left, as a shell pipeline intends; like a program
+        // killed by SIGPIPE, stop quietly (128 + 13).
+        Err(e) if is_bare_broken_pipe(&e) => ExitCode::from(141),
         Err(e) => {
             eprintln!("Error: {}", one_line(&e));
             ExitCode::from(EXIT_ENGINE_ERROR)
         }
     }
+}
+
+/// An error that is only a failed write to a closed pipe, with no context added (printing
+/// results to stdout); a broken pipe inside an operation carries its context.
+fn is_bare_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().count() == 1
+        && e.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
 }
 
 /// clap's usage error as one line, like podman's: the message without the usage and tips.
@@ -269,7 +319,34 @@ fn run(cli: Cli) -> Result<ExitCode> {
             return run::run(&session, *a);
         }
         Command::Ps(a) | Command::Container(ContainerCommand::Ls(a)) => container::ps(&session, a),
-        Command::Rm(a) | Command::Container(ContainerCommand::Rm(a)) => container::rm(&session, a),
+        Command::Rm(a) | Command::Container(ContainerCommand::Rm(a)) => lifecycle::rm(&session, a),
+        Command::Create(a) | Command::Container(ContainerCommand::Create(a)) => {
+            return run::create(&session, *a);
+        }
+        Command::Start(a) | Command::Container(ContainerCommand::Start(a)) => {
+            return lifecycle::start(&session, a);
+        }
+        Command::Stop(a) | Command::Container(ContainerCommand::Stop(a)) => {
+            lifecycle::stop(&session, a)
+        }
+        Command::Restart(a) | Command::Container(ContainerCommand::Restart(a)) => {
+            return lifecycle::restart(&session, a);
+        }
+        Command::Kill(a) | Command::Container(ContainerCommand::Kill(a)) => {
+            lifecycle::kill(&session, a)
+        }
+        Command::Wait(a) | Command::Container(ContainerCommand::Wait(a)) => {
+            lifecycle::wait(&session, a)
+        }
+        Command::Attach(a) | Command::Container(ContainerCommand::Attach(a)) => {
+            return lifecycle::attach(&session, a);
+        }
+        Command::Pause(a) | Command::Container(ContainerCommand::Pause(a)) => {
+            lifecycle::pause(&session, a, "pause")
+        }
+        Command::Unpause(a) | Command::Container(ContainerCommand::Unpause(a)) => {
+            lifecycle::pause(&session, a, "unpause")
+        }
         Command::Volume(a) => volume::volume(&session, a),
         Command::Oci(a) => return oci::oci(&session, a),
         Command::Login(a) => login::login(&session, a),

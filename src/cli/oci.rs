@@ -144,7 +144,8 @@ fn write_pid_file(path: &Path, pid: i32) -> Result<()> {
 /// `TERM`, `SIGTERM`, `sigterm` or `15` (`engine oci kill` takes classic signals only).
 fn parse_signal(text: &str) -> Result<Signal> {
     let number = crate::util::signal::parse(text)?;
-    Signal::try_from(number).with_context(|| format!("signal {text:?} cannot be sent by engine oci kill"))
+    Signal::try_from(number)
+        .with_context(|| format!("signal {text:?} cannot be sent by engine oci kill"))
 }
 
 fn print_list(states: &[OciState], quiet: bool) {

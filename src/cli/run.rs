@@ -12,21 +12,53 @@ use super::Session;
 use super::pulling::{PullFlags, ensure};
 use crate::config::containers_conf::ContainersConf;
 use crate::config::storage_conf::StorageConf;
-use crate::container::create::{CreateRequest, RootfsSource, create};
+use crate::container::attach::{self, AttachEnd, AttachOptions, parse_detach_keys};
+use crate::container::create::{self as creating, CreateRequest, RootfsSource};
+use crate::container::lifecycle::{self, Launched};
 use crate::runtime::{external, userns};
 use crate::spec::{
     self, MountRequest, NetworkMode, ParsedMount, RunOptions, SeccompChoice, UsernsMode,
 };
-use crate::store::{ImageRecord, Store};
+use crate::store::{ContainerRecord, ImageRecord, RestartPolicy, RunSettings, Store};
 
 #[derive(Args, Debug)]
 pub struct RunArgs {
     /// Print help
     #[arg(long, action = clap::ArgAction::Help)]
     pub help: Option<bool>,
-    /// Remove the container when it exits
+    /// Remove the container (and its anonymous volumes) when it exits
     #[arg(long)]
     pub rm: bool,
+    /// Run in the background and print the container ID
+    #[arg(short, long)]
+    pub detach: bool,
+    /// Keys that detach from an attached container: ctrl-X or single characters, comma-separated ("" disables)
+    #[arg(long, value_name = "KEYS", default_value = crate::container::attach::DEFAULT_DETACH_KEYS)]
+    pub detach_keys: String,
+    /// Forward the signals the engine receives to the container (attached, without a terminal)
+    #[arg(long, value_name = "BOOL", default_value_t = true, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true")]
+    pub sig_proxy: bool,
+    /// Restart policy: no, always, on-failure[:MAX_RETRIES] or unless-stopped
+    #[arg(long, value_name = "POLICY")]
+    pub restart: Option<String>,
+    /// Signal that stops the container (default: the image's STOPSIGNAL, else SIGTERM)
+    #[arg(long, value_name = "SIGNAL")]
+    pub stop_signal: Option<String>,
+    /// Seconds to wait for the stop signal to work before SIGKILL
+    #[arg(long, value_name = "SECONDS", default_value_t = 10)]
+    pub stop_timeout: u32,
+    /// Where the container's output goes: k8s-file (the default, read by `engine logs`) or none
+    #[arg(long, value_name = "DRIVER", default_value = "k8s-file")]
+    pub log_driver: String,
+    /// Logging option: max-size=SIZE (e.g. 10mb) rotates the log beyond that size
+    #[arg(long, value_name = "OPT")]
+    pub log_opt: Vec<String>,
+    /// Write the container ID to this file (which must not exist)
+    #[arg(long, value_name = "FILE")]
+    pub cidfile: Option<PathBuf>,
+    /// Replace a container of the same --name, removing it first
+    #[arg(long)]
+    pub replace: bool,
     /// Name of the container
     #[arg(long)]
     pub name: Option<String>,
@@ -123,17 +155,86 @@ pub struct RunArgs {
 }
 
 pub fn run(session: &Session, args: RunArgs) -> Result<ExitCode> {
+    let (store, record) = create_container(session, &args)?;
+    let runtime_state = runtime_state_dir(session);
+    if args.detach {
+        return match lifecycle::start(&store, &record, &runtime_state, false)? {
+            Launched::Running { .. } => {
+                println!("{}", record.id);
+                Ok(ExitCode::SUCCESS)
+            }
+            Launched::Failed { code, message } => Ok(start_failed(code, &message)),
+        };
+    }
+    let attach = match lifecycle::start(&store, &record, &runtime_state, true)? {
+        Launched::Running { attach } => {
+            attach.context("the container monitor did not accept the attach connection")?
+        }
+        Launched::Failed { code, message } => return Ok(start_failed(code, &message)),
+    };
+    let options = AttachOptions {
+        stdin: args.interactive,
+        tty: args.tty,
+        sig_proxy: args.sig_proxy,
+        detach_keys: parse_detach_keys(&args.detach_keys)?,
+    };
+    attached_exit(&store, &record, attach::attach(attach, &options)?)
+}
+
+/// `engine create`: the container, not started; prints its ID.
+pub fn create(session: &Session, args: RunArgs) -> Result<ExitCode> {
+    if args.detach {
+        bail!("engine create does not take --detach: the container is created without starting");
+    }
+    let (_, record) = create_container(session, &args)?;
+    println!("{}", record.id);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The exit status of an attached container, docker's way.
+pub fn attached_exit(store: &Store, record: &ContainerRecord, end: AttachEnd) -> Result<ExitCode> {
+    match end {
+        AttachEnd::Exited(code) => Ok(ExitCode::from(code.clamp(0, 255) as u8)),
+        AttachEnd::Detached => Ok(ExitCode::SUCCESS),
+        AttachEnd::MonitorGone => {
+            // The next command would find out anyway; now the record tells the truth.
+            let _ = crate::container::state::find(store, &record.id);
+            bail!(
+                "the monitor of container {} died; the container was killed with it",
+                record.name
+            )
+        }
+    }
+}
+
+/// A container whose command could not start: the error and docker's exit code.
+pub fn start_failed(code: i32, message: &str) -> ExitCode {
+    eprintln!("Error: {message}");
+    ExitCode::from(code.clamp(0, 255) as u8)
+}
+
+/// The state directory of external runtimes (crun's and runc's --root).
+pub fn runtime_state_dir(session: &Session) -> PathBuf {
+    session.paths.runtime_dir.join("engine").join("runtimes")
+}
+
+/// Pulls the image as --pull says and creates the container's record and bundle.
+fn create_container(session: &Session, args: &RunArgs) -> Result<(Store, ContainerRecord)> {
     let store = session.open_store()?;
     let (mappings, warning) = userns::rootless_mappings()?;
     if let Some(warning) = warning {
         eprintln!("WARNING: {warning}");
     }
+    let settings = run_settings(args)?;
+    if args.replace {
+        replace_existing(&store, args.name.as_deref())?;
+    }
     let source = if args.rootfs {
-        RootfsSource::Directory(rootfs_dir(&args)?)
+        RootfsSource::Directory(rootfs_dir(args)?)
     } else {
-        RootfsSource::Image(Box::new(image_for(session, &store, &args)?))
+        RootfsSource::Image(Box::new(image_for(session, &store, args)?))
     };
-    let mut options = run_options(&args, &store)?;
+    let (mut options, anonymous_volumes) = run_options(args, &store)?;
     let containers_conf = ContainersConf::load(&session.paths)?;
     apply_containers_conf(&mut options, &containers_conf);
     let runtime = match session
@@ -149,7 +250,7 @@ pub fn run(session: &Session, args: RunArgs) -> Result<ExitCode> {
         Some(d) => Some(d.clone()),
         None => StorageConf::load(&session.paths)?.driver,
     };
-    let created = create(
+    let created = creating::create(
         &store,
         CreateRequest {
             source: &source,
@@ -159,43 +260,141 @@ pub fn run(session: &Session, args: RunArgs) -> Result<ExitCode> {
             storage_driver,
             rootless: session.paths.rootless,
             mappings: &mappings,
-            settings: crate::store::RunSettings::default(),
+            settings: RunSettings {
+                runtime,
+                anonymous_volumes,
+                ..settings
+            },
             create_command: std::env::args().collect(),
         },
     )?;
-    let id = created.record.id.clone();
-    store.update_container(&id, |r| {
-        r.status = crate::store::ContainerStatus::Running;
-        r.started_at = Some(now());
-    })?;
-    let outcome = match &runtime {
-        None => {
-            crate::runtime::builtin::run_foreground(&created.bundle, &mappings, args.interactive)
-        }
-        Some(path) => {
-            let state = session.paths.runtime_dir.join("engine").join("runtimes");
-            external::run_external(path, &created.bundle, &id, &state, &mappings)
-        }
-    };
-    let code = match &outcome {
-        Ok(code) => *code,
-        Err(_) => i32::from(super::EXIT_ENGINE_ERROR),
-    };
-    if args.rm {
-        store.remove_container(&id)?;
-    } else {
-        store.update_container(&id, |r| {
-            r.status = crate::store::ContainerStatus::Exited;
-            r.exit_code = Some(code);
-            r.finished_at = Some(now());
+    if let Some(path) = &args.cidfile {
+        write_cidfile(path, &created.record.id).inspect_err(|_| {
+            let _ = store.remove_container(&created.record.id);
         })?;
     }
-    outcome.with_context(|| format!("running container {}", &id[..12]))?;
-    Ok(ExitCode::from(code.clamp(0, 255) as u8))
+    Ok((store, created.record))
 }
 
-fn now() -> String {
-    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Nanos, true)
+/// `--replace`: the container that holds the name goes first (stopped at once if it runs).
+fn replace_existing(store: &Store, name: Option<&str>) -> Result<()> {
+    let Some(name) = name else {
+        bail!("--replace needs --name: it replaces the container of that name");
+    };
+    if let Some(existing) = store.find_container(name)?.filter(|c| c.name == name) {
+        lifecycle::stop(store, &existing, Some(0))?;
+        crate::container::state::remove(store, &existing, true)?;
+    }
+    Ok(())
+}
+
+/// podman's --cidfile: the ID, in a file that must not exist yet.
+fn write_cidfile(path: &std::path::Path, id: &str) -> Result<()> {
+    use std::io::Write;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
+        .with_context(|| {
+            format!(
+                "--cidfile {}: cannot create it (it must not exist yet)",
+                path.display()
+            )
+        })?;
+    file.write_all(id.as_bytes())
+        .with_context(|| format!("write --cidfile {}", path.display()))
+}
+
+/// The settings the monitor and `stop` use, from the flags.
+fn run_settings(args: &RunArgs) -> Result<RunSettings> {
+    let restart_policy = parse_restart(args.restart.as_deref())?;
+    if args.rm && !matches!(restart_policy.name.as_str(), "" | "no") {
+        bail!(
+            "--rm and --restart {} conflict: a removed container cannot be restarted",
+            restart_policy.name
+        );
+    }
+    if let Some(signal) = &args.stop_signal {
+        crate::util::signal::parse(signal).with_context(|| format!("--stop-signal {signal}"))?;
+    }
+    let log_driver = match args.log_driver.as_str() {
+        "k8s-file" | "" => "k8s-file",
+        "none" => "none",
+        "journald" | "passthrough" => bail!(
+            "--log-driver {}: not available in engine; use k8s-file (read with `engine logs`) or none",
+            args.log_driver
+        ),
+        other => bail!("invalid --log-driver {other:?}: use k8s-file or none"),
+    };
+    let mut log_max_size = None;
+    for opt in &args.log_opt {
+        match opt.split_once('=') {
+            Some(("max-size", size)) => {
+                log_max_size = Some(parse_size(size).with_context(|| format!("--log-opt {opt}"))?)
+            }
+            _ => bail!("invalid --log-opt {opt:?}: use max-size=SIZE (e.g. 10mb)"),
+        }
+    }
+    Ok(RunSettings {
+        tty: args.tty,
+        interactive: args.interactive,
+        auto_remove: args.rm,
+        restart_policy,
+        stop_signal: args.stop_signal.clone().unwrap_or_default(),
+        stop_timeout: args.stop_timeout,
+        log_driver: log_driver.into(),
+        log_max_size,
+        ..RunSettings::default()
+    })
+}
+
+/// `no`, `always`, `on-failure[:N]`, `unless-stopped`.
+fn parse_restart(text: Option<&str>) -> Result<RestartPolicy> {
+    let Some(text) = text else {
+        return Ok(RestartPolicy::default());
+    };
+    let (name, retries) = match text.split_once(':') {
+        Some((name, n)) => (name, Some(n)),
+        None => (text, None),
+    };
+    let max_retries = match (name, retries) {
+        ("no" | "always" | "unless-stopped", None) => 0,
+        ("on-failure", None) => 0,
+        ("on-failure", Some(n)) => n.parse().with_context(|| {
+            format!("invalid --restart {text:?}: the retry count must be a number")
+        })?,
+        _ => bail!(
+            "invalid --restart {text:?}: use no, always, on-failure[:MAX_RETRIES] or unless-stopped"
+        ),
+    };
+    Ok(RestartPolicy {
+        name: name.to_string(),
+        max_retries,
+    })
+}
+
+/// `1024`, `10k`, `10kb`, `5m`, `1.5g` (powers of 1024, as docker's units).
+fn parse_size(text: &str) -> Result<u64> {
+    let lower = text.trim().to_ascii_lowercase();
+    let digits_end = lower
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(lower.len());
+    let (number, unit) = lower.split_at(digits_end);
+    let number: f64 = number
+        .parse()
+        .with_context(|| format!("invalid size {text:?}: use a number with b, k, m or g"))?;
+    let factor: u64 = match unit.trim() {
+        "" | "b" => 1,
+        "k" | "kb" | "kib" => 1 << 10,
+        "m" | "mb" | "mib" => 1 << 20,
+        "g" | "gb" | "gib" => 1 << 30,
+        _ => bail!("invalid size {text:?}: use a number with b, k, m or g"),
+    };
+    let bytes = (number * factor as f64) as u64;
+    if bytes == 0 {
+        bail!("invalid size {text:?}: must be more than 0 bytes");
+    }
+    Ok(bytes)
 }
 
 fn image_for(session: &Session, store: &Store, args: &RunArgs) -> Result<ImageRecord> {
@@ -231,7 +430,8 @@ fn key_value(flag: &str, value: &str) -> Result<(String, String)> {
     }
 }
 
-fn run_options(args: &RunArgs, store: &Store) -> Result<RunOptions> {
+/// The spec options, and the names of the anonymous volumes made for the container.
+fn run_options(args: &RunArgs, store: &Store) -> Result<(RunOptions, Vec<String>)> {
     let mut opts = RunOptions {
         command: args.command.clone(),
         entrypoint: args.entrypoint.as_ref().map(|e| match e.as_str() {
@@ -307,18 +507,21 @@ fn run_options(args: &RunArgs, store: &Store) -> Result<RunOptions> {
             },
         }
     }
-    for value in &args.volume {
-        opts.mounts
-            .push(resolve(spec::parse_volume_flag(value)?, store)?);
-    }
-    for value in &args.mount {
-        opts.mounts
-            .push(resolve(spec::parse_mount_flag(value)?, store)?);
+    let mut anonymous = Vec::new();
+    let parsed = args
+        .volume
+        .iter()
+        .map(|v| spec::parse_volume_flag(v))
+        .chain(args.mount.iter().map(|m| spec::parse_mount_flag(m)));
+    for mount in parsed {
+        let (mount, anonymous_name) = resolve(mount?, store)?;
+        anonymous.extend(anonymous_name);
+        opts.mounts.push(mount);
     }
     for value in &args.tmpfs {
         opts.mounts.push(spec::parse_tmpfs_flag(value)?);
     }
-    Ok(opts)
+    Ok((opts, anonymous))
 }
 
 /// containers.conf defaults that the command line did not override.
@@ -336,17 +539,20 @@ fn apply_containers_conf(opts: &mut RunOptions, conf: &ContainersConf) {
 }
 
 /// Named volumes get their directory in the store (created on first use); anonymous ones a
-/// fresh random name.
-fn resolve(parsed: ParsedMount, store: &Store) -> Result<MountRequest> {
+/// fresh random name, returned as well.
+fn resolve(parsed: ParsedMount, store: &Store) -> Result<(MountRequest, Option<String>)> {
     match parsed {
-        ParsedMount::Ready(m) => Ok(m),
+        ParsedMount::Ready(m) => Ok((m, None)),
         ParsedMount::Volume(request) => {
-            let name = match &request.name {
-                Some(n) => n.clone(),
-                None => crate::container::names::random_id()?,
+            let (name, anonymous) = match &request.name {
+                Some(n) => (n.clone(), None),
+                None => {
+                    let name = crate::container::names::random_id()?;
+                    (name.clone(), Some(name))
+                }
             };
             let source = store.volume_data(&name)?;
-            Ok(request.resolved(name, source))
+            Ok((request.resolved(name, source), anonymous))
         }
     }
 }

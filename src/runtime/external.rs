@@ -39,14 +39,16 @@ pub fn find_runtime(name: &str) -> Result<PathBuf> {
     })
 }
 
-/// Runs the container of `bundle` under `runtime` in the foreground; returns its exit code.
-pub fn run_external(
+/// Starts the container of `bundle` under `runtime` with `stdio`; the returned process is the
+/// runtime's `run`, which lives as long as the container and exits with its status.
+pub fn spawn(
     runtime: &Path,
     bundle: &Path,
     id: &str,
     state_dir: &Path,
     mappings: &IdMappings,
-) -> Result<i32> {
+    [stdin, stdout, stderr]: [std::process::Stdio; 3],
+) -> Result<std::process::Child> {
     let spec = Spec::load(bundle.join("config.json"))
         .map_err(|e| anyhow!("reading {}/config.json: {e}", bundle.display()))?;
     let external = bundle.join("external");
@@ -62,10 +64,12 @@ pub fn run_external(
         id.into(),
         state_dir.into(),
     ];
-    let status = UsernsCommand::new("/proc/self/exe", args)
-        .status(mappings)
-        .with_context(|| format!("running {}", runtime.display()))?;
-    Ok(userns::exit_code(status))
+    UsernsCommand::new("/proc/self/exe", args)
+        .stdin(stdin)
+        .stdout(stdout)
+        .stderr(stderr)
+        .spawn(mappings)
+        .with_context(|| format!("running {}", runtime.display()))
 }
 
 /// The spec another runtime gets: no user namespace (we are already in it), the root path

@@ -15,8 +15,8 @@ use serde::{Deserialize, Serialize};
 
 use super::Store;
 use crate::util::digest::Digest;
-use crate::util::proc::ProcessRef;
 use crate::util::fs::write_replace;
+use crate::util::proc::ProcessRef;
 
 const RECORD_FILE: &str = "container.json";
 

@@ -70,6 +70,46 @@ impl ProcessRef {
     }
 }
 
+/// A descriptor that becomes readable when process `pid` exits (Linux 5.3), usable for any
+/// process, not only children.
+pub fn pidfd_open(pid: u32) -> std::io::Result<std::os::fd::OwnedFd> {
+    use std::os::fd::FromRawFd;
+    // SAFETY: pidfd_open takes a pid and flags; a non-negative result is a new descriptor.
+    let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid as libc::pid_t, 0) };
+    if fd < 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    // SAFETY: see above; the descriptor is owned by nobody else.
+    Ok(unsafe { std::os::fd::OwnedFd::from_raw_fd(fd as i32) })
+}
+
+/// Waits up to `timeout` for `process` to exit; true once it is gone.
+pub fn wait_for_exit(process: &ProcessRef, timeout: std::time::Duration) -> bool {
+    use std::os::fd::AsFd;
+    let Ok(pidfd) = pidfd_open(process.pid) else {
+        return !process.is_alive(); // ESRCH: gone already.
+    };
+    // The PID may have been reused between the record and pidfd_open.
+    if !process.is_alive() {
+        return true;
+    }
+    let deadline = std::time::Instant::now() + timeout;
+    loop {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        let millis = u16::try_from(left.as_millis()).unwrap_or(u16::MAX);
+        let mut fds = [nix::poll::PollFd::new(
+            pidfd.as_fd(),
+            nix::poll::PollFlags::POLLIN,
+        )];
+        match nix::poll::poll(&mut fds, nix::poll::PollTimeout::from(millis)) {
+            Ok(0) if left.is_zero() => return false,
+            Ok(0) | Err(nix::errno::Errno::EINTR) => continue,
+            Ok(_) => return true,
+            Err(_) => return !process.is_alive(),
+        }
+    }
+}
+
 /// Field `n` (1-based, as in proc(5)) of a /proc/PID/stat line, counted after the
 /// parenthesised command name (which may hold spaces and parentheses).
 pub fn stat_field(stat: &str, n: usize) -> Option<u64> {

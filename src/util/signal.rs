@@ -13,7 +13,10 @@ pub fn parse(text: &str) -> Result<i32> {
         if (1..=libc::SIGRTMAX()).contains(&number) {
             return Ok(number);
         }
-        bail!("invalid signal {text:?}: numbers go from 1 to {}", libc::SIGRTMAX());
+        bail!(
+            "invalid signal {text:?}: numbers go from 1 to {}",
+            libc::SIGRTMAX()
+        );
     }
     let upper = trimmed.to_ascii_uppercase();
     let name = upper.strip_prefix("SIG").unwrap_or(&upper);

@@ -56,7 +56,7 @@ pub(super) fn exec(args: &[String], env: &[String]) -> ExecError {
             code: EXIT_CANNOT_EXEC,
         };
     };
-    if let Err(err) = close_fds_above_stderr() {
+    if let Err(err) = close_fds_above_stderr_on_exec() {
         return ExecError {
             message: format!("close inherited descriptors: {err}"),
             code: EXIT_SETUP_FAILED,
@@ -94,21 +94,29 @@ pub(super) fn find_program(program: &str, path_var: &str) -> Option<PathBuf> {
         .find(|candidate| candidate.is_file() && access(candidate, AccessFlags::X_OK).is_ok())
 }
 
-fn close_fds_above_stderr() -> std::io::Result<()> {
-    // SAFETY: close_range only closes descriptors; nothing in this process uses one above 2
-    // after this point (the caller execs right away).
-    let closed = unsafe { libc::syscall(libc::SYS_close_range, 3u32, u32::MAX, 0u32) };
-    if closed == 0 {
+/// Marks every descriptor above stderr close-on-exec rather than closing it: the exec closes
+/// them all, yet if the exec fails the status channel to the monitor is still open to say why.
+fn close_fds_above_stderr_on_exec() -> std::io::Result<()> {
+    // SAFETY: close_range with CLOSE_RANGE_CLOEXEC only changes descriptor flags.
+    let done = unsafe {
+        libc::syscall(
+            libc::SYS_close_range,
+            3u32,
+            u32::MAX,
+            libc::CLOSE_RANGE_CLOEXEC,
+        )
+    };
+    if done == 0 {
         return Ok(());
     }
-    // Kernels before 5.9: close what /proc/self/fd lists.
+    // Kernels before 5.11: flag what /proc/self/fd lists.
     let fds: Vec<i32> = std::fs::read_dir("/proc/self/fd")?
         .filter_map(|entry| entry.ok()?.file_name().to_str()?.parse().ok())
         .filter(|&fd| fd > 2)
         .collect();
     for fd in fds {
         // SAFETY: as above; the read_dir descriptor is already closed (EBADF is ignored).
-        unsafe { libc::close(fd) };
+        unsafe { libc::fcntl(fd, libc::F_SETFD, libc::FD_CLOEXEC) };
     }
     Ok(())
 }

@@ -11,7 +11,9 @@ use super::config::Container;
 use super::linux::LinuxSyscalls;
 use super::start_gate::StartGate;
 use super::syscalls::Syscalls;
-use super::{EXIT_SETUP_FAILED, devices, exec, masks, mounts, namespaces, process, rootfs, waiter};
+use super::{
+    EXIT_SETUP_FAILED, devices, exec, masks, mounts, namespaces, process, rootfs, status, waiter,
+};
 use crate::runtime::seccomp;
 use crate::runtime::userns::in_user_namespace;
 use crate::util::log;
@@ -27,6 +29,12 @@ pub fn init_main(bundle: &Path) -> ! {
     {
         log::set_level(level);
     }
+    if let Err(err) = status::take_from_env() {
+        fail(&err);
+    }
+    // Whatever the caller's umask (the monitor's is 077), the container starts from crun's
+    // default; process.user.umask, when given, replaces it at the identity switch.
+    nix::sys::stat::umask(nix::sys::stat::Mode::from_bits_truncate(0o022));
     let in_userns = in_user_namespace();
     // Opened first, while the state directory's path is still the host's.
     let gate = StartGate::from_env().unwrap_or_else(|err| fail(&format!("{err:#}")));
@@ -37,10 +45,17 @@ pub fn init_main(bundle: &Path) -> ! {
     waiter::fork_container(|| container_main(&container, in_userns, gate.as_ref()))
 }
 
-/// Prints a setup error crun-style and exits 125.
+/// Reports a setup error (to the monitor, else crun-style on stderr) and exits 125.
 pub(super) fn fail(message: &str) -> ! {
-    eprintln!("Error: {message}");
-    exit(EXIT_SETUP_FAILED)
+    fail_with(EXIT_SETUP_FAILED, message)
+}
+
+/// Reports an error with its exit code (125, 126 or 127) and exits with it.
+pub(super) fn fail_with(code: i32, message: &str) -> ! {
+    if !status::report_failure(code, message) {
+        eprintln!("Error: {message}");
+    }
+    exit(code)
 }
 
 /// Before the fork: load the spec, enter the namespaces, start fuse-overlayfs if needed.
@@ -80,8 +95,7 @@ fn container_main(container: &Container, in_userns: bool, gate: Option<&StartGat
     }
     let env = container.process.env().clone().unwrap_or_default();
     let error = exec::exec(container.args(), &env);
-    eprintln!("Error: {}", error.message);
-    exit(error.code)
+    fail_with(error.code, &error.message)
 }
 
 /// The file system and the process setup that still needs privileges. Returns the compiled

@@ -41,16 +41,17 @@ mod namespaces;
 pub mod oci_state;
 mod options;
 mod process;
-mod pty;
+pub mod pty;
 mod rootfs;
 mod start_gate;
+pub mod status;
 mod syscalls;
 mod waiter;
 
 #[cfg(test)]
 mod tests;
 
-use std::os::fd::OwnedFd;
+use std::os::fd::{AsRawFd, BorrowedFd, OwnedFd};
 use std::path::Path;
 use std::process::{Child, Stdio};
 
@@ -104,8 +105,32 @@ fn spawn_with_stdio(bundle: &Path, mappings: &IdMappings, stdio: [Stdio; 3]) -> 
 fn spawn_gated(
     bundle: &Path,
     mappings: &IdMappings,
+    stdio: [Stdio; 3],
+    state_dir: Option<&Path>,
+) -> Result<Child> {
+    spawn_init(bundle, mappings, stdio, state_dir, None)
+}
+
+/// Starts the container of `bundle` for the engine's monitor: PID 1's host PID and whether
+/// its exec succeeded come back on `status` (see the [`status`] module), and the container is
+/// killed if the calling process dies. With `gate_dir` PID 1 waits before exec as for
+/// [`spawn_gated`] (the monitor sets up the network meanwhile).
+pub fn spawn_supervised(
+    bundle: &Path,
+    mappings: &IdMappings,
+    stdio: [Stdio; 3],
+    status: BorrowedFd,
+    gate_dir: Option<&Path>,
+) -> Result<Child> {
+    spawn_init(bundle, mappings, stdio, gate_dir, Some(status))
+}
+
+fn spawn_init(
+    bundle: &Path,
+    mappings: &IdMappings,
     [stdin, stdout, stderr]: [Stdio; 3],
     state_dir: Option<&Path>,
+    status: Option<BorrowedFd>,
 ) -> Result<Child> {
     let bundle = std::path::absolute(bundle)
         .with_context(|| format!("resolve the bundle path {}", bundle.display()))?;
@@ -114,9 +139,17 @@ fn spawn_gated(
         "/proc/self/exe",
         [INIT_COMMAND.as_ref(), bundle.as_os_str()],
     )
-    .env_remove(start_gate::START_GATE_ENV);
+    .env_remove(start_gate::START_GATE_ENV)
+    .env_remove(status::STATUS_FD_ENV)
+    .env_remove(status::DIE_WITH_PARENT_ENV);
     if let Some(dir) = state_dir {
         command = command.env(start_gate::START_GATE_ENV, dir);
+    }
+    if let Some(fd) = status {
+        command = command
+            .inherit_fd(fd.as_raw_fd())
+            .env(status::STATUS_FD_ENV, fd.as_raw_fd().to_string())
+            .env(status::DIE_WITH_PARENT_ENV, std::process::id().to_string());
     }
     command
         .stdin(stdin)

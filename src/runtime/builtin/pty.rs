@@ -8,7 +8,7 @@ use nix::pty::{PtyMaster, grantpt, posix_openpt, ptsname_r, unlockpt};
 use nix::sys::stat::Mode;
 use nix::sys::termios::{SetArg, Termios, cfmakeraw, tcgetattr, tcsetattr};
 
-pub(super) struct Pty {
+pub struct Pty {
     pub master: PtyMaster,
     /// Handed to the container as its stdin, stdout and stderr.
     pub slave: OwnedFd,
@@ -16,7 +16,7 @@ pub(super) struct Pty {
 
 /// A new pty; both ends close-on-exec (the engine may start other programs meanwhile, and a
 /// leaked master would keep the container's terminal open after it exits).
-pub(super) fn open_pty() -> Result<Pty> {
+pub fn open_pty() -> Result<Pty> {
     let master = posix_openpt(OFlag::O_RDWR | OFlag::O_NOCTTY | OFlag::O_CLOEXEC)
         .context("open a pty (/dev/ptmx)")?;
     grantpt(&master).context("grantpt")?;
@@ -32,7 +32,7 @@ pub(super) fn open_pty() -> Result<Pty> {
 }
 
 /// Copies the window size of terminal `from` to `to`; false when `from` is not a terminal.
-pub(super) fn copy_window_size(from: BorrowedFd, to: BorrowedFd) -> bool {
+pub fn copy_window_size(from: BorrowedFd, to: BorrowedFd) -> bool {
     // SAFETY: winsize is plain data; TIOCGWINSZ fills it, TIOCSWINSZ reads it.
     unsafe {
         let mut size: libc::winsize = std::mem::zeroed();
@@ -41,13 +41,13 @@ pub(super) fn copy_window_size(from: BorrowedFd, to: BorrowedFd) -> bool {
     }
 }
 
-pub(super) fn is_terminal(fd: BorrowedFd) -> bool {
+pub fn is_terminal(fd: BorrowedFd) -> bool {
     crate::util::proc::is_tty(fd.as_raw_fd())
 }
 
 /// Our terminal in raw mode (keys go to the container unprocessed: ^C is a byte for its
 /// terminal to turn into SIGINT), restored when dropped.
-pub(super) struct RawMode<'a> {
+pub struct RawMode<'a> {
     fd: BorrowedFd<'a>,
     saved: Termios,
 }

@@ -45,7 +45,10 @@ pub(super) fn fork_container(container: impl FnOnce() -> Infallible) -> ! {
             }
             match container() {}
         }
-        Ok(ForkResult::Parent { child }) => wait_forwarding_signals(child),
+        Ok(ForkResult::Parent { child }) => {
+            super::status::report_pid_and_close(child.as_raw());
+            wait_forwarding_signals(child)
+        }
     }
 }
 

@@ -34,6 +34,9 @@ pub struct UsernsCommand {
     stdin: Option<Stdio>,
     stdout: Option<Stdio>,
     stderr: Option<Stdio>,
+    /// Descriptors PROGRAM inherits under the same numbers (their close-on-exec flag is
+    /// cleared in the child only).
+    inherited_fds: Vec<RawFd>,
 }
 
 impl UsernsCommand {
@@ -54,7 +57,14 @@ impl UsernsCommand {
             stdin: None,
             stdout: None,
             stderr: None,
+            inherited_fds: Vec::new(),
         }
+    }
+
+    /// Lets PROGRAM inherit `fd` (which must stay open until `spawn` returns).
+    pub fn inherit_fd(mut self, fd: RawFd) -> Self {
+        self.inherited_fds.push(fd);
+        self
     }
 
     pub fn env(mut self, key: impl AsRef<OsStr>, value: impl AsRef<OsStr>) -> Self {
@@ -110,8 +120,14 @@ impl UsernsCommand {
     pub fn spawn(self, mappings: &IdMappings) -> Result<Child> {
         if geteuid().is_root() {
             let program = self.program.clone();
-            return self
-                .into_command(None)
+            let inherited = self.inherited_fds.clone();
+            let mut command = self.into_command(None);
+            // SAFETY: the hook only calls fcntl, which is async-signal-safe, and allocates
+            // nothing.
+            unsafe {
+                command.pre_exec(move || inherited.iter().copied().try_for_each(clear_cloexec));
+            }
+            return command
                 .spawn()
                 .with_context(|| format!("cannot run {}", program.to_string_lossy()));
         }
@@ -120,11 +136,13 @@ impl UsernsCommand {
         // the helper's two ends lose the flag in the forked child, just before exec.
         let (ready_read, ready_write) = cloexec_pipe()?;
         let (go_read, go_write) = cloexec_pipe()?;
-        let inherited = [go_read.as_raw_fd(), ready_write.as_raw_fd()];
-        let mut command = self.into_command(Some(inherited));
+        let sync = [go_read.as_raw_fd(), ready_write.as_raw_fd()];
+        let mut inherited = self.inherited_fds.clone();
+        inherited.extend(sync);
+        let mut command = self.into_command(Some(sync));
         // SAFETY: the hook only calls fcntl, which is async-signal-safe, and allocates nothing.
         unsafe {
-            command.pre_exec(move || inherited.into_iter().try_for_each(clear_cloexec));
+            command.pre_exec(move || inherited.iter().copied().try_for_each(clear_cloexec));
         }
         let mut child = command
             .spawn()

@@ -1,0 +1,291 @@
+//! The container monitor: engine's conmon.
+//!
+//! `engine __monitor ROOT ID SYNC_FD RUNTIME_STATE [--attach]` runs once per started container,
+//! in a session of its own with no terminal, started by `run`/`start` (see
+//! [`crate::container::lifecycle`]). It
+//! - starts the container with the runtime and learns from the init whether the command runs
+//!   (`runtime::builtin::status`), which it tells the starting command on the sync pipe
+//!   (`protocol::SyncMessage`), so `run -d` reports exec errors with docker's exit codes;
+//! - holds the container's stdio: writes its output to the k8s-file log (`ctr.log`) and to the
+//!   clients of the attach socket, and feeds their input, terminal size and signals to it;
+//! - waits for it, records the exit in the container's record (atomically, under the store
+//!   lock), applies the restart policy, and removes the container for `--rm`, before it tells
+//!   the clients the exit code.
+//!
+//! It keeps nothing only in memory: the record says which processes run. The container dies
+//! with its monitor (the init's parent-death signal), and the next `engine` command that sees
+//! a dead monitor marks the container exited (`container::state::reconcile`).
+//!
+//! It runs single-threaded, dispatched by `main` before clap and tokio start.
+
+mod clients;
+mod io;
+pub mod protocol;
+mod session;
+
+use std::ffi::OsString;
+use std::fs::File;
+use std::io::Write;
+use std::os::fd::{FromRawFd, RawFd};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{Context, Result, anyhow, bail};
+
+use self::clients::Clients;
+use self::protocol::{Frame, SyncMessage};
+use self::session::{Run, Start};
+use crate::container::logs::{LOG_FILE, LogWriter};
+use crate::container::state::{self, now};
+use crate::runtime::userns::rootless_mappings;
+use crate::store::{ContainerRecord, ContainerStatus, RestartPolicy, Store};
+use crate::util::proc::ProcessRef;
+
+pub use self::clients::{open_dir, socket_address};
+
+/// `argv[1]` of the monitor.
+pub const MONITOR_COMMAND: &str = "__monitor";
+/// The argument that makes the monitor wait for one attach client before starting.
+pub const ATTACH_FLAG: &str = "--attach";
+/// How long the monitor waits for the client that asked to attach.
+const ATTACH_TIMEOUT: Duration = Duration::from_secs(30);
+
+struct Args {
+    root: PathBuf,
+    id: String,
+    sync: File,
+    runtime_state: PathBuf,
+    attach: bool,
+}
+
+/// The monitor's entry point (see the module docs). Never returns.
+pub fn monitor_main(args: &[OsString]) -> ! {
+    let args = match parse_args(args) {
+        Ok(args) => args,
+        Err(e) => {
+            eprintln!("Error: {e:#}");
+            std::process::exit(125);
+        }
+    };
+    // The attach socket and the log are the user's only.
+    rustix::process::umask(rustix::fs::Mode::from_bits_truncate(0o077));
+    let mut sync = Some(args.sync);
+    let root = args.root.clone();
+    let id = args.id.clone();
+    let result = supervise(
+        &args.root,
+        &args.id,
+        &args.runtime_state,
+        args.attach,
+        &mut sync,
+    );
+    if let Err(err) = result {
+        let message = format!("{err:#}");
+        if let Some(mut sync) = sync.take() {
+            let failed = SyncMessage::Failed {
+                code: 125,
+                message: message.clone(),
+            };
+            let _ = sync.write_all(failed.to_line().as_bytes());
+        }
+        // Leave the reason where `inspect` shows it.
+        if let Ok(store) = Store::open(&root) {
+            let _ = store.update_container(&id, |r| {
+                r.error = Some(message);
+                if r.status == ContainerStatus::Running {
+                    r.status = ContainerStatus::Exited;
+                    r.finished_at = Some(now());
+                }
+                r.monitor = None;
+                r.waiter = None;
+                r.init_pid = None;
+            });
+        }
+        std::process::exit(125);
+    }
+    std::process::exit(0)
+}
+
+fn parse_args(args: &[OsString]) -> Result<Args> {
+    let usage =
+        || anyhow!("usage: engine {MONITOR_COMMAND} ROOT ID SYNC_FD RUNTIME_STATE [--attach]");
+    let [_, _, root, id, sync, runtime_state, rest @ ..] = args else {
+        return Err(usage());
+    };
+    let attach = match rest {
+        [] => false,
+        [flag] if flag == ATTACH_FLAG => true,
+        _ => return Err(usage()),
+    };
+    let fd: RawFd = sync
+        .to_str()
+        .and_then(|s| s.parse().ok())
+        .filter(|fd| *fd > 2)
+        .ok_or_else(usage)?;
+    // SAFETY: F_SETFD on a number only changes flags; EBADF means it was not inherited.
+    if unsafe { libc::fcntl(fd, libc::F_SETFD, libc::FD_CLOEXEC) } != 0 {
+        bail!("the sync descriptor {fd} is not open");
+    }
+    Ok(Args {
+        root: PathBuf::from(root),
+        id: id.to_string_lossy().into_owned(),
+        // SAFETY: the descriptor was inherited for this purpose and nothing else owns it.
+        sync: unsafe { File::from_raw_fd(fd) },
+        runtime_state: PathBuf::from(runtime_state),
+        attach,
+    })
+}
+
+fn supervise(
+    root: &Path,
+    id: &str,
+    runtime_state: &Path,
+    attach: bool,
+    sync: &mut Option<File>,
+) -> Result<()> {
+    let store = Store::open(root)?;
+    let record = store
+        .find_container(id)?
+        .filter(|r| r.id == id)
+        .ok_or_else(|| anyhow!("no such container {id}"))?;
+    let bundle = store.container_dir(id);
+    let (mappings, _) = rootless_mappings()?;
+    let mut clients = Clients::bind(&bundle)?;
+    let mut window = None;
+    if attach {
+        send(sync, &SyncMessage::Listening)?;
+        window = clients.wait_first(ATTACH_TIMEOUT)?;
+    }
+    let mut log = match record.settings.log_driver.as_str() {
+        "none" => None,
+        _ => Some(LogWriter::open(
+            &bundle.join(LOG_FILE),
+            record.settings.log_max_size,
+        )?),
+    };
+    let run = Run {
+        record: &record,
+        bundle: &bundle,
+        mappings: &mappings,
+        runtime_state,
+    };
+    let mut backoff = Duration::from_millis(100);
+    loop {
+        let (start, io) = session::start(&run, window)?;
+        let (child, init_pid) = match start {
+            Start::Running { child, init_pid } => (child, init_pid),
+            Start::Failed { code, message } => {
+                let record = record_exit(&store, id, code, Some(&message), false)?;
+                finish(&store, &record)?;
+                send(sync, &SyncMessage::Failed { code, message })?;
+                clients.broadcast(&Frame::Exit(code));
+                return Ok(());
+            }
+        };
+        let waiter = ProcessRef::of(child.id());
+        store.update_container(id, |r| {
+            r.status = ContainerStatus::Running;
+            r.monitor = Some(ProcessRef::current());
+            r.waiter = waiter;
+            r.init_pid = init_pid;
+            r.started_at = Some(now());
+            r.finished_at = None;
+            r.exit_code = None;
+            r.error = None;
+        })?;
+        send(sync, &SyncMessage::Started { waiter: child.id() })?;
+        // The starting command has its answer; later restarts report to the record only.
+        sync.take();
+        let code = session::pump(child, io, &mut clients, log.as_mut())?;
+        let record = record_exit(&store, id, code, None, true)?;
+        if record.status == ContainerStatus::Running {
+            // Restarting: wait a little longer each time, as docker does, so a container
+            // that fails at once does not spin.
+            std::thread::sleep(backoff);
+            backoff = (backoff * 2).min(Duration::from_secs(30));
+            continue;
+        }
+        finish(&store, &record)?;
+        clients.broadcast(&Frame::Exit(code));
+        return Ok(());
+    }
+}
+
+fn send(sync: &mut Option<File>, message: &SyncMessage) -> Result<()> {
+    if let Some(file) = sync {
+        // The starting command may have been killed meanwhile: the container runs anyway.
+        let _ = file.write_all(message.to_line().as_bytes());
+    }
+    Ok(())
+}
+
+/// Records the exit; with `may_restart`, decides under the lock whether the restart policy
+/// starts it again (the record then stays `running`, its restart count one higher).
+fn record_exit(
+    store: &Store,
+    id: &str,
+    code: i32,
+    error: Option<&str>,
+    may_restart: bool,
+) -> Result<ContainerRecord> {
+    store.update_container(id, |r| {
+        r.exit_code = Some(code);
+        r.finished_at = Some(now());
+        r.waiter = None;
+        r.init_pid = None;
+        r.error = error.map(str::to_string);
+        let restart = may_restart
+            && !r.stop_requested
+            && should_restart(&r.settings.restart_policy, code, r.restart_count);
+        if restart {
+            r.restart_count += 1;
+            r.status = ContainerStatus::Running;
+        } else {
+            r.status = ContainerStatus::Exited;
+            r.monitor = None;
+        }
+    })
+}
+
+/// `--rm`: the container and its anonymous volumes go before anyone hears of the exit, so a
+/// script that runs the next container with the same name does not race the removal.
+fn finish(store: &Store, record: &ContainerRecord) -> Result<()> {
+    if record.settings.auto_remove {
+        state::remove(store, record, true)
+            .with_context(|| format!("remove container {} (--rm)", record.name))?;
+    }
+    Ok(())
+}
+
+/// docker's and podman's restart policies.
+pub fn should_restart(policy: &RestartPolicy, code: i32, restarts: u32) -> bool {
+    match policy.name.as_str() {
+        "always" | "unless-stopped" => true,
+        "on-failure" => code != 0 && (policy.max_retries == 0 || restarts < policy.max_retries),
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn policy(name: &str, max_retries: u32) -> RestartPolicy {
+        RestartPolicy {
+            name: name.into(),
+            max_retries,
+        }
+    }
+
+    #[test]
+    fn restart_policies() {
+        assert!(!should_restart(&policy("", 0), 1, 0));
+        assert!(!should_restart(&policy("no", 0), 1, 0));
+        assert!(should_restart(&policy("always", 0), 0, 100));
+        assert!(should_restart(&policy("unless-stopped", 0), 0, 0));
+        assert!(!should_restart(&policy("on-failure", 0), 0, 0));
+        assert!(should_restart(&policy("on-failure", 0), 3, 50));
+        assert!(should_restart(&policy("on-failure", 2), 3, 1));
+        assert!(!should_restart(&policy("on-failure", 2), 3, 2));
+    }
+}

@@ -1,0 +1,85 @@
+//! The init's report to whoever supervises it (the engine's monitor), through an inherited
+//! pipe named in [`STATUS_FD_ENV`]:
+//!
+//! ```text
+//! pid <N>\n              the waiter, right after the fork: PID 1's host PID
+//! error <CODE> <MSG>\n   setup or exec failed (CODE: 125, 126 or 127), instead of stderr
+//! ```
+//!
+//! The pipe is close-on-exec in PID 1, so end-of-file with no `error` line means the exec
+//! succeeded: the monitor knows the container's command runs, or why it does not, without
+//! guessing from exit codes (a command may well exit 127 by itself).
+//!
+//! With [`DIE_WITH_PARENT_ENV`] the init also dies with the process that started it, so a
+//! killed monitor takes its container along rather than leaving it unsupervised.
+
+use std::io::Write;
+use std::os::fd::{FromRawFd, RawFd};
+use std::sync::atomic::{AtomicI32, Ordering};
+
+/// The number of the inherited descriptor to report on.
+pub const STATUS_FD_ENV: &str = "_ENGINE_STATUS_FD";
+/// The PID of the supervising parent; the init dies (SIGKILL) when that parent does.
+pub const DIE_WITH_PARENT_ENV: &str = "_ENGINE_DIE_WITH_PARENT";
+
+/// The status descriptor, -1 when none (`engine oci`, or already closed).
+static STATUS_FD: AtomicI32 = AtomicI32::new(-1);
+
+/// Takes the descriptor named in the environment (close-on-exec from now on) and arms the
+/// parent-death signal. Run first thing in the init, single-threaded.
+pub(super) fn take_from_env() -> Result<(), String> {
+    if let Some(fd) = std::env::var(STATUS_FD_ENV)
+        .ok()
+        .and_then(|v| v.parse::<RawFd>().ok())
+        .filter(|fd| *fd > 2)
+    {
+        // SAFETY: F_SETFD on a descriptor number only changes its flags; an invalid number
+        // fails with EBADF, which leaves the channel off.
+        if unsafe { libc::fcntl(fd, libc::F_SETFD, libc::FD_CLOEXEC) } == 0 {
+            STATUS_FD.store(fd, Ordering::SeqCst);
+        }
+    }
+    if let Some(parent) = std::env::var(DIE_WITH_PARENT_ENV)
+        .ok()
+        .and_then(|v| v.parse::<i32>().ok())
+    {
+        nix::sys::prctl::set_pdeathsig(nix::sys::signal::Signal::SIGKILL)
+            .map_err(|e| format!("prctl PR_SET_PDEATHSIG: {e}"))?;
+        // The parent may have died before the signal was armed.
+        if nix::unistd::getppid().as_raw() != parent {
+            return Err("the engine monitor that started the container is gone".into());
+        }
+    }
+    Ok(())
+}
+
+/// Reports PID 1's host PID (the waiter, after the fork), then closes the waiter's copy of
+/// the channel so that only PID 1 holds it open until its exec.
+pub(super) fn report_pid_and_close(pid: i32) {
+    write_line(&format!("pid {pid}\n"));
+    let fd = STATUS_FD.swap(-1, Ordering::SeqCst);
+    if fd >= 0 {
+        // SAFETY: the descriptor is ours and nothing else uses it after the swap.
+        unsafe { libc::close(fd) };
+    }
+}
+
+/// Reports a failure; false when there is no channel (the caller prints to stderr instead).
+pub(super) fn report_failure(code: i32, message: &str) -> bool {
+    if STATUS_FD.load(Ordering::SeqCst) < 0 {
+        return false;
+    }
+    // One line: the monitor reads lines.
+    let message = message.replace('\n', " ");
+    write_line(&format!("error {code} {message}\n"))
+}
+
+fn write_line(line: &str) -> bool {
+    let fd = STATUS_FD.load(Ordering::SeqCst);
+    if fd < 0 {
+        return false;
+    }
+    // SAFETY: the descriptor stays open while borrowed here; ManuallyDrop keeps it open after.
+    let mut file = std::mem::ManuallyDrop::new(unsafe { std::fs::File::from_raw_fd(fd) });
+    file.write_all(line.as_bytes()).is_ok()
+}
