@@ -61,6 +61,28 @@ pub(super) fn create(tty: bool, interactive: bool) -> Result<(ChildStdio, Monito
     Ok((child, io))
 }
 
+/// Streams for a container that makes its own pty (the built-in runtime with `-t`): nothing
+/// until [`attach_console`] gets the master.
+pub(super) fn create_for_console() -> Result<(ChildStdio, MonitorIo)> {
+    let child = ChildStdio([Stdio::null(), Stdio::null(), Stdio::null()]);
+    let io = MonitorIo {
+        outputs: Vec::new(),
+        input: None,
+        pty: None,
+    };
+    Ok((child, io))
+}
+
+/// Takes the master of the container's pty as its output, input and window.
+pub(super) fn attach_console(io: &mut MonitorIo, master: OwnedFd) -> Result<()> {
+    set_nonblocking(master.as_fd())?;
+    let dup = |fd: &OwnedFd| fd.try_clone().context("duplicate the pty descriptor");
+    io.outputs.push((Stream::Stdout, dup(&master)?));
+    io.input = Some(dup(&master)?);
+    io.pty = Some(master);
+    Ok(())
+}
+
 fn nonblocking_read_pipe() -> Result<(OwnedFd, OwnedFd)> {
     let (read, write) = pipe2(OFlag::O_CLOEXEC).context("create an output pipe")?;
     set_nonblocking(read.as_fd())?;

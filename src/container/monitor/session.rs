@@ -1,17 +1,16 @@
 //! One run of the container under the monitor: start it, learn whether its command runs,
 //! then pump its output into the log and to attached clients until it exits.
 
-use std::fs::File;
-use std::io::{BufRead, BufReader};
-use std::os::fd::AsFd;
+use std::os::fd::{AsFd, AsRawFd, FromRawFd, OwnedFd};
 use std::path::Path;
 use std::process::Child;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
-use nix::fcntl::OFlag;
 use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
-use nix::unistd::pipe2;
+use nix::sys::socket::{
+    AddressFamily, ControlMessageOwned, MsgFlags, SockFlag, SockType, recvmsg, socketpair,
+};
 
 use super::clients::Clients;
 use super::io::{self, MonitorIo};
@@ -44,58 +43,126 @@ pub(super) struct Run<'a> {
 /// returned for [`pump`].
 pub(super) fn start(run: &Run, window: Option<(u16, u16)>) -> Result<(Start, MonitorIo)> {
     let settings = &run.record.settings;
+    let Some(runtime) = &settings.runtime else {
+        return start_builtin(run, window);
+    };
     let (child_stdio, monitor_io) = io::create(settings.tty, settings.interactive)?;
     if let (Some(pty), Some((rows, cols))) = (&monitor_io.pty, window) {
         io::resize(pty.as_fd(), rows, cols);
     }
-    let start = match &settings.runtime {
-        None => start_builtin(run, child_stdio.0)?,
-        Some(runtime) => {
-            let child = external::spawn(
-                runtime,
-                run.bundle,
-                &run.record.id,
-                run.runtime_state,
-                run.mappings,
-                child_stdio.0,
-            )?;
-            let init_pid = first_child(child.id());
-            Start::Running { child, init_pid }
-        }
-    };
-    Ok((start, monitor_io))
+    let child = external::spawn(
+        runtime,
+        run.bundle,
+        &run.record.id,
+        run.runtime_state,
+        run.mappings,
+        child_stdio.0,
+    )?;
+    let init_pid = first_child(child.id());
+    Ok((Start::Running { child, init_pid }, monitor_io))
 }
 
-fn start_builtin(run: &Run, stdio: [std::process::Stdio; 3]) -> Result<Start> {
-    let (status_read, status_write) = pipe2(OFlag::O_CLOEXEC).context("create the status pipe")?;
-    let mut child =
-        builtin::spawn_supervised(run.bundle, run.mappings, stdio, status_write.as_fd(), None)?;
-    // Only the container's processes may hold the write end: its end-of-file is the news.
-    drop(status_write);
-    let mut init_pid = None;
-    let mut failure = None;
-    for line in BufReader::new(File::from(status_read)).lines() {
-        let line = line.context("read the container's status")?;
-        if let Some(pid) = line.strip_prefix("pid ") {
-            init_pid = pid.parse().ok();
-        } else if let Some(error) = line.strip_prefix("error ") {
-            let (code, message) = error.split_once(' ').unwrap_or((error, ""));
-            failure = Some((code.parse().unwrap_or(125), message.to_string()));
-        }
-    }
-    if let Some((code, message)) = failure {
+/// The built-in runtime reports on a socket (`runtime::builtin::status`): PID 1's PID, the
+/// master of the pty it made in the container's devpts (with `-t`), the outcome of its exec.
+fn start_builtin(run: &Run, window: Option<(u16, u16)>) -> Result<(Start, MonitorIo)> {
+    let settings = &run.record.settings;
+    // With -t the container makes its own pty and hands over the master; until then its
+    // stdio is /dev/null.
+    let (child_stdio, mut monitor_io) = match settings.tty {
+        true => io::create_for_console()?,
+        false => io::create(false, settings.interactive)?,
+    };
+    let (status_ours, status_theirs) = socketpair(
+        AddressFamily::Unix,
+        SockType::Stream,
+        None,
+        SockFlag::SOCK_CLOEXEC,
+    )
+    .context("create the status socket")?;
+    let mut child = builtin::spawn_supervised(
+        run.bundle,
+        run.mappings,
+        child_stdio.0,
+        status_theirs.as_fd(),
+        None,
+    )?;
+    // Only the container's processes may hold the other end: its end-of-file is the news.
+    drop(status_theirs);
+    let report = read_status(&status_ours)?;
+    if let Some((code, message)) = report.failure {
         let _ = child.wait();
-        return Ok(Start::Failed { code, message });
+        return Ok((Start::Failed { code, message }, monitor_io));
     }
-    if init_pid.is_none() {
+    if report.init_pid.is_none() {
         // The init died before forking PID 1 without a word (killed?): its status says why.
         let status = child.wait().context("wait for the container init")?;
-        return Ok(Start::Failed {
+        let failed = Start::Failed {
             code: exit_code(status),
             message: format!("the container init exited before starting the container ({status})"),
-        });
+        };
+        return Ok((failed, monitor_io));
     }
-    Ok(Start::Running { child, init_pid })
+    if let Some(master) = report.console {
+        io::attach_console(&mut monitor_io, master)?;
+        if let (Some(pty), Some((rows, cols))) = (&monitor_io.pty, window) {
+            io::resize(pty.as_fd(), rows, cols);
+        }
+    }
+    let started = Start::Running {
+        child,
+        init_pid: report.init_pid,
+    };
+    Ok((started, monitor_io))
+}
+
+/// What the init said on the status socket, read to its end.
+#[derive(Default)]
+struct StatusReport {
+    init_pid: Option<u32>,
+    console: Option<OwnedFd>,
+    failure: Option<(i32, String)>,
+}
+
+fn read_status(socket: &OwnedFd) -> Result<StatusReport> {
+    let mut report = StatusReport::default();
+    let mut text = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        let mut cmsg = nix::cmsg_space!([std::os::fd::RawFd; 1]);
+        let mut iov = [std::io::IoSliceMut::new(&mut buf)];
+        let msg = match recvmsg::<()>(
+            socket.as_raw_fd(),
+            &mut iov,
+            Some(&mut cmsg),
+            MsgFlags::MSG_CMSG_CLOEXEC,
+        ) {
+            Err(nix::errno::Errno::EINTR) => continue,
+            other => other.context("read the container's status")?,
+        };
+        let received = msg.bytes;
+        for control in msg.cmsgs().context("read the container's status")? {
+            if let ControlMessageOwned::ScmRights(fds) = control {
+                for fd in fds {
+                    // SAFETY: the kernel just installed this descriptor for us.
+                    let fd = unsafe { OwnedFd::from_raw_fd(fd) };
+                    report.console.get_or_insert(fd);
+                }
+            }
+        }
+        if received == 0 {
+            break;
+        }
+        text.extend_from_slice(&buf[..received]);
+    }
+    for line in String::from_utf8_lossy(&text).lines() {
+        if let Some(pid) = line.strip_prefix("pid ") {
+            report.init_pid = pid.parse().ok();
+        } else if let Some(error) = line.strip_prefix("error ") {
+            let (code, message) = error.split_once(' ').unwrap_or((error, ""));
+            report.failure = Some((code.parse().unwrap_or(125), message.to_string()));
+        }
+    }
+    Ok(report)
 }
 
 /// PID 1 of a container an external runtime started: the runtime's child, once it exists.

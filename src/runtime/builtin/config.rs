@@ -18,6 +18,10 @@ pub(super) struct Container {
     pub process: Process,
     /// `linux`, or its default when the spec has none.
     pub linux: Linux,
+    /// With `process.terminal`: allocate the pty in the container's own devpts and hand its
+    /// master to the monitor (`/dev/pts/0` inside, as crun's console socket does), rather
+    /// than use the pty the runtime was given on stdin.
+    pub console_in_container: bool,
 }
 
 impl Container {
@@ -53,6 +57,7 @@ impl Container {
             process,
             linux,
             spec,
+            console_in_container: false,
         })
     }
 

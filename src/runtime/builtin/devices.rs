@@ -53,7 +53,7 @@ pub(super) fn create_devices(
         sys.symlink(Path::new(points_to), Path::new(link))
             .with_context(|| format!("symlink {link} -> {points_to}"))?;
     }
-    if container.terminal() {
+    if container.terminal() && !container.console_in_container {
         // The engine passed the pty slave as stdin.
         let pty = sys
             .stdin_path()

@@ -12,7 +12,8 @@ use super::linux::LinuxSyscalls;
 use super::start_gate::StartGate;
 use super::syscalls::Syscalls;
 use super::{
-    EXIT_SETUP_FAILED, devices, exec, masks, mounts, namespaces, process, rootfs, status, waiter,
+    EXIT_SETUP_FAILED, console, devices, exec, masks, mounts, namespaces, process, rootfs, status,
+    waiter,
 };
 use crate::runtime::seccomp;
 use crate::runtime::userns::in_user_namespace;
@@ -60,7 +61,8 @@ pub(super) fn fail_with(code: i32, message: &str) -> ! {
 
 /// Before the fork: load the spec, enter the namespaces, start fuse-overlayfs if needed.
 fn prepare(bundle: &Path, in_userns: bool) -> Result<Container> {
-    let container = Container::load(bundle)?;
+    let mut container = Container::load(bundle)?;
+    container.console_in_container = container.terminal() && status::has_channel();
     // Its own session, so the terminal's ^C and hangup reach the engine only, which forwards
     // them (sig-proxy) rather than the container getting them twice. EPERM: it already leads
     // a process group of its own, which keeps it out of the terminal's foreground group too.
@@ -130,6 +132,9 @@ pub(super) fn setup_filesystem(
     rootfs::prepare_rootfs(sys, container, in_userns)?;
     mounts::mount_all(sys, container, in_userns)?;
     devices::create_devices(sys, container, in_userns)?;
+    if container.console_in_container {
+        console::allocate(sys, container)?;
+    }
     sys.pivot_root(&container.rootfs)
         .with_context(|| format!("pivot_root {}", container.rootfs.display()))?;
     masks::apply_sysctls(sys, container)?;

@@ -27,6 +27,7 @@
 
 mod caps;
 mod config;
+mod console;
 mod copyup;
 mod devices;
 mod exec;

@@ -3,6 +3,7 @@
 //!
 //! ```text
 //! pid <N>\n              the waiter, right after the fork: PID 1's host PID
+//! console\n              PID 1 allocated its pty; the master is attached (SCM_RIGHTS)
 //! error <CODE> <MSG>\n   setup or exec failed (CODE: 125, 126 or 127), instead of stderr
 //! ```
 //!
@@ -14,7 +15,7 @@
 //! killed monitor takes its container along rather than leaving it unsupervised.
 
 use std::io::Write;
-use std::os::fd::{FromRawFd, RawFd};
+use std::os::fd::{AsRawFd, FromRawFd, RawFd};
 use std::sync::atomic::{AtomicI32, Ordering};
 
 /// The number of the inherited descriptor to report on.
@@ -62,6 +63,30 @@ pub(super) fn report_pid_and_close(pid: i32) {
         // SAFETY: the descriptor is ours and nothing else uses it after the swap.
         unsafe { libc::close(fd) };
     }
+}
+
+/// Whether a monitor listens (and takes the container's console, see [`send_console`]).
+pub(super) fn has_channel() -> bool {
+    STATUS_FD.load(Ordering::SeqCst) >= 0
+}
+
+/// Hands the master of the container's pty to the monitor: `console\n` with the descriptor
+/// attached (SCM_RIGHTS; the channel is a Unix socket then).
+pub(super) fn send_console(master: &impl AsRawFd) -> anyhow::Result<()> {
+    use anyhow::Context;
+    use nix::sys::socket::{ControlMessage, MsgFlags, sendmsg};
+    let fd = STATUS_FD.load(Ordering::SeqCst);
+    let fds = [master.as_raw_fd()];
+    let line = [std::io::IoSlice::new(b"console\n")];
+    sendmsg::<()>(
+        fd,
+        &line,
+        &[ControlMessage::ScmRights(&fds)],
+        MsgFlags::empty(),
+        None,
+    )
+    .context("send the console to the monitor (sendmsg SCM_RIGHTS)")?;
+    Ok(())
 }
 
 /// Reports a failure; false when there is no channel (the caller prints to stderr instead).
