@@ -938,32 +938,35 @@ fn volume_commands_manage_named_volumes() {
 
 // ---- external runtimes ----
 
-/// `--runtime crun` runs the same container (same spec, same layers, same isolation) under crun.
+/// `--runtime crun` and `--runtime runc` run the same container (same spec, same layers, same
+/// isolation) as the built-in runtime.
 #[test]
-fn runtime_flag_runs_the_container_under_crun() {
+fn runtime_flag_runs_the_container_under_crun_and_runc() {
     let sb = sandbox();
     let script = "id -u; grep -E '^(CapEff|Seccomp):' /proc/self/status; ls /data/opaque; hostname | wc -c; exit 4";
     let builtin = sh(&sb, &[], script);
-    let crun = sb.engine(&[
-        "--runtime",
-        "crun",
-        "run",
-        "--rm",
-        busybox(),
-        "sh",
-        "-c",
-        script,
-    ]);
-    crun.fails_with(4);
     builtin.fails_with(4);
-    assert_eq!(
-        crun.stdout, builtin.stdout,
-        "crun and the built-in runtime must agree\n{crun}\n{builtin}"
-    );
-    assert!(
-        crun.stdout.contains("Seccomp:\t2") && crun.stdout.contains("new"),
-        "{crun}"
-    );
+    for runtime in ["crun", "runc"] {
+        let theirs = sb.engine(&[
+            "--runtime",
+            runtime,
+            "run",
+            "--rm",
+            busybox(),
+            "sh",
+            "-c",
+            script,
+        ]);
+        theirs.fails_with(4);
+        assert_eq!(
+            theirs.stdout, builtin.stdout,
+            "{runtime} and the built-in runtime must agree\n{theirs}\n{builtin}"
+        );
+        assert!(
+            theirs.stdout.contains("Seccomp:\t2") && theirs.stdout.contains("new"),
+            "{theirs}"
+        );
+    }
     let unknown = sb.engine(&[
         "--runtime",
         "no-such-runtime",
