@@ -688,7 +688,7 @@ complete -c engine -n "__fish_engine_using_subcommand oci; and not __fish_seen_s
 complete -c engine -n "__fish_engine_using_subcommand oci; and not __fish_seen_subcommand_from create start state kill delete list run" -f -a "run" -d 'Create and start a container, wait for it and exit with its code'
 complete -c engine -n "__fish_engine_using_subcommand oci; and __fish_seen_subcommand_from create" -s b -l bundle -d 'Directory holding config.json and the root filesystem' -r -F
 complete -c engine -n "__fish_engine_using_subcommand oci; and __fish_seen_subcommand_from create" -l pid-file -d 'Write the container\'s PID 1 to this file' -r -F
-complete -c engine -n "__fish_engine_using_subcommand oci; and __fish_seen_subcommand_from create" -l console-socket -d 'Unix socket to send the terminal\'s master to (not supported)' -r -F
+complete -c engine -n "__fish_engine_using_subcommand oci; and __fish_seen_subcommand_from create" -l console-socket -d 'Unix socket that gets the master of the container\'s terminal (SCM_RIGHTS), for a spec with process.terminal' -r -F
 complete -c engine -n "__fish_engine_using_subcommand oci; and __fish_seen_subcommand_from create" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
 complete -c engine -n "__fish_engine_using_subcommand oci; and __fish_seen_subcommand_from create" -l storage-driver -d 'Storage driver for container root filesystems: overlay, fuse-overlayfs or vfs (default: overlay when the kernel allows it)' -r
 complete -c engine -n "__fish_engine_using_subcommand oci; and __fish_seen_subcommand_from create" -l runtime -d 'OCI runtime for containers: the built-in one (default), or crun, runc or a path' -r
@@ -723,7 +723,7 @@ complete -c engine -n "__fish_engine_using_subcommand oci; and __fish_seen_subco
 complete -c engine -n "__fish_engine_using_subcommand oci; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
 complete -c engine -n "__fish_engine_using_subcommand oci; and __fish_seen_subcommand_from run" -s b -l bundle -d 'Directory holding config.json and the root filesystem' -r -F
 complete -c engine -n "__fish_engine_using_subcommand oci; and __fish_seen_subcommand_from run" -l pid-file -d 'Write the container\'s PID 1 to this file' -r -F
-complete -c engine -n "__fish_engine_using_subcommand oci; and __fish_seen_subcommand_from run" -l console-socket -d 'Unix socket to send the terminal\'s master to (not supported)' -r -F
+complete -c engine -n "__fish_engine_using_subcommand oci; and __fish_seen_subcommand_from run" -l console-socket -d 'Unix socket that gets the master of the container\'s terminal (SCM_RIGHTS), for a spec with process.terminal' -r -F
 complete -c engine -n "__fish_engine_using_subcommand oci; and __fish_seen_subcommand_from run" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
 complete -c engine -n "__fish_engine_using_subcommand oci; and __fish_seen_subcommand_from run" -l storage-driver -d 'Storage driver for container root filesystems: overlay, fuse-overlayfs or vfs (default: overlay when the kernel allows it)' -r
 complete -c engine -n "__fish_engine_using_subcommand oci; and __fish_seen_subcommand_from run" -l runtime -d 'OCI runtime for containers: the built-in one (default), or crun, runc or a path' -r

@@ -172,3 +172,69 @@ fn list_duplicates_unknown_ids_and_forced_delete() {
     oci(&sb, &["delete", "one"]).ok();
     assert_eq!(oci(&sb, &["list", "-q"]).ok().stdout, "");
 }
+
+/// `--console-socket`, runc's protocol: with process.terminal the runtime connects to the socket
+/// and sends the master of the pty it made in the container's devpts (SCM_RIGHTS); the container
+/// writes to it as /dev/pts/0.
+#[test]
+fn console_socket_gets_the_terminal_master() {
+    let (sb, bundle) = bundle_with(&["sh", "-c", "tty; echo through the console"]);
+    let config_path = bundle.join("config.json");
+    let mut config: Value = serde_json::from_slice(&fs::read(&config_path).unwrap()).unwrap();
+    config["process"]["terminal"] = Value::Bool(true);
+    fs::write(&config_path, serde_json::to_vec(&config).unwrap()).unwrap();
+    let script = sb.home().join("console.py");
+    fs::write(
+        &script,
+        r#"
+import os, socket, subprocess, sys
+path, engine, root, bundle, log = sys.argv[1:6]
+server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+server.bind(path)
+server.listen(1)
+with open(log, "w") as errors:
+    create = subprocess.Popen(
+        [engine, "oci", "--root", root, "create", "--bundle", bundle,
+         "--console-socket", path, "tty1"],
+        stdin=subprocess.DEVNULL, stdout=errors, stderr=errors)
+    conn, _ = server.accept()
+    message, fds, _, _ = socket.recv_fds(conn, 1024, 1)
+    create.wait()
+print("name:", message.decode())
+subprocess.run([engine, "oci", "--root", root, "start", "tty1"], check=True)
+output = b""
+while True:
+    try:
+        data = os.read(fds[0], 4096)
+    except OSError:  # EIO: the container closed its side
+        break
+    if not data:
+        break
+    output += data
+print(output.decode().replace("\r", ""), end="")
+subprocess.run([engine, "oci", "--root", root, "delete", "--force", "tty1"], check=True)
+"#,
+    )
+    .unwrap();
+    let log = sb.home().join("console.log");
+    let out = sb
+        .user_cmd(
+            "/usr/bin/python3",
+            &[
+                &script.display().to_string(),
+                &sb.home().join("console.sock").display().to_string(),
+                &env().bin.display().to_string(),
+                &state_root(&sb),
+                &bundle.display().to_string(),
+                &log.display().to_string(),
+            ],
+        )
+        .run();
+    let errors = fs::read_to_string(&log).unwrap_or_default();
+    out.ok();
+    assert!(
+        out.stdout.contains("name: /dev/pts/0")
+            && out.stdout.contains("/dev/pts/0\nthrough the console"),
+        "{out}\ncreate said: {errors}"
+    );
+}

@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{ExitCode, Stdio};
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use clap::{Args, Subcommand};
 use nix::sys::signal::Signal;
 
@@ -39,7 +39,7 @@ pub struct CreateArgs {
     /// Write the container's PID 1 to this file
     #[arg(long, value_name = "FILE")]
     pub pid_file: Option<PathBuf>,
-    /// Unix socket to send the terminal's master to (not supported)
+    /// Unix socket that gets the master of the container's terminal (SCM_RIGHTS), for a spec with process.terminal
     #[arg(long, value_name = "SOCKET")]
     pub console_socket: Option<PathBuf>,
     /// Container ID: letters, digits, '_', '.' and '-'
@@ -110,17 +110,26 @@ fn state_root(session: &Session) -> PathBuf {
 }
 
 fn create(root: &StateRoot, args: &CreateArgs, stdio: [Stdio; 3]) -> Result<std::process::Child> {
-    if let Some(socket) = &args.console_socket {
-        bail!(
-            "--console-socket {} is not supported: set process.terminal to false in config.json",
-            socket.display()
-        );
-    }
+    // runc's protocol: the runtime connects and sends the pty master (SCM_RIGHTS).
+    let console = match &args.console_socket {
+        Some(path) => Some(
+            std::os::unix::net::UnixStream::connect(path)
+                .with_context(|| format!("connect to --console-socket {}", path.display()))?,
+        ),
+        None => None,
+    };
     let (mappings, warning) = userns::rootless_mappings()?;
     if let Some(warning) = warning {
         eprintln!("WARNING: {warning}");
     }
-    let child = root.create(&args.id, &args.bundle, &mappings, stdio)?;
+    use std::os::fd::AsFd;
+    let child = root.create(
+        &args.id,
+        &args.bundle,
+        &mappings,
+        stdio,
+        console.as_ref().map(|c| c.as_fd()),
+    )?;
     if let Some(pid_file) = &args.pid_file {
         write_pid_file(pid_file, root.state(&args.id)?.pid)?;
     }

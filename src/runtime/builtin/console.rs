@@ -1,6 +1,6 @@
 //! The container's terminal, made where crun makes it: in the container's own devpts, so the
 //! process sees `/dev/pts/0` (also bound over `/dev/console`), and the master goes to the
-//! monitor over the status channel (crun's console socket).
+//! monitor over the status channel, or to an `engine oci --console-socket` (runc's protocol).
 
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::path::Path;
@@ -44,7 +44,7 @@ pub(super) fn allocate(sys: &dyn Syscalls, container: &Container) -> Result<()> 
                 .with_context(|| format!("dup2 the terminal onto descriptor {target}"));
         }
     }
-    status::send_console(&master)
+    status::send_console(&master, &format!("/dev/pts/{number}"))
 }
 
 /// TIOCSPTLCK 0 (unlockpt) and TIOCGPTN (the pty's number in its devpts).

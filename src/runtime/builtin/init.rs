@@ -62,7 +62,7 @@ pub(super) fn fail_with(code: i32, message: &str) -> ! {
 /// Before the fork: load the spec, enter the namespaces, start fuse-overlayfs if needed.
 fn prepare(bundle: &Path, in_userns: bool) -> Result<Container> {
     let mut container = Container::load(bundle)?;
-    container.console_in_container = container.terminal() && status::has_channel();
+    container.console_in_container = container.terminal() && status::takes_console();
     // Its own session, so the terminal's ^C and hangup reach the engine only, which forwards
     // them (sig-proxy) rather than the container getting them twice. EPERM: it already leads
     // a process group of its own, which keeps it out of the terminal's foreground group too.

@@ -97,19 +97,21 @@ pub fn spawn(bundle: &Path, mappings: &IdMappings, stdio: ContainerStdio) -> Res
 }
 
 fn spawn_with_stdio(bundle: &Path, mappings: &IdMappings, stdio: [Stdio; 3]) -> Result<Child> {
-    spawn_gated(bundle, mappings, stdio, None)
+    spawn_gated(bundle, mappings, stdio, None, None)
 }
 
 /// Like [`spawn`], but with `state_dir` (holding the fifos of the `start_gate` module) the
 /// container's PID 1 stops right before exec until `start` opens its exec fifo: the `create`
-/// half of `engine oci create` + `start`.
+/// half of `engine oci create` + `start`. A `console` socket gets the master of the pty the
+/// container makes when the spec asks for a terminal.
 fn spawn_gated(
     bundle: &Path,
     mappings: &IdMappings,
     stdio: [Stdio; 3],
     state_dir: Option<&Path>,
+    console: Option<BorrowedFd>,
 ) -> Result<Child> {
-    spawn_init(bundle, mappings, stdio, state_dir, None)
+    spawn_init(bundle, mappings, stdio, state_dir, None, console)
 }
 
 /// Starts the container of `bundle` for the engine's monitor: PID 1's host PID and whether
@@ -123,7 +125,7 @@ pub fn spawn_supervised(
     status: BorrowedFd,
     gate_dir: Option<&Path>,
 ) -> Result<Child> {
-    spawn_init(bundle, mappings, stdio, gate_dir, Some(status))
+    spawn_init(bundle, mappings, stdio, gate_dir, Some(status), None)
 }
 
 fn spawn_init(
@@ -132,6 +134,7 @@ fn spawn_init(
     [stdin, stdout, stderr]: [Stdio; 3],
     state_dir: Option<&Path>,
     status: Option<BorrowedFd>,
+    console: Option<BorrowedFd>,
 ) -> Result<Child> {
     let bundle = std::path::absolute(bundle)
         .with_context(|| format!("resolve the bundle path {}", bundle.display()))?;
@@ -142,7 +145,8 @@ fn spawn_init(
     )
     .env_remove(start_gate::START_GATE_ENV)
     .env_remove(status::STATUS_FD_ENV)
-    .env_remove(status::DIE_WITH_PARENT_ENV);
+    .env_remove(status::DIE_WITH_PARENT_ENV)
+    .env_remove(status::CONSOLE_FD_ENV);
     if let Some(dir) = state_dir {
         command = command.env(start_gate::START_GATE_ENV, dir);
     }
@@ -151,6 +155,11 @@ fn spawn_init(
             .inherit_fd(fd.as_raw_fd())
             .env(status::STATUS_FD_ENV, fd.as_raw_fd().to_string())
             .env(status::DIE_WITH_PARENT_ENV, std::process::id().to_string());
+    }
+    if let Some(fd) = console {
+        command = command
+            .inherit_fd(fd.as_raw_fd())
+            .env(status::CONSOLE_FD_ENV, fd.as_raw_fd().to_string());
     }
     command
         .stdin(stdin)

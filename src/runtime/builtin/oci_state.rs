@@ -93,6 +93,7 @@ impl StateRoot {
         bundle: &Path,
         mappings: &IdMappings,
         stdio: [Stdio; 3],
+        console: Option<std::os::fd::BorrowedFd>,
     ) -> Result<Child> {
         check_id(id)?;
         let bundle = std::path::absolute(bundle)
@@ -117,7 +118,7 @@ impl StateRoot {
             }
             other => other.with_context(|| format!("create {}", dir.display()))?,
         }
-        let created = self.start_gated(id, &dir, &bundle, annotations, mappings, stdio);
+        let created = self.start_gated(id, &dir, &bundle, annotations, mappings, stdio, console);
         if created.is_err() {
             let _ = fs::remove_dir_all(&dir);
         }
@@ -132,6 +133,7 @@ impl StateRoot {
         annotations: BTreeMap<String, String>,
         mappings: &IdMappings,
         stdio: [Stdio; 3],
+        console: Option<std::os::fd::BorrowedFd>,
     ) -> Result<Child> {
         for fifo in [EXEC_FIFO, READY_FIFO] {
             let path = dir.join(fifo);
@@ -140,7 +142,7 @@ impl StateRoot {
         }
         let ready_path = dir.join(READY_FIFO);
         let mut ready = open_fifo_nonblocking(&ready_path)?;
-        let mut child = super::spawn_gated(bundle, mappings, stdio, Some(dir))?;
+        let mut child = super::spawn_gated(bundle, mappings, stdio, Some(dir), console)?;
         loop {
             let mut byte = [0u8];
             match ready.read(&mut byte) {

@@ -23,21 +23,29 @@ pub const STATUS_FD_ENV: &str = "_ENGINE_STATUS_FD";
 /// The PID of the supervising parent; the init dies (SIGKILL) when that parent does.
 pub const DIE_WITH_PARENT_ENV: &str = "_ENGINE_DIE_WITH_PARENT";
 
+/// The number of an inherited Unix socket that gets the console's master instead of the status
+/// channel (`engine oci create --console-socket`, runc's protocol).
+pub const CONSOLE_FD_ENV: &str = "_ENGINE_CONSOLE_FD";
+
 /// The status descriptor, -1 when none (`engine oci`, or already closed).
 static STATUS_FD: AtomicI32 = AtomicI32::new(-1);
+/// The console socket, -1 when none.
+static CONSOLE_FD: AtomicI32 = AtomicI32::new(-1);
 
 /// Takes the descriptor named in the environment (close-on-exec from now on) and arms the
 /// parent-death signal. Run first thing in the init, single-threaded.
 pub(super) fn take_from_env() -> Result<(), String> {
-    if let Some(fd) = std::env::var(STATUS_FD_ENV)
-        .ok()
-        .and_then(|v| v.parse::<RawFd>().ok())
-        .filter(|fd| *fd > 2)
-    {
-        // SAFETY: F_SETFD on a descriptor number only changes its flags; an invalid number
-        // fails with EBADF, which leaves the channel off.
-        if unsafe { libc::fcntl(fd, libc::F_SETFD, libc::FD_CLOEXEC) } == 0 {
-            STATUS_FD.store(fd, Ordering::SeqCst);
+    for (var, slot) in [(STATUS_FD_ENV, &STATUS_FD), (CONSOLE_FD_ENV, &CONSOLE_FD)] {
+        if let Some(fd) = std::env::var(var)
+            .ok()
+            .and_then(|v| v.parse::<RawFd>().ok())
+            .filter(|fd| *fd > 2)
+        {
+            // SAFETY: F_SETFD on a descriptor number only changes its flags; an invalid
+            // number fails with EBADF, which leaves the channel off.
+            if unsafe { libc::fcntl(fd, libc::F_SETFD, libc::FD_CLOEXEC) } == 0 {
+                slot.store(fd, Ordering::SeqCst);
+            }
         }
     }
     if let Some(parent) = std::env::var(DIE_WITH_PARENT_ENV)
@@ -65,27 +73,32 @@ pub(super) fn report_pid_and_close(pid: i32) {
     }
 }
 
-/// Whether a monitor listens (and takes the container's console, see [`send_console`]).
-pub(super) fn has_channel() -> bool {
-    STATUS_FD.load(Ordering::SeqCst) >= 0
+/// Whether someone takes the master of a pty the container makes itself (see
+/// [`send_console`]): the monitor, or a console socket.
+pub(super) fn takes_console() -> bool {
+    STATUS_FD.load(Ordering::SeqCst) >= 0 || CONSOLE_FD.load(Ordering::SeqCst) >= 0
 }
 
-/// Hands the master of the container's pty to the monitor: `console\n` with the descriptor
-/// attached (SCM_RIGHTS; the channel is a Unix socket then).
-pub(super) fn send_console(master: &impl AsRawFd) -> anyhow::Result<()> {
+/// Hands the master of the container's pty (`name` inside) over, with SCM_RIGHTS: to the
+/// console socket as runc does (the name as the message), else to the monitor as a
+/// `console\n` line on the status socket.
+pub(super) fn send_console(master: &impl AsRawFd, name: &str) -> anyhow::Result<()> {
     use anyhow::Context;
     use nix::sys::socket::{ControlMessage, MsgFlags, sendmsg};
-    let fd = STATUS_FD.load(Ordering::SeqCst);
     let fds = [master.as_raw_fd()];
-    let line = [std::io::IoSlice::new(b"console\n")];
+    let (fd, message) = match CONSOLE_FD.load(Ordering::SeqCst) {
+        -1 => (STATUS_FD.load(Ordering::SeqCst), "console\n".to_string()),
+        console => (console, name.to_string()),
+    };
+    let payload = [std::io::IoSlice::new(message.as_bytes())];
     sendmsg::<()>(
         fd,
-        &line,
+        &payload,
         &[ControlMessage::ScmRights(&fds)],
         MsgFlags::empty(),
         None,
     )
-    .context("send the console to the monitor (sendmsg SCM_RIGHTS)")?;
+    .context("send the console's master (sendmsg SCM_RIGHTS)")?;
     Ok(())
 }
 
