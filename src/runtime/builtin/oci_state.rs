@@ -118,19 +118,26 @@ impl StateRoot {
             }
             other => other.with_context(|| format!("create {}", dir.display()))?,
         }
-        let created = self.start_gated(id, &dir, &bundle, annotations, mappings, stdio, console);
+        let record = Record {
+            pid: 0,
+            start_time: 0,
+            bundle: bundle.clone(),
+            annotations,
+        };
+        let created = self.start_gated(id, &dir, record, mappings, stdio, console);
         if created.is_err() {
             let _ = fs::remove_dir_all(&dir);
         }
         created
     }
 
+    /// Starts the init gated and fills in `record` (bundle and annotations given) once PID 1
+    /// is at the gate.
     fn start_gated(
         &self,
         id: &str,
         dir: &Path,
-        bundle: &Path,
-        annotations: BTreeMap<String, String>,
+        mut record: Record,
         mappings: &IdMappings,
         stdio: [Stdio; 3],
         console: Option<std::os::fd::BorrowedFd>,
@@ -142,7 +149,7 @@ impl StateRoot {
         }
         let ready_path = dir.join(READY_FIFO);
         let mut ready = open_fifo_nonblocking(&ready_path)?;
-        let mut child = super::spawn_gated(bundle, mappings, stdio, Some(dir), console)?;
+        let mut child = super::spawn_gated(&record.bundle, mappings, stdio, Some(dir), console)?;
         loop {
             let mut byte = [0u8];
             match ready.read(&mut byte) {
@@ -161,13 +168,9 @@ impl StateRoot {
         drop(ready);
         let _ = fs::remove_file(&ready_path);
         let pid = container_pid(child.id() as i32)?;
-        let record = Record {
-            pid,
-            start_time: start_time(pid)
-                .with_context(|| format!("read /proc/{pid}/stat of container {id:?}"))?,
-            bundle: bundle.to_owned(),
-            annotations,
-        };
+        record.pid = pid;
+        record.start_time = start_time(pid)
+            .with_context(|| format!("read /proc/{pid}/stat of container {id:?}"))?;
         write_atomically(&dir.join(STATE_FILE), &serde_json::to_vec_pretty(&record)?)?;
         Ok(child)
     }
