@@ -55,6 +55,9 @@ _engine() {
             engine,logout)
                 cmd="engine__subcmd__logout"
                 ;;
+            engine,logs)
+                cmd="engine__subcmd__logs"
+                ;;
             engine,oci)
                 cmd="engine__subcmd__oci"
                 ;;
@@ -114,6 +117,9 @@ _engine() {
                 ;;
             engine__subcmd__container,list)
                 cmd="engine__subcmd__container__subcmd__ls"
+                ;;
+            engine__subcmd__container,logs)
+                cmd="engine__subcmd__container__subcmd__logs"
                 ;;
             engine__subcmd__container,ls)
                 cmd="engine__subcmd__container__subcmd__ls"
@@ -221,7 +227,7 @@ _engine() {
 
     case "${cmd}" in
         engine)
-            opts="-h -V --root --storage-driver --runtime --log-level --help --version pull images rmi tag inspect image run create start stop restart kill wait attach pause unpause ps rm container volume unshare oci login logout version completion __overlay-probe __vfs-copy __unpack-layer"
+            opts="-h -V --root --storage-driver --runtime --log-level --help --version pull images rmi tag inspect image run create start stop restart kill wait attach pause unpause ps rm logs container volume unshare oci login logout version completion __overlay-probe __vfs-copy __unpack-layer"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -413,7 +419,7 @@ _engine() {
             return 0
             ;;
         engine__subcmd__container)
-            opts="-h --root --storage-driver --runtime --log-level --help ls list ps rm remove run create start stop restart kill wait attach pause unpause"
+            opts="-h --root --storage-driver --runtime --log-level --help ls list ps rm remove run create start stop restart kill wait attach pause unpause logs"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -698,6 +704,48 @@ _engine() {
                     return 0
                     ;;
                 -s)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --storage-driver)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --runtime)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-level)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        engine__subcmd__container__subcmd__logs)
+            opts="-f -t -n -h --follow --tail --timestamps --since --until --names --root --storage-driver --runtime --log-level --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --tail)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --since)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --until)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1878,6 +1926,48 @@ _engine() {
             fi
             case "${prev}" in
                 --authfile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --storage-driver)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --runtime)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-level)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        engine__subcmd__logs)
+            opts="-f -t -n -h --follow --tail --timestamps --since --until --names --root --storage-driver --runtime --log-level --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --tail)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --since)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --until)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

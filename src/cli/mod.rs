@@ -9,6 +9,7 @@ mod image;
 mod internal;
 mod lifecycle;
 mod login;
+mod logs;
 mod oci;
 mod pulling;
 mod run;
@@ -111,6 +112,8 @@ pub enum Command {
     Ps(container::PsArgs),
     /// Remove one or more containers
     Rm(lifecycle::RmArgs),
+    /// Print the output of one or more containers
+    Logs(logs::LogsArgs),
     /// Manage containers
     #[command(subcommand)]
     Container(ContainerCommand),
@@ -189,6 +192,8 @@ pub enum ContainerCommand {
     Pause(lifecycle::PauseArgs),
     /// Unpause paused containers
     Unpause(lifecycle::PauseArgs),
+    /// Print the output of one or more containers
+    Logs(logs::LogsArgs),
 }
 
 /// What every command needs: where the files are.
@@ -347,6 +352,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Unpause(a) | Command::Container(ContainerCommand::Unpause(a)) => {
             lifecycle::pause(&session, a, "unpause")
         }
+        Command::Logs(a) | Command::Container(ContainerCommand::Logs(a)) => logs::logs(&session, a),
         Command::Volume(a) => volume::volume(&session, a),
         Command::Oci(a) => return oci::oci(&session, a),
         Command::Login(a) => login::login(&session, a),
