@@ -70,6 +70,9 @@ _engine() {
             engine,pull)
                 cmd="engine__subcmd__pull"
                 ;;
+            engine,rename)
+                cmd="engine__subcmd__rename"
+                ;;
             engine,restart)
                 cmd="engine__subcmd__restart"
                 ;;
@@ -88,8 +91,14 @@ _engine() {
             engine,stop)
                 cmd="engine__subcmd__stop"
                 ;;
+            engine,system)
+                cmd="engine__subcmd__system"
+                ;;
             engine,tag)
                 cmd="engine__subcmd__tag"
+                ;;
+            engine,top)
+                cmd="engine__subcmd__top"
                 ;;
             engine,unpause)
                 cmd="engine__subcmd__unpause"
@@ -112,6 +121,9 @@ _engine() {
             engine__subcmd__container,create)
                 cmd="engine__subcmd__container__subcmd__create"
                 ;;
+            engine__subcmd__container,inspect)
+                cmd="engine__subcmd__container__subcmd__inspect"
+                ;;
             engine__subcmd__container,kill)
                 cmd="engine__subcmd__container__subcmd__kill"
                 ;;
@@ -127,11 +139,17 @@ _engine() {
             engine__subcmd__container,pause)
                 cmd="engine__subcmd__container__subcmd__pause"
                 ;;
+            engine__subcmd__container,prune)
+                cmd="engine__subcmd__container__subcmd__prune"
+                ;;
             engine__subcmd__container,ps)
                 cmd="engine__subcmd__container__subcmd__ls"
                 ;;
             engine__subcmd__container,remove)
                 cmd="engine__subcmd__container__subcmd__rm"
+                ;;
+            engine__subcmd__container,rename)
+                cmd="engine__subcmd__container__subcmd__rename"
                 ;;
             engine__subcmd__container,restart)
                 cmd="engine__subcmd__container__subcmd__restart"
@@ -147,6 +165,9 @@ _engine() {
                 ;;
             engine__subcmd__container,stop)
                 cmd="engine__subcmd__container__subcmd__stop"
+                ;;
+            engine__subcmd__container,top)
+                cmd="engine__subcmd__container__subcmd__top"
                 ;;
             engine__subcmd__container,unpause)
                 cmd="engine__subcmd__container__subcmd__unpause"
@@ -199,6 +220,12 @@ _engine() {
             engine__subcmd__oci,state)
                 cmd="engine__subcmd__oci__subcmd__state"
                 ;;
+            engine__subcmd__system,df)
+                cmd="engine__subcmd__system__subcmd__df"
+                ;;
+            engine__subcmd__system,prune)
+                cmd="engine__subcmd__system__subcmd__prune"
+                ;;
             engine__subcmd__volume,create)
                 cmd="engine__subcmd__volume__subcmd__create"
                 ;;
@@ -227,7 +254,7 @@ _engine() {
 
     case "${cmd}" in
         engine)
-            opts="-h -V --root --storage-driver --runtime --log-level --help --version pull images rmi tag inspect image run create start stop restart kill wait attach pause unpause ps rm logs container volume unshare oci login logout version completion __overlay-probe __vfs-copy __unpack-layer"
+            opts="-h -V --root --storage-driver --runtime --log-level --help --version pull images rmi tag inspect image run create start stop restart kill wait attach pause unpause ps top rename rm logs container volume system unshare oci login logout version completion __overlay-probe __vfs-copy __unpack-layer"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -419,7 +446,7 @@ _engine() {
             return 0
             ;;
         engine__subcmd__container)
-            opts="-h --root --storage-driver --runtime --log-level --help ls list ps rm remove run create start stop restart kill wait attach pause unpause logs"
+            opts="-h --root --storage-driver --runtime --log-level --help ls list ps inspect top rename prune rm remove run create start stop restart kill wait attach pause unpause logs"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -692,6 +719,44 @@ _engine() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        engine__subcmd__container__subcmd__inspect)
+            opts="-l -f -s -h --latest --format --size --isolation --root --storage-driver --runtime --log-level --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --format)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -f)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --storage-driver)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --runtime)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-level)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         engine__subcmd__container__subcmd__kill)
             opts="-a -s -h --all --signal --root --storage-driver --runtime --log-level --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -773,13 +838,33 @@ _engine() {
             return 0
             ;;
         engine__subcmd__container__subcmd__ls)
-            opts="-a -q -h --all --quiet --no-trunc --format --root --storage-driver --runtime --log-level --help"
+            opts="-a -q -n -l -s -f -h --all --quiet --last --latest --no-trunc --size --filter --format --sort --noheading --root --storage-driver --runtime --log-level --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --last)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --filter)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -f)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --format)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --sort)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -807,6 +892,70 @@ _engine() {
             return 0
             ;;
         engine__subcmd__container__subcmd__pause)
+            opts="-h --root --storage-driver --runtime --log-level --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --storage-driver)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --runtime)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-level)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        engine__subcmd__container__subcmd__prune)
+            opts="-f -h --force --filter --root --storage-driver --runtime --log-level --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --filter)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --storage-driver)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --runtime)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-level)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        engine__subcmd__container__subcmd__rename)
             opts="-h --root --storage-driver --runtime --log-level --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1183,6 +1332,36 @@ _engine() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --storage-driver)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --runtime)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-level)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        engine__subcmd__container__subcmd__top)
+            opts="-h --root --storage-driver --runtime --log-level --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 --root)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1785,12 +1964,20 @@ _engine() {
             return 0
             ;;
         engine__subcmd__inspect)
-            opts="-f -h --format --root --storage-driver --runtime --log-level --help"
+            opts="-t -f -s -h --type --format --size --isolation --root --storage-driver --runtime --log-level --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --type)
+                    COMPREPLY=($(compgen -W "container image all" -- "${cur}"))
+                    return 0
+                    ;;
+                -t)
+                    COMPREPLY=($(compgen -W "container image all" -- "${cur}"))
+                    return 0
+                    ;;
                 --format)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -2297,13 +2484,33 @@ _engine() {
             return 0
             ;;
         engine__subcmd__ps)
-            opts="-a -q -h --all --quiet --no-trunc --format --root --storage-driver --runtime --log-level --help"
+            opts="-a -q -n -l -s -f -h --all --quiet --last --latest --no-trunc --size --filter --format --sort --noheading --root --storage-driver --runtime --log-level --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --last)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --filter)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -f)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --format)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --sort)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2377,6 +2584,36 @@ _engine() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --storage-driver)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --runtime)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-level)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        engine__subcmd__rename)
+            opts="-h --root --storage-driver --runtime --log-level --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 --root)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -2800,7 +3037,135 @@ _engine() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        engine__subcmd__system)
+            opts="-h --root --storage-driver --runtime --log-level --help prune df"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --storage-driver)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --runtime)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-level)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        engine__subcmd__system__subcmd__df)
+            opts="-v -h --verbose --format --root --storage-driver --runtime --log-level --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --format)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --storage-driver)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --runtime)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-level)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        engine__subcmd__system__subcmd__prune)
+            opts="-a -f -h --all --volumes --force --filter --root --storage-driver --runtime --log-level --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --filter)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --storage-driver)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --runtime)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-level)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         engine__subcmd__tag)
+            opts="-h --root --storage-driver --runtime --log-level --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --storage-driver)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --runtime)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-level)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        engine__subcmd__top)
             opts="-h --root --storage-driver --runtime --log-level --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

@@ -34,7 +34,7 @@ complete -c engine -n "__fish_engine_needs_command" -f -a "pull" -d 'Pull an ima
 complete -c engine -n "__fish_engine_needs_command" -f -a "images" -d 'List images in local storage'
 complete -c engine -n "__fish_engine_needs_command" -f -a "rmi" -d 'Remove one or more images from local storage'
 complete -c engine -n "__fish_engine_needs_command" -f -a "tag" -d 'Add an additional name to a local image'
-complete -c engine -n "__fish_engine_needs_command" -f -a "inspect" -d 'Display the configuration of an object'
+complete -c engine -n "__fish_engine_needs_command" -f -a "inspect" -d 'Display the configuration of containers and images'
 complete -c engine -n "__fish_engine_needs_command" -f -a "image" -d 'Manage images'
 complete -c engine -n "__fish_engine_needs_command" -f -a "run" -d 'Run a command in a new container'
 complete -c engine -n "__fish_engine_needs_command" -f -a "create" -d 'Create a container without starting it'
@@ -47,10 +47,13 @@ complete -c engine -n "__fish_engine_needs_command" -f -a "attach" -d 'Attach to
 complete -c engine -n "__fish_engine_needs_command" -f -a "pause" -d 'Pause the processes of running containers'
 complete -c engine -n "__fish_engine_needs_command" -f -a "unpause" -d 'Unpause paused containers'
 complete -c engine -n "__fish_engine_needs_command" -f -a "ps" -d 'List containers'
+complete -c engine -n "__fish_engine_needs_command" -f -a "top" -d 'Display the running processes of a container'
+complete -c engine -n "__fish_engine_needs_command" -f -a "rename" -d 'Rename a container'
 complete -c engine -n "__fish_engine_needs_command" -f -a "rm" -d 'Remove one or more containers'
 complete -c engine -n "__fish_engine_needs_command" -f -a "logs" -d 'Print the output of one or more containers'
 complete -c engine -n "__fish_engine_needs_command" -f -a "container" -d 'Manage containers'
 complete -c engine -n "__fish_engine_needs_command" -f -a "volume" -d 'Manage volumes'
+complete -c engine -n "__fish_engine_needs_command" -f -a "system" -d 'Manage the engine\'s storage: disk usage and pruning'
 complete -c engine -n "__fish_engine_needs_command" -f -a "unshare" -d 'Run a command in the user namespace the engine uses for its store'
 complete -c engine -n "__fish_engine_needs_command" -f -a "oci" -d 'Run OCI bundles with the built-in runtime, with runc\'s commands (--root: state directory)'
 complete -c engine -n "__fish_engine_needs_command" -f -a "login" -d 'Log in to a container registry'
@@ -101,11 +104,16 @@ complete -c engine -n "__fish_engine_using_subcommand tag" -l storage-driver -d 
 complete -c engine -n "__fish_engine_using_subcommand tag" -l runtime -d 'OCI runtime for containers: the built-in one (default), or crun, runc or a path' -r
 complete -c engine -n "__fish_engine_using_subcommand tag" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
 complete -c engine -n "__fish_engine_using_subcommand tag" -s h -l help -d 'Print help'
-complete -c engine -n "__fish_engine_using_subcommand inspect" -s f -l format -d 'Format the output with a Go template, or json' -r
+complete -c engine -n "__fish_engine_using_subcommand inspect" -s t -l type -d 'Look the names up as: container, image or all' -r -f -a "container\t''
+image\t''
+all\t''"
+complete -c engine -n "__fish_engine_using_subcommand inspect" -s f -l format -d 'Format the output with a Go template such as \'{{.State.Status}}\' or \'{{json .Config}}\', or json' -r
 complete -c engine -n "__fish_engine_using_subcommand inspect" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
 complete -c engine -n "__fish_engine_using_subcommand inspect" -l storage-driver -d 'Storage driver for container root filesystems: overlay, fuse-overlayfs or vfs (default: overlay when the kernel allows it)' -r
 complete -c engine -n "__fish_engine_using_subcommand inspect" -l runtime -d 'OCI runtime for containers: the built-in one (default), or crun, runc or a path' -r
 complete -c engine -n "__fish_engine_using_subcommand inspect" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
+complete -c engine -n "__fish_engine_using_subcommand inspect" -s s -l size -d 'Add the sizes of containers: SizeRw (what it wrote) and SizeRootFs (with its image)'
+complete -c engine -n "__fish_engine_using_subcommand inspect" -l isolation -d 'Show what isolates running containers, next to the host\'s values: namespaces, uid/gid maps, capabilities, no_new_privs, seccomp, cgroup, MAC label, mounts, masked and read-only paths (a table; json or a template with --format)'
 complete -c engine -n "__fish_engine_using_subcommand inspect" -s h -l help -d 'Print help'
 complete -c engine -n "__fish_engine_using_subcommand image; and not __fish_seen_subcommand_from ls list pull rm remove tag inspect prune" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
 complete -c engine -n "__fish_engine_using_subcommand image; and not __fish_seen_subcommand_from ls list pull rm remove tag inspect prune" -l storage-driver -d 'Storage driver for container root filesystems: overlay, fuse-overlayfs or vfs (default: overlay when the kernel allows it)' -r
@@ -358,15 +366,31 @@ complete -c engine -n "__fish_engine_using_subcommand unpause" -l storage-driver
 complete -c engine -n "__fish_engine_using_subcommand unpause" -l runtime -d 'OCI runtime for containers: the built-in one (default), or crun, runc or a path' -r
 complete -c engine -n "__fish_engine_using_subcommand unpause" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
 complete -c engine -n "__fish_engine_using_subcommand unpause" -s h -l help -d 'Print help'
-complete -c engine -n "__fish_engine_using_subcommand ps" -l format -d 'Output format: table, json, or a Go template such as \'{{.ID}} {{.Names}}\'' -r
+complete -c engine -n "__fish_engine_using_subcommand ps" -s n -l last -d 'Show the N most recently created containers, in any state' -r
+complete -c engine -n "__fish_engine_using_subcommand ps" -s f -l filter -d 'Filter: status=STATE, name=REGEX, id=PREFIX, label=KEY[=VALUE], ancestor=IMAGE, exited=CODE (one key\'s values: any; different keys and labels: all)' -r
+complete -c engine -n "__fish_engine_using_subcommand ps" -l format -d 'Output format: table, json, or a Go template such as \'{{.ID}} {{.Names}}\' (\'table ...\' adds a header)' -r
+complete -c engine -n "__fish_engine_using_subcommand ps" -l sort -d 'Sort by command, created (newest first, the default), id, image, names, runningfor, size or status' -r
 complete -c engine -n "__fish_engine_using_subcommand ps" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
 complete -c engine -n "__fish_engine_using_subcommand ps" -l storage-driver -d 'Storage driver for container root filesystems: overlay, fuse-overlayfs or vfs (default: overlay when the kernel allows it)' -r
 complete -c engine -n "__fish_engine_using_subcommand ps" -l runtime -d 'OCI runtime for containers: the built-in one (default), or crun, runc or a path' -r
 complete -c engine -n "__fish_engine_using_subcommand ps" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
 complete -c engine -n "__fish_engine_using_subcommand ps" -s a -l all -d 'Show all containers, not only running ones'
 complete -c engine -n "__fish_engine_using_subcommand ps" -s q -l quiet -d 'Print only container IDs'
+complete -c engine -n "__fish_engine_using_subcommand ps" -s l -l latest -d 'Show the most recently created container, in any state'
 complete -c engine -n "__fish_engine_using_subcommand ps" -l no-trunc -d 'Do not truncate IDs and commands'
+complete -c engine -n "__fish_engine_using_subcommand ps" -s s -l size -d 'Show the size each container wrote (SIZE column), and with its image ("virtual")'
+complete -c engine -n "__fish_engine_using_subcommand ps" -l noheading -d 'Do not print the header row'
 complete -c engine -n "__fish_engine_using_subcommand ps" -s h -l help -d 'Print help'
+complete -c engine -n "__fish_engine_using_subcommand top" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
+complete -c engine -n "__fish_engine_using_subcommand top" -l storage-driver -d 'Storage driver for container root filesystems: overlay, fuse-overlayfs or vfs (default: overlay when the kernel allows it)' -r
+complete -c engine -n "__fish_engine_using_subcommand top" -l runtime -d 'OCI runtime for containers: the built-in one (default), or crun, runc or a path' -r
+complete -c engine -n "__fish_engine_using_subcommand top" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
+complete -c engine -n "__fish_engine_using_subcommand top" -s h -l help -d 'Print help'
+complete -c engine -n "__fish_engine_using_subcommand rename" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
+complete -c engine -n "__fish_engine_using_subcommand rename" -l storage-driver -d 'Storage driver for container root filesystems: overlay, fuse-overlayfs or vfs (default: overlay when the kernel allows it)' -r
+complete -c engine -n "__fish_engine_using_subcommand rename" -l runtime -d 'OCI runtime for containers: the built-in one (default), or crun, runc or a path' -r
+complete -c engine -n "__fish_engine_using_subcommand rename" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
+complete -c engine -n "__fish_engine_using_subcommand rename" -s h -l help -d 'Print help'
 complete -c engine -n "__fish_engine_using_subcommand rm" -s t -l time -d 'With --force: seconds to wait for the stop signal before SIGKILL' -r
 complete -c engine -n "__fish_engine_using_subcommand rm" -l cidfile -d 'Read the container ID from this file (written by run --cidfile)' -r -F
 complete -c engine -n "__fish_engine_using_subcommand rm" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
@@ -389,54 +413,102 @@ complete -c engine -n "__fish_engine_using_subcommand logs" -s f -l follow -d 'K
 complete -c engine -n "__fish_engine_using_subcommand logs" -s t -l timestamps -d 'Start each line with the time it was written (RFC 3339 with nanoseconds)'
 complete -c engine -n "__fish_engine_using_subcommand logs" -s n -l names -d 'With several containers, start each line with the container\'s name instead of its ID'
 complete -c engine -n "__fish_engine_using_subcommand logs" -s h -l help -d 'Print help'
-complete -c engine -n "__fish_engine_using_subcommand container; and not __fish_seen_subcommand_from ls list ps rm remove run create start stop restart kill wait attach pause unpause logs" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
-complete -c engine -n "__fish_engine_using_subcommand container; and not __fish_seen_subcommand_from ls list ps rm remove run create start stop restart kill wait attach pause unpause logs" -l storage-driver -d 'Storage driver for container root filesystems: overlay, fuse-overlayfs or vfs (default: overlay when the kernel allows it)' -r
-complete -c engine -n "__fish_engine_using_subcommand container; and not __fish_seen_subcommand_from ls list ps rm remove run create start stop restart kill wait attach pause unpause logs" -l runtime -d 'OCI runtime for containers: the built-in one (default), or crun, runc or a path' -r
-complete -c engine -n "__fish_engine_using_subcommand container; and not __fish_seen_subcommand_from ls list ps rm remove run create start stop restart kill wait attach pause unpause logs" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
-complete -c engine -n "__fish_engine_using_subcommand container; and not __fish_seen_subcommand_from ls list ps rm remove run create start stop restart kill wait attach pause unpause logs" -s h -l help -d 'Print help'
-complete -c engine -n "__fish_engine_using_subcommand container; and not __fish_seen_subcommand_from ls list ps rm remove run create start stop restart kill wait attach pause unpause logs" -f -a "ls" -d 'List containers'
-complete -c engine -n "__fish_engine_using_subcommand container; and not __fish_seen_subcommand_from ls list ps rm remove run create start stop restart kill wait attach pause unpause logs" -f -a "list" -d 'List containers'
-complete -c engine -n "__fish_engine_using_subcommand container; and not __fish_seen_subcommand_from ls list ps rm remove run create start stop restart kill wait attach pause unpause logs" -f -a "ps" -d 'List containers'
-complete -c engine -n "__fish_engine_using_subcommand container; and not __fish_seen_subcommand_from ls list ps rm remove run create start stop restart kill wait attach pause unpause logs" -f -a "rm" -d 'Remove one or more containers'
-complete -c engine -n "__fish_engine_using_subcommand container; and not __fish_seen_subcommand_from ls list ps rm remove run create start stop restart kill wait attach pause unpause logs" -f -a "remove" -d 'Remove one or more containers'
-complete -c engine -n "__fish_engine_using_subcommand container; and not __fish_seen_subcommand_from ls list ps rm remove run create start stop restart kill wait attach pause unpause logs" -f -a "run" -d 'Run a command in a new container'
-complete -c engine -n "__fish_engine_using_subcommand container; and not __fish_seen_subcommand_from ls list ps rm remove run create start stop restart kill wait attach pause unpause logs" -f -a "create" -d 'Create a container without starting it'
-complete -c engine -n "__fish_engine_using_subcommand container; and not __fish_seen_subcommand_from ls list ps rm remove run create start stop restart kill wait attach pause unpause logs" -f -a "start" -d 'Start one or more containers'
-complete -c engine -n "__fish_engine_using_subcommand container; and not __fish_seen_subcommand_from ls list ps rm remove run create start stop restart kill wait attach pause unpause logs" -f -a "stop" -d 'Stop one or more running containers'
-complete -c engine -n "__fish_engine_using_subcommand container; and not __fish_seen_subcommand_from ls list ps rm remove run create start stop restart kill wait attach pause unpause logs" -f -a "restart" -d 'Restart one or more containers'
-complete -c engine -n "__fish_engine_using_subcommand container; and not __fish_seen_subcommand_from ls list ps rm remove run create start stop restart kill wait attach pause unpause logs" -f -a "kill" -d 'Send a signal to one or more running containers'
-complete -c engine -n "__fish_engine_using_subcommand container; and not __fish_seen_subcommand_from ls list ps rm remove run create start stop restart kill wait attach pause unpause logs" -f -a "wait" -d 'Wait for containers to exit and print their exit codes'
-complete -c engine -n "__fish_engine_using_subcommand container; and not __fish_seen_subcommand_from ls list ps rm remove run create start stop restart kill wait attach pause unpause logs" -f -a "attach" -d 'Attach to a running container\'s input and output'
-complete -c engine -n "__fish_engine_using_subcommand container; and not __fish_seen_subcommand_from ls list ps rm remove run create start stop restart kill wait attach pause unpause logs" -f -a "pause" -d 'Pause the processes of running containers'
-complete -c engine -n "__fish_engine_using_subcommand container; and not __fish_seen_subcommand_from ls list ps rm remove run create start stop restart kill wait attach pause unpause logs" -f -a "unpause" -d 'Unpause paused containers'
-complete -c engine -n "__fish_engine_using_subcommand container; and not __fish_seen_subcommand_from ls list ps rm remove run create start stop restart kill wait attach pause unpause logs" -f -a "logs" -d 'Print the output of one or more containers'
-complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from ls" -l format -d 'Output format: table, json, or a Go template such as \'{{.ID}} {{.Names}}\'' -r
+complete -c engine -n "__fish_engine_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect top rename prune rm remove run create start stop restart kill wait attach pause unpause logs" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
+complete -c engine -n "__fish_engine_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect top rename prune rm remove run create start stop restart kill wait attach pause unpause logs" -l storage-driver -d 'Storage driver for container root filesystems: overlay, fuse-overlayfs or vfs (default: overlay when the kernel allows it)' -r
+complete -c engine -n "__fish_engine_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect top rename prune rm remove run create start stop restart kill wait attach pause unpause logs" -l runtime -d 'OCI runtime for containers: the built-in one (default), or crun, runc or a path' -r
+complete -c engine -n "__fish_engine_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect top rename prune rm remove run create start stop restart kill wait attach pause unpause logs" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
+complete -c engine -n "__fish_engine_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect top rename prune rm remove run create start stop restart kill wait attach pause unpause logs" -s h -l help -d 'Print help'
+complete -c engine -n "__fish_engine_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect top rename prune rm remove run create start stop restart kill wait attach pause unpause logs" -f -a "ls" -d 'List containers'
+complete -c engine -n "__fish_engine_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect top rename prune rm remove run create start stop restart kill wait attach pause unpause logs" -f -a "list" -d 'List containers'
+complete -c engine -n "__fish_engine_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect top rename prune rm remove run create start stop restart kill wait attach pause unpause logs" -f -a "ps" -d 'List containers'
+complete -c engine -n "__fish_engine_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect top rename prune rm remove run create start stop restart kill wait attach pause unpause logs" -f -a "inspect" -d 'Display the configuration of containers'
+complete -c engine -n "__fish_engine_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect top rename prune rm remove run create start stop restart kill wait attach pause unpause logs" -f -a "top" -d 'Display the running processes of a container'
+complete -c engine -n "__fish_engine_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect top rename prune rm remove run create start stop restart kill wait attach pause unpause logs" -f -a "rename" -d 'Rename a container'
+complete -c engine -n "__fish_engine_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect top rename prune rm remove run create start stop restart kill wait attach pause unpause logs" -f -a "prune" -d 'Remove every container that is not running'
+complete -c engine -n "__fish_engine_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect top rename prune rm remove run create start stop restart kill wait attach pause unpause logs" -f -a "rm" -d 'Remove one or more containers'
+complete -c engine -n "__fish_engine_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect top rename prune rm remove run create start stop restart kill wait attach pause unpause logs" -f -a "remove" -d 'Remove one or more containers'
+complete -c engine -n "__fish_engine_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect top rename prune rm remove run create start stop restart kill wait attach pause unpause logs" -f -a "run" -d 'Run a command in a new container'
+complete -c engine -n "__fish_engine_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect top rename prune rm remove run create start stop restart kill wait attach pause unpause logs" -f -a "create" -d 'Create a container without starting it'
+complete -c engine -n "__fish_engine_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect top rename prune rm remove run create start stop restart kill wait attach pause unpause logs" -f -a "start" -d 'Start one or more containers'
+complete -c engine -n "__fish_engine_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect top rename prune rm remove run create start stop restart kill wait attach pause unpause logs" -f -a "stop" -d 'Stop one or more running containers'
+complete -c engine -n "__fish_engine_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect top rename prune rm remove run create start stop restart kill wait attach pause unpause logs" -f -a "restart" -d 'Restart one or more containers'
+complete -c engine -n "__fish_engine_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect top rename prune rm remove run create start stop restart kill wait attach pause unpause logs" -f -a "kill" -d 'Send a signal to one or more running containers'
+complete -c engine -n "__fish_engine_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect top rename prune rm remove run create start stop restart kill wait attach pause unpause logs" -f -a "wait" -d 'Wait for containers to exit and print their exit codes'
+complete -c engine -n "__fish_engine_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect top rename prune rm remove run create start stop restart kill wait attach pause unpause logs" -f -a "attach" -d 'Attach to a running container\'s input and output'
+complete -c engine -n "__fish_engine_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect top rename prune rm remove run create start stop restart kill wait attach pause unpause logs" -f -a "pause" -d 'Pause the processes of running containers'
+complete -c engine -n "__fish_engine_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect top rename prune rm remove run create start stop restart kill wait attach pause unpause logs" -f -a "unpause" -d 'Unpause paused containers'
+complete -c engine -n "__fish_engine_using_subcommand container; and not __fish_seen_subcommand_from ls list ps inspect top rename prune rm remove run create start stop restart kill wait attach pause unpause logs" -f -a "logs" -d 'Print the output of one or more containers'
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from ls" -s n -l last -d 'Show the N most recently created containers, in any state' -r
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from ls" -s f -l filter -d 'Filter: status=STATE, name=REGEX, id=PREFIX, label=KEY[=VALUE], ancestor=IMAGE, exited=CODE (one key\'s values: any; different keys and labels: all)' -r
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from ls" -l format -d 'Output format: table, json, or a Go template such as \'{{.ID}} {{.Names}}\' (\'table ...\' adds a header)' -r
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from ls" -l sort -d 'Sort by command, created (newest first, the default), id, image, names, runningfor, size or status' -r
 complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from ls" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
 complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from ls" -l storage-driver -d 'Storage driver for container root filesystems: overlay, fuse-overlayfs or vfs (default: overlay when the kernel allows it)' -r
 complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from ls" -l runtime -d 'OCI runtime for containers: the built-in one (default), or crun, runc or a path' -r
 complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from ls" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
 complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from ls" -s a -l all -d 'Show all containers, not only running ones'
 complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from ls" -s q -l quiet -d 'Print only container IDs'
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from ls" -s l -l latest -d 'Show the most recently created container, in any state'
 complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from ls" -l no-trunc -d 'Do not truncate IDs and commands'
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from ls" -s s -l size -d 'Show the size each container wrote (SIZE column), and with its image ("virtual")'
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from ls" -l noheading -d 'Do not print the header row'
 complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from ls" -s h -l help -d 'Print help'
-complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from list" -l format -d 'Output format: table, json, or a Go template such as \'{{.ID}} {{.Names}}\'' -r
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from list" -s n -l last -d 'Show the N most recently created containers, in any state' -r
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from list" -s f -l filter -d 'Filter: status=STATE, name=REGEX, id=PREFIX, label=KEY[=VALUE], ancestor=IMAGE, exited=CODE (one key\'s values: any; different keys and labels: all)' -r
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from list" -l format -d 'Output format: table, json, or a Go template such as \'{{.ID}} {{.Names}}\' (\'table ...\' adds a header)' -r
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from list" -l sort -d 'Sort by command, created (newest first, the default), id, image, names, runningfor, size or status' -r
 complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from list" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
 complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from list" -l storage-driver -d 'Storage driver for container root filesystems: overlay, fuse-overlayfs or vfs (default: overlay when the kernel allows it)' -r
 complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from list" -l runtime -d 'OCI runtime for containers: the built-in one (default), or crun, runc or a path' -r
 complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from list" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
 complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from list" -s a -l all -d 'Show all containers, not only running ones'
 complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Print only container IDs'
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from list" -s l -l latest -d 'Show the most recently created container, in any state'
 complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from list" -l no-trunc -d 'Do not truncate IDs and commands'
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from list" -s s -l size -d 'Show the size each container wrote (SIZE column), and with its image ("virtual")'
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from list" -l noheading -d 'Do not print the header row'
 complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
-complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from ps" -l format -d 'Output format: table, json, or a Go template such as \'{{.ID}} {{.Names}}\'' -r
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from ps" -s n -l last -d 'Show the N most recently created containers, in any state' -r
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from ps" -s f -l filter -d 'Filter: status=STATE, name=REGEX, id=PREFIX, label=KEY[=VALUE], ancestor=IMAGE, exited=CODE (one key\'s values: any; different keys and labels: all)' -r
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from ps" -l format -d 'Output format: table, json, or a Go template such as \'{{.ID}} {{.Names}}\' (\'table ...\' adds a header)' -r
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from ps" -l sort -d 'Sort by command, created (newest first, the default), id, image, names, runningfor, size or status' -r
 complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from ps" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
 complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from ps" -l storage-driver -d 'Storage driver for container root filesystems: overlay, fuse-overlayfs or vfs (default: overlay when the kernel allows it)' -r
 complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from ps" -l runtime -d 'OCI runtime for containers: the built-in one (default), or crun, runc or a path' -r
 complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from ps" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
 complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from ps" -s a -l all -d 'Show all containers, not only running ones'
 complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from ps" -s q -l quiet -d 'Print only container IDs'
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from ps" -s l -l latest -d 'Show the most recently created container, in any state'
 complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from ps" -l no-trunc -d 'Do not truncate IDs and commands'
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from ps" -s s -l size -d 'Show the size each container wrote (SIZE column), and with its image ("virtual")'
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from ps" -l noheading -d 'Do not print the header row'
 complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from ps" -s h -l help -d 'Print help'
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from inspect" -s f -l format -d 'Format the output with a Go template such as \'{{.State.Status}}\' or \'{{json .Config}}\', or json' -r
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from inspect" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from inspect" -l storage-driver -d 'Storage driver for container root filesystems: overlay, fuse-overlayfs or vfs (default: overlay when the kernel allows it)' -r
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from inspect" -l runtime -d 'OCI runtime for containers: the built-in one (default), or crun, runc or a path' -r
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from inspect" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from inspect" -s l -l latest -d 'Inspect the most recently created container'
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from inspect" -s s -l size -d 'Add the sizes of containers: SizeRw (what it wrote) and SizeRootFs (with its image)'
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from inspect" -l isolation -d 'Show what isolates running containers, next to the host\'s values: namespaces, uid/gid maps, capabilities, no_new_privs, seccomp, cgroup, MAC label, mounts, masked and read-only paths (a table; json or a template with --format)'
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from inspect" -s h -l help -d 'Print help'
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from top" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from top" -l storage-driver -d 'Storage driver for container root filesystems: overlay, fuse-overlayfs or vfs (default: overlay when the kernel allows it)' -r
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from top" -l runtime -d 'OCI runtime for containers: the built-in one (default), or crun, runc or a path' -r
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from top" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from top" -s h -l help -d 'Print help'
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from rename" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from rename" -l storage-driver -d 'Storage driver for container root filesystems: overlay, fuse-overlayfs or vfs (default: overlay when the kernel allows it)' -r
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from rename" -l runtime -d 'OCI runtime for containers: the built-in one (default), or crun, runc or a path' -r
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from rename" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from rename" -s h -l help -d 'Print help'
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from prune" -l filter -d 'Prune only containers matching: until=TIME (created before a duration ago such as 24h, or a date), label=KEY[=VALUE], label!=KEY[=VALUE]' -r
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from prune" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from prune" -l storage-driver -d 'Storage driver for container root filesystems: overlay, fuse-overlayfs or vfs (default: overlay when the kernel allows it)' -r
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from prune" -l runtime -d 'OCI runtime for containers: the built-in one (default), or crun, runc or a path' -r
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from prune" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from prune" -s f -l force -d 'Do not ask for confirmation'
+complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from prune" -s h -l help -d 'Print help'
 complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from rm" -s t -l time -d 'With --force: seconds to wait for the stop signal before SIGKILL' -r
 complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from rm" -l cidfile -d 'Read the container ID from this file (written by run --cidfile)' -r -F
 complete -c engine -n "__fish_engine_using_subcommand container; and __fish_seen_subcommand_from rm" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
@@ -693,6 +765,29 @@ complete -c engine -n "__fish_engine_using_subcommand volume; and __fish_seen_su
 complete -c engine -n "__fish_engine_using_subcommand volume; and __fish_seen_subcommand_from prune" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
 complete -c engine -n "__fish_engine_using_subcommand volume; and __fish_seen_subcommand_from prune" -s f -l force -d 'Do not ask for confirmation'
 complete -c engine -n "__fish_engine_using_subcommand volume; and __fish_seen_subcommand_from prune" -s h -l help -d 'Print help'
+complete -c engine -n "__fish_engine_using_subcommand system; and not __fish_seen_subcommand_from prune df" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
+complete -c engine -n "__fish_engine_using_subcommand system; and not __fish_seen_subcommand_from prune df" -l storage-driver -d 'Storage driver for container root filesystems: overlay, fuse-overlayfs or vfs (default: overlay when the kernel allows it)' -r
+complete -c engine -n "__fish_engine_using_subcommand system; and not __fish_seen_subcommand_from prune df" -l runtime -d 'OCI runtime for containers: the built-in one (default), or crun, runc or a path' -r
+complete -c engine -n "__fish_engine_using_subcommand system; and not __fish_seen_subcommand_from prune df" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
+complete -c engine -n "__fish_engine_using_subcommand system; and not __fish_seen_subcommand_from prune df" -s h -l help -d 'Print help'
+complete -c engine -n "__fish_engine_using_subcommand system; and not __fish_seen_subcommand_from prune df" -f -a "prune" -d 'Remove stopped containers and unused images (and with --volumes unused volumes)'
+complete -c engine -n "__fish_engine_using_subcommand system; and not __fish_seen_subcommand_from prune df" -f -a "df" -d 'Show the disk space used by images, containers and volumes'
+complete -c engine -n "__fish_engine_using_subcommand system; and __fish_seen_subcommand_from prune" -l filter -d 'Prune only containers matching: until=TIME, label=KEY[=VALUE], label!=KEY[=VALUE]' -r
+complete -c engine -n "__fish_engine_using_subcommand system; and __fish_seen_subcommand_from prune" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
+complete -c engine -n "__fish_engine_using_subcommand system; and __fish_seen_subcommand_from prune" -l storage-driver -d 'Storage driver for container root filesystems: overlay, fuse-overlayfs or vfs (default: overlay when the kernel allows it)' -r
+complete -c engine -n "__fish_engine_using_subcommand system; and __fish_seen_subcommand_from prune" -l runtime -d 'OCI runtime for containers: the built-in one (default), or crun, runc or a path' -r
+complete -c engine -n "__fish_engine_using_subcommand system; and __fish_seen_subcommand_from prune" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
+complete -c engine -n "__fish_engine_using_subcommand system; and __fish_seen_subcommand_from prune" -s a -l all -d 'Remove all images no container uses, not only dangling ones'
+complete -c engine -n "__fish_engine_using_subcommand system; and __fish_seen_subcommand_from prune" -l volumes -d 'Remove the volumes no container uses too'
+complete -c engine -n "__fish_engine_using_subcommand system; and __fish_seen_subcommand_from prune" -s f -l force -d 'Do not ask for confirmation'
+complete -c engine -n "__fish_engine_using_subcommand system; and __fish_seen_subcommand_from prune" -s h -l help -d 'Print help'
+complete -c engine -n "__fish_engine_using_subcommand system; and __fish_seen_subcommand_from df" -l format -d 'Output format: table, json, or a Go template such as \'{{.Type}} {{.Size}}\' (fields Type, Total, Active, Size, Reclaimable, RawSize, RawReclaimable)' -r
+complete -c engine -n "__fish_engine_using_subcommand system; and __fish_seen_subcommand_from df" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
+complete -c engine -n "__fish_engine_using_subcommand system; and __fish_seen_subcommand_from df" -l storage-driver -d 'Storage driver for container root filesystems: overlay, fuse-overlayfs or vfs (default: overlay when the kernel allows it)' -r
+complete -c engine -n "__fish_engine_using_subcommand system; and __fish_seen_subcommand_from df" -l runtime -d 'OCI runtime for containers: the built-in one (default), or crun, runc or a path' -r
+complete -c engine -n "__fish_engine_using_subcommand system; and __fish_seen_subcommand_from df" -l log-level -d 'Diagnostics to print: error, warn, info or debug' -r
+complete -c engine -n "__fish_engine_using_subcommand system; and __fish_seen_subcommand_from df" -s v -l verbose -d 'List every image, container and volume with its size'
+complete -c engine -n "__fish_engine_using_subcommand system; and __fish_seen_subcommand_from df" -s h -l help -d 'Print help'
 complete -c engine -n "__fish_engine_using_subcommand unshare" -l root -d 'Path of the image and container store (default: $XDG_DATA_HOME/engine, or /var/lib/engine as root)' -r -F
 complete -c engine -n "__fish_engine_using_subcommand unshare" -l storage-driver -d 'Storage driver for container root filesystems: overlay, fuse-overlayfs or vfs (default: overlay when the kernel allows it)' -r
 complete -c engine -n "__fish_engine_using_subcommand unshare" -l runtime -d 'OCI runtime for containers: the built-in one (default), or crun, runc or a path' -r

@@ -500,7 +500,7 @@ pub fn inspect(session: &Session, args: InspectArgs) -> Result<()> {
 }
 
 /// podman's `image inspect` object.
-fn inspect_json(store: &Store, image: &ImageRecord) -> Result<Value> {
+pub(super) fn inspect_json(store: &Store, image: &ImageRecord) -> Result<Value> {
     let config_bytes = store.read_blob(&image.config_digest)?;
     let config: Value = serde_json::from_slice(&config_bytes).with_context(|| {
         format!(

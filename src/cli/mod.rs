@@ -1,18 +1,24 @@
 //! The command line: clap definitions, dispatch, and printing. No business logic lives here, and
 //! no clap type leaves this module.
 
-mod container;
 mod docs;
 pub mod format;
 pub mod humanize;
 mod image;
+mod inspect;
 mod internal;
 mod lifecycle;
 mod login;
 mod logs;
 mod oci;
+mod prune;
+mod ps;
 mod pulling;
+mod rename;
 mod run;
+mod system;
+mod timefmt;
+mod top;
 mod unshare;
 mod volume;
 
@@ -80,8 +86,8 @@ pub enum Command {
     Rmi(image::RmiArgs),
     /// Add an additional name to a local image
     Tag(image::TagArgs),
-    /// Display the configuration of an object
-    Inspect(image::InspectArgs),
+    /// Display the configuration of containers and images
+    Inspect(inspect::InspectArgs),
     /// Manage images
     #[command(subcommand)]
     Image(ImageCommand),
@@ -109,7 +115,11 @@ pub enum Command {
     /// Unpause paused containers
     Unpause(lifecycle::PauseArgs),
     /// List containers
-    Ps(container::PsArgs),
+    Ps(ps::PsArgs),
+    /// Display the running processes of a container
+    Top(top::TopArgs),
+    /// Rename a container
+    Rename(rename::RenameArgs),
     /// Remove one or more containers
     Rm(lifecycle::RmArgs),
     /// Print the output of one or more containers
@@ -120,6 +130,9 @@ pub enum Command {
     /// Manage volumes
     #[command(subcommand)]
     Volume(volume::VolumeCommand),
+    /// Manage the engine's storage: disk usage and pruning
+    #[command(subcommand)]
+    System(SystemCommand),
     /// Run a command in the user namespace the engine uses for its store
     Unshare(unshare::UnshareArgs),
     /// Run OCI bundles with the built-in runtime, with runc's commands (--root: state directory)
@@ -166,7 +179,15 @@ pub enum ImageCommand {
 pub enum ContainerCommand {
     /// List containers
     #[command(visible_aliases = ["list", "ps"])]
-    Ls(container::PsArgs),
+    Ls(ps::PsArgs),
+    /// Display the configuration of containers
+    Inspect(inspect::ContainerInspectArgs),
+    /// Display the running processes of a container
+    Top(top::TopArgs),
+    /// Rename a container
+    Rename(rename::RenameArgs),
+    /// Remove every container that is not running
+    Prune(prune::ContainerPruneArgs),
     /// Remove one or more containers
     #[command(visible_alias = "remove")]
     Rm(lifecycle::RmArgs),
@@ -194,6 +215,14 @@ pub enum ContainerCommand {
     Unpause(lifecycle::PauseArgs),
     /// Print the output of one or more containers
     Logs(logs::LogsArgs),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum SystemCommand {
+    /// Remove stopped containers and unused images (and with --volumes unused volumes)
+    Prune(system::SystemPruneArgs),
+    /// Show the disk space used by images, containers and volumes
+    Df(system::DfArgs),
 }
 
 /// What every command needs: where the files are.
@@ -315,15 +344,22 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Images(a) | Command::Image(ImageCommand::Ls(a)) => image::images(&session, a),
         Command::Rmi(a) | Command::Image(ImageCommand::Rm(a)) => image::rmi(&session, a),
         Command::Tag(a) | Command::Image(ImageCommand::Tag(a)) => image::tag(&session, a),
-        Command::Inspect(a) | Command::Image(ImageCommand::Inspect(a)) => {
-            image::inspect(&session, a)
+        Command::Inspect(a) => inspect::inspect(&session, a),
+        Command::Image(ImageCommand::Inspect(a)) => image::inspect(&session, a),
+        Command::Container(ContainerCommand::Inspect(a)) => inspect::container_inspect(&session, a),
+        Command::Top(a) | Command::Container(ContainerCommand::Top(a)) => top::top(&session, a),
+        Command::Rename(a) | Command::Container(ContainerCommand::Rename(a)) => {
+            rename::rename(&session, a)
         }
+        Command::Container(ContainerCommand::Prune(a)) => prune::container_prune(&session, a),
+        Command::System(SystemCommand::Prune(a)) => system::system_prune(&session, a),
+        Command::System(SystemCommand::Df(a)) => system::df(&session, a),
         Command::Image(ImageCommand::Prune(a)) => image::prune(&session, a),
         Command::Unshare(a) => return unshare::unshare(&session, a),
         Command::Run(a) | Command::Container(ContainerCommand::Run(a)) => {
             return run::run(&session, *a);
         }
-        Command::Ps(a) | Command::Container(ContainerCommand::Ls(a)) => container::ps(&session, a),
+        Command::Ps(a) | Command::Container(ContainerCommand::Ls(a)) => ps::ps(&session, a),
         Command::Rm(a) | Command::Container(ContainerCommand::Rm(a)) => lifecycle::rm(&session, a),
         Command::Create(a) | Command::Container(ContainerCommand::Create(a)) => {
             return run::create(&session, *a);

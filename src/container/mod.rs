@@ -2,8 +2,11 @@
 
 pub mod attach;
 pub mod create;
+pub mod disk_usage;
+pub mod isolation;
 pub mod lifecycle;
 pub mod logs;
 pub mod monitor;
 pub mod names;
 pub mod state;
+pub mod top;

@@ -30,6 +30,7 @@ mod images;
 mod layers;
 mod lock;
 mod lookup;
+mod rename;
 mod tmp;
 mod volumes;
 

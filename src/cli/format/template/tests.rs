@@ -83,9 +83,10 @@ fn json_function_in_call_and_pipe_form() {
         render("{{json .Names}}", &data),
         "[\"docker.io/library/busybox:latest\",\"localhost/mine:1\"]\n"
     );
+    // Objects keep the order their fields were built in (podman's struct order).
     assert_eq!(
         render("{{.Labels | json}}", &data),
-        "{\"maintainer\":\"me\",\"version\":\"1.0\"}\n"
+        "{\"version\":\"1.0\",\"maintainer\":\"me\"}\n"
     );
     assert_eq!(render("{{json .ID}}", &data), "\"8a3b2c1d4e5f\"\n");
     assert_eq!(render("{{json .Config.Cmd}}", &data), "null\n");
