@@ -147,5 +147,6 @@ pub(super) fn setup_filesystem(
 fn finish(container: &Container, filter: Option<&seccomp::BpfProgram>) -> Result<()> {
     process::create_missing_cwd(&container.process)?;
     process::switch_identity(&container.process, filter)?;
+    waiter::rearm_parent_death_signal().map_err(anyhow::Error::msg)?;
     process::enter_cwd(&container.process)
 }

@@ -7,7 +7,9 @@
 //! signal N killed it, as a shell reports it.
 
 use std::convert::Infallible;
+use std::os::fd::IntoRawFd;
 use std::process::exit;
+use std::sync::atomic::{AtomicI32, Ordering};
 
 use nix::sys::prctl::set_pdeathsig;
 use nix::sys::signal::{SigSet, SigmaskHow, Signal};
@@ -16,9 +18,17 @@ use nix::unistd::{ForkResult, Pid, fork};
 
 use super::EXIT_SETUP_FAILED;
 
+/// PID 1's end of a pipe whose other end only the waiter holds: hung up once the waiter is gone
+/// (-1 in the waiter, or before the fork).
+static WAITER_WATCH: AtomicI32 = AtomicI32::new(-1);
+
 /// Forks; the child runs `container` (which never returns: it execs or exits), this process
 /// waits for it and exits with its status. Must be called while the process has a single thread.
 pub(super) fn fork_container(container: impl FnOnce() -> Infallible) -> ! {
+    let (watch, held) = match nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC) {
+        Ok(pipe) => pipe,
+        Err(errno) => super::init::fail(&format!("create a pipe: {}", std::io::Error::from(errno))),
+    };
     // Blocked before the fork so that no signal sent meanwhile is lost: the waiter collects
     // them with sigwaitinfo, the child unblocks them first thing.
     let previous = match SigSet::all().thread_swap_mask(SigmaskHow::SIG_SETMASK) {
@@ -34,6 +44,8 @@ pub(super) fn fork_container(container: impl FnOnce() -> Infallible) -> ! {
         )),
         Ok(ForkResult::Child) => {
             let _ = previous.thread_set_mask();
+            drop(held);
+            WAITER_WATCH.store(watch.into_raw_fd(), Ordering::SeqCst);
             // If the waiter dies (SIGKILL), so does the container, rather than running on
             // unsupervised. (A waiter killed before this line is not noticed: the parent is
             // outside the new pid namespace, so getppid() cannot tell.)
@@ -46,10 +58,35 @@ pub(super) fn fork_container(container: impl FnOnce() -> Infallible) -> ! {
             match container() {}
         }
         Ok(ForkResult::Parent { child }) => {
+            drop(watch);
+            // Held (never written) until the waiter exits.
+            std::mem::forget(held);
             super::status::report_pid_and_close(child.as_raw());
             wait_forwarding_signals(child)
         }
     }
+}
+
+/// Arms the parent-death signal again: the kernel clears it when PID 1 changes its user or
+/// group, so without this a container running as a non-root user would outlive its waiter.
+/// Exits if the waiter died before (the watch pipe is hung up then).
+pub(super) fn rearm_parent_death_signal() -> Result<(), String> {
+    set_pdeathsig(Signal::SIGKILL).map_err(|e| format!("prctl PR_SET_PDEATHSIG: {e}"))?;
+    let fd = WAITER_WATCH.load(Ordering::SeqCst);
+    if fd < 0 {
+        return Ok(());
+    }
+    let mut poll = libc::pollfd {
+        fd,
+        events: libc::POLLIN,
+        revents: 0,
+    };
+    // SAFETY: one valid pollfd, no timeout.
+    let ready = unsafe { libc::poll(&mut poll, 1, 0) };
+    if ready > 0 && poll.revents & (libc::POLLHUP | libc::POLLERR) != 0 {
+        exit(128 + libc::SIGKILL);
+    }
+    Ok(())
 }
 
 fn wait_forwarding_signals(child: Pid) -> ! {
