@@ -128,8 +128,18 @@ pub fn start(session: &Session, args: StartArgs) -> Result<ExitCode> {
     for query in &args.containers {
         let record = state::find(&store, query)?;
         if state::is_running(&record) {
-            println!("{query}");
-            continue;
+            if !args.attach {
+                println!("{query}");
+                continue;
+            }
+            let socket = lifecycle::connect(&store, &record.id)?;
+            let options = AttachOptions {
+                stdin: args.interactive && record.settings.interactive,
+                tty: record.settings.tty,
+                sig_proxy: args.sig_proxy,
+                detach_keys: parse_detach_keys(&args.detach_keys)?,
+            };
+            return attached_exit(&store, &record, attach::attach(socket, &options)?);
         }
         match lifecycle::start(&store, &record, &runtime_state, args.attach)? {
             Launched::Failed { code, message } => return Ok(start_failed(code, &message)),
@@ -166,11 +176,8 @@ pub fn restart(session: &Session, args: StopArgs) -> Result<ExitCode> {
     let runtime_state = runtime_state_dir(session);
     let queries = with_cidfiles(&args.containers, &args.cidfile, args.ignore)?;
     for (shown, record) in targets(&store, &queries, args.all, args.ignore, true)? {
-        lifecycle::stop(&store, &record, args.time)?;
-        // The record changed (the exit is recorded): start from the fresh one.
-        let record = state::find(&store, &record.id)?;
         if let Launched::Failed { code, message } =
-            lifecycle::start(&store, &record, &runtime_state, false)?
+            lifecycle::restart(&store, &record, args.time, &runtime_state)?
         {
             return Ok(start_failed(code, &message));
         }
@@ -305,7 +312,7 @@ fn targets(
         return Ok(state::list(store)?
             .into_iter()
             .filter(|r| !running_only || state::is_running(r))
-            .map(|r| (r.name.clone(), r))
+            .map(|r| (r.id.clone(), r))
             .collect());
     }
     if queries.is_empty() && !ignore {

@@ -132,6 +132,7 @@ pub fn create(store: &Store, req: CreateRequest<'_>) -> Result<Created> {
         error: None,
         restart_count: 0,
         stop_requested: false,
+        restart_requested: false,
     };
     let bundle = store.create_container(&record)?;
     let result = write_bundle(

@@ -13,7 +13,7 @@ use anyhow::{Context, Result, anyhow, bail};
 use nix::fcntl::OFlag;
 use nix::unistd::pipe2;
 
-use super::monitor::protocol::SyncMessage;
+use super::monitor::protocol::{Frame, FrameReader, SyncMessage};
 use super::monitor::{ATTACH_FLAG, MONITOR_COMMAND, open_dir, socket_address};
 use super::state;
 use crate::store::{ContainerRecord, ContainerStatus, Store};
@@ -124,17 +124,18 @@ pub fn stop(store: &Store, record: &ContainerRecord, timeout: Option<u32>) -> Re
     let Some(monitor) = running_monitor(record) else {
         return Ok(());
     };
-    store.update_container(&record.id, |r| r.stop_requested = true)?;
+    store.update_container(&record.id, |r| {
+        r.stop_requested = true;
+        r.restart_requested = false;
+    })?;
     let timeout = timeout.unwrap_or(record.settings.stop_timeout);
     if timeout > 0 {
-        let signal =
-            crate::util::signal::parse(&record.settings.stop_signal).unwrap_or(libc::SIGTERM);
-        signal_container(record, signal);
+        signal_current(store, &record.id, stop_signal(record))?;
         if wait_for_exit(&monitor, Duration::from_secs(timeout.into())) {
             return Ok(());
         }
     }
-    signal_container(record, libc::SIGKILL);
+    signal_current(store, &record.id, libc::SIGKILL)?;
     if !wait_for_exit(&monitor, KILL_GRACE) {
         bail!(
             "container {} did not stop within {} s of SIGKILL",
@@ -145,6 +146,69 @@ pub fn stop(store: &Store, record: &ContainerRecord, timeout: Option<u32>) -> Re
     Ok(())
 }
 
+/// Restarts a container: a running one in place (its monitor starts it again once it exited,
+/// so `--rm` does not apply and attached clients stay), one that does not run is started.
+pub fn restart(
+    store: &Store,
+    record: &ContainerRecord,
+    timeout: Option<u32>,
+    runtime_state: &Path,
+) -> Result<Launched> {
+    if running_monitor(record).is_none() {
+        return start(store, record, runtime_state, false);
+    }
+    let before = record.started_at.clone();
+    store.update_container(&record.id, |r| {
+        r.restart_requested = true;
+        r.stop_requested = false;
+    })?;
+    let timeout = Duration::from_secs(timeout.unwrap_or(record.settings.stop_timeout).into());
+    if !timeout.is_zero() {
+        signal_current(store, &record.id, stop_signal(record))?;
+        if let Some(done) = restarted(store, &record.id, &before, timeout)? {
+            return Ok(done);
+        }
+    }
+    signal_current(store, &record.id, libc::SIGKILL)?;
+    match restarted(store, &record.id, &before, KILL_GRACE)? {
+        Some(done) => Ok(done),
+        None => bail!(
+            "container {} did not restart within {} s of SIGKILL",
+            record.name,
+            KILL_GRACE.as_secs()
+        ),
+    }
+}
+
+/// Waits up to `timeout` for the monitor to have started the container again (a new start
+/// time), or to have failed to.
+fn restarted(
+    store: &Store,
+    id: &str,
+    before: &Option<String>,
+    timeout: Duration,
+) -> Result<Option<Launched>> {
+    let deadline = std::time::Instant::now() + timeout;
+    while std::time::Instant::now() < deadline {
+        let record = state::find(store, id)?;
+        match record.status {
+            ContainerStatus::Running if record.started_at != *before && record.waiter.is_some() => {
+                return Ok(Some(Launched::Running { attach: None }));
+            }
+            ContainerStatus::Exited => {
+                return Ok(Some(Launched::Failed {
+                    code: record.exit_code.unwrap_or(125),
+                    message: record.error.unwrap_or_else(|| {
+                        format!("container {} exited instead of restarting", record.name)
+                    }),
+                }));
+            }
+            _ => std::thread::sleep(Duration::from_millis(20)),
+        }
+    }
+    Ok(None)
+}
+
 /// Sends `signal` to a running container. After SIGKILL, waits until the exit is recorded.
 pub fn kill(store: &Store, record: &ContainerRecord, signal: i32) -> Result<()> {
     let Some(monitor) = running_monitor(record) else {
@@ -152,7 +216,7 @@ pub fn kill(store: &Store, record: &ContainerRecord, signal: i32) -> Result<()> 
     };
     // The restart policy does not undo what the user asked for.
     store.update_container(&record.id, |r| r.stop_requested = true)?;
-    signal_container(record, signal);
+    signal_current(store, &record.id, signal)?;
     if signal == libc::SIGKILL && !wait_for_exit(&monitor, KILL_GRACE) {
         bail!("container {} did not die of SIGKILL", record.name);
     }
@@ -160,10 +224,11 @@ pub fn kill(store: &Store, record: &ContainerRecord, signal: i32) -> Result<()> 
 }
 
 /// Waits until the container exited and returns its exit code; `None` when it was removed
-/// meanwhile (`--rm`).
+/// before anyone could tell. A running container's monitor tells its clients the code even
+/// when `--rm` removes the container, so the wait goes through its socket.
 pub fn wait(store: &Store, id: &str) -> Result<Option<i32>> {
     loop {
-        let Some(record) = store.find_container(id)? else {
+        let Some(record) = store.find_container(id)?.filter(|r| r.id == id) else {
             return Ok(None);
         };
         let Some(record) = state::reconcile(store, record)? else {
@@ -171,13 +236,50 @@ pub fn wait(store: &Store, id: &str) -> Result<Option<i32>> {
         };
         match (record.status, record.monitor) {
             (ContainerStatus::Exited, _) => return Ok(record.exit_code),
-            (ContainerStatus::Running, Some(monitor)) => {
-                wait_for_exit(&monitor, Duration::from_secs(3600));
-            }
+            (ContainerStatus::Running, Some(monitor)) => match connect(store, id) {
+                Ok(socket) => {
+                    if let Some(code) = exit_frame(socket) {
+                        return Ok(Some(code));
+                    }
+                }
+                // Not listening yet, or gone: look again.
+                Err(_) => {
+                    wait_for_exit(&monitor, Duration::from_millis(50));
+                }
+            },
             // Created, or a restart in between: look again shortly.
             _ => std::thread::sleep(Duration::from_millis(50)),
         }
     }
+}
+
+/// Reads a monitor's frames until it says the exit code; `None` if it hangs up first.
+fn exit_frame(mut socket: UnixStream) -> Option<i32> {
+    use std::io::Read;
+    let mut reader = FrameReader::default();
+    let mut buf = vec![0u8; 65536];
+    loop {
+        let n = socket.read(&mut buf).ok().filter(|n| *n > 0)?;
+        reader.push(&buf[..n]);
+        while let Some(frame) = reader.next_frame().ok()? {
+            if let Frame::Exit(code) = frame {
+                return Some(code);
+            }
+        }
+    }
+}
+
+fn stop_signal(record: &ContainerRecord) -> i32 {
+    crate::util::signal::parse(&record.settings.stop_signal).unwrap_or(libc::SIGTERM)
+}
+
+/// Signals the container as its record says now (the waiter changes when the monitor
+/// restarts it; between two runs there is none, and the monitor sees the request instead).
+fn signal_current(store: &Store, id: &str, signal: i32) -> Result<()> {
+    if let Some(record) = store.find_container(id)?.filter(|r| r.id == id) {
+        signal_container(&record, signal);
+    }
+    Ok(())
 }
 
 /// The record's monitor if the container runs.

@@ -128,6 +128,10 @@ pub struct ContainerRecord {
     /// `stop` or `kill` was asked for: the restart policy does not apply to this exit.
     #[serde(default)]
     pub stop_requested: bool,
+    /// `restart` was asked for: the monitor starts the container again after this exit
+    /// (whatever the policy; `--rm` does not apply).
+    #[serde(default)]
+    pub restart_requested: bool,
 }
 
 impl Store {
@@ -334,6 +338,7 @@ mod tests {
             error: None,
             restart_count: 0,
             stop_requested: false,
+            restart_requested: false,
         }
     }
 

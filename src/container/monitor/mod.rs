@@ -175,7 +175,7 @@ fn supervise(
         let (child, init_pid) = match start {
             Start::Running { child, init_pid } => (child, init_pid),
             Start::Failed { code, message } => {
-                let record = record_exit(&store, id, code, Some(&message), false)?;
+                let (record, _) = record_exit(&store, id, code, Some(&message), false)?;
                 finish(&store, &record)?;
                 send(sync, &SyncMessage::Failed { code, message })?;
                 clients.broadcast(&Frame::Exit(code));
@@ -197,11 +197,19 @@ fn supervise(
         // The starting command has its answer; later restarts report to the record only.
         sync.take();
         let code = session::pump(child, io, &mut clients, log.as_mut())?;
-        let record = record_exit(&store, id, code, None, true)?;
+        let (record, requested) = record_exit(&store, id, code, None, true)?;
         if record.status == ContainerStatus::Running {
-            // Restarting: wait a little longer each time, as docker does, so a container
-            // that fails at once does not spin.
-            std::thread::sleep(backoff);
+            if requested {
+                // `engine restart`: at once.
+                backoff = Duration::from_millis(100);
+                continue;
+            }
+            // The restart policy: a little longer each time, as docker does, so a container
+            // that fails at once does not spin; `stop` meanwhile ends the wait.
+            if !wait_unless_stopped(&store, id, backoff)? {
+                clients.broadcast(&Frame::Exit(code));
+                return Ok(());
+            }
             backoff = (backoff * 2).min(Duration::from_secs(30));
             continue;
         }
@@ -219,32 +227,65 @@ fn send(sync: &mut Option<File>, message: &SyncMessage) -> Result<()> {
     Ok(())
 }
 
-/// Records the exit; with `may_restart`, decides under the lock whether the restart policy
-/// starts it again (the record then stays `running`, its restart count one higher).
+/// Records the exit; with `may_restart`, decides under the lock whether `engine restart` or
+/// the restart policy starts it again (the record then stays `running`; a policy restart
+/// counts). Also says whether the restart was asked for by `engine restart`.
 fn record_exit(
     store: &Store,
     id: &str,
     code: i32,
     error: Option<&str>,
     may_restart: bool,
-) -> Result<ContainerRecord> {
-    store.update_container(id, |r| {
+) -> Result<(ContainerRecord, bool)> {
+    let mut requested = false;
+    let record = store.update_container(id, |r| {
         r.exit_code = Some(code);
         r.finished_at = Some(now());
         r.waiter = None;
         r.init_pid = None;
         r.error = error.map(str::to_string);
-        let restart = may_restart
+        requested = may_restart && r.restart_requested;
+        let by_policy = may_restart
             && !r.stop_requested
             && should_restart(&r.settings.restart_policy, code, r.restart_count);
-        if restart {
+        r.restart_requested = false;
+        if requested {
+            r.stop_requested = false;
+            r.status = ContainerStatus::Running;
+        } else if by_policy {
             r.restart_count += 1;
             r.status = ContainerStatus::Running;
         } else {
             r.status = ContainerStatus::Exited;
             r.monitor = None;
         }
-    })
+    })?;
+    Ok((record, requested))
+}
+
+/// Sleeps `delay` before a policy restart, looking at the record meanwhile: false (and the
+/// exit recorded for good) when `stop`, `kill` or `rm -f` asked for the container to end.
+fn wait_unless_stopped(store: &Store, id: &str, delay: Duration) -> Result<bool> {
+    let deadline = std::time::Instant::now() + delay;
+    loop {
+        match store.find_container(id)? {
+            // Removed meanwhile (`rm -f` of a container between restarts).
+            None => return Ok(false),
+            Some(r) if r.stop_requested => {
+                store.update_container(id, |r| {
+                    r.status = ContainerStatus::Exited;
+                    r.monitor = None;
+                })?;
+                return Ok(false);
+            }
+            Some(_) => {}
+        }
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        if left.is_zero() {
+            return Ok(true);
+        }
+        std::thread::sleep(left.min(Duration::from_millis(50)));
+    }
 }
 
 /// `--rm`: the container and its anonymous volumes go before anyone hears of the exit, so a
