@@ -1,4 +1,5 @@
 use engine::container::monitor;
+use engine::quadlet;
 use engine::runtime::{builtin, external, userns};
 
 fn main() -> std::process::ExitCode {
@@ -7,6 +8,17 @@ fn main() -> std::process::ExitCode {
     // forks and must stay single-threaded, the container monitor, which waits for its children
     // and is signalled by pid, and the external-runtime launcher, which unshares.
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    // Installed as a systemd generator (a symlink named engine-user-generator or
+    // engine-system-generator), the binary turns Quadlet files into units and does nothing else.
+    let invoked_as = args
+        .first()
+        .and_then(|a| std::path::Path::new(a).file_name())
+        .and_then(|n| n.to_str());
+    match invoked_as {
+        Some(quadlet::USER_GENERATOR) => return quadlet::generator_main(true, &args[1..]),
+        Some(quadlet::SYSTEM_GENERATOR) => return quadlet::generator_main(false, &args[1..]),
+        _ => {}
+    }
     match args.get(1).and_then(|a| a.to_str()) {
         Some(userns::USERNS_EXEC_ARG) => userns::userns_exec_main(&args),
         Some(builtin::INIT_COMMAND) => match args.get(2) {

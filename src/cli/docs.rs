@@ -5,7 +5,8 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 use clap::{Args, ValueEnum};
-use clap_complete::Shell;
+
+use super::complete::{CompletionShell, write_script};
 
 #[derive(Args, Debug)]
 pub struct VersionArgs {
@@ -21,69 +22,45 @@ pub struct CompletionArgs {
     pub shell: CompletionShell,
 }
 
-#[derive(ValueEnum, Clone, Copy, Debug)]
-pub enum CompletionShell {
-    Bash,
-    Zsh,
-    Fish,
-}
-
-impl CompletionShell {
-    fn clap(self) -> Shell {
-        match self {
-            CompletionShell::Bash => Shell::Bash,
-            CompletionShell::Zsh => Shell::Zsh,
-            CompletionShell::Fish => Shell::Fish,
-        }
-    }
-
-    /// The file name each shell looks for.
-    fn file_name(self) -> &'static str {
-        match self {
-            CompletionShell::Bash => "engine.bash",
-            CompletionShell::Zsh => "_engine",
-            CompletionShell::Fish => "engine.fish",
-        }
-    }
-}
-
+/// `version`: podman's layout, `{"Client": {...}}` for `--format json` and templates such as
+/// `{{.Client.Version}}`.
 pub fn version(args: VersionArgs) -> Result<()> {
-    let info = serde_json::json!({
-        "Version": env!("CARGO_PKG_VERSION"),
-        "OsArch": format!("{}/{}", std::env::consts::OS, crate::image::manifest::Platform::host().architecture),
-        "RustVersion": option_env!("CARGO_PKG_RUST_VERSION").unwrap_or(""),
-    });
+    let client = client_version();
+    let info = serde_json::json!({ "Client": client });
     let mut out = std::io::stdout().lock();
-    match args.format.as_deref() {
-        None => {
-            writeln!(
-                out,
-                "Version:      {}",
-                info["Version"].as_str().unwrap_or_default()
-            )?;
-            writeln!(
-                out,
-                "OS/Arch:      {}",
-                info["OsArch"].as_str().unwrap_or_default()
-            )?;
+    match args
+        .format
+        .as_deref()
+        .map(|f| super::format::parse_format(Some(f)))
+    {
+        None | Some(super::format::OutputFormat::Table) => {
+            let field = |key: &str| client[key].as_str().unwrap_or_default().to_string();
+            writeln!(out, "Version:      {}", field("Version"))?;
+            writeln!(out, "OS/Arch:      {}", field("OsArch"))?;
             Ok(())
         }
-        Some("json") => {
+        Some(super::format::OutputFormat::Json) => {
             writeln!(out, "{}", serde_json::to_string_pretty(&info)?)?;
             Ok(())
         }
-        Some(template) => super::format::render_inspect(&[info], Some(template), &mut out),
+        Some(_) => super::format::render_inspect(&[info], args.format.as_deref(), &mut out),
     }
 }
 
-pub fn completion(args: CompletionArgs) -> Result<()> {
-    let mut out = std::io::stdout().lock();
-    render_completion(args.shell, &mut out)
+/// This binary's version, podman's `Client` fields (also `info`'s `version`).
+pub fn client_version() -> serde_json::Value {
+    let arch = crate::image::manifest::Platform::host().architecture;
+    serde_json::json!({
+        "Version": env!("CARGO_PKG_VERSION"),
+        "Os": std::env::consts::OS,
+        "OsArch": format!("{}/{arch}", std::env::consts::OS),
+    })
 }
 
-fn render_completion(shell: CompletionShell, out: &mut dyn Write) -> Result<()> {
-    let mut cmd = super::command();
-    clap_complete::generate(shell.clap(), &mut cmd, "engine", out);
+/// `completion SHELL`: the script for the name the program runs under (`engine` or `docker`).
+pub fn completion(args: CompletionArgs) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    write_script(args.shell, super::program_name(), &mut out)?;
     Ok(())
 }
 
@@ -92,8 +69,8 @@ pub fn write_completions(dir: &Path) -> Result<()> {
     std::fs::create_dir_all(dir)?;
     for shell in CompletionShell::value_variants() {
         let mut buf = Vec::new();
-        render_completion(*shell, &mut buf)?;
-        let path = dir.join(shell.file_name());
+        write_script(*shell, "engine", &mut buf)?;
+        let path = dir.join(shell.file_name("engine"));
         std::fs::write(&path, buf).with_context(|| format!("writing {}", path.display()))?;
     }
     Ok(())
@@ -174,13 +151,13 @@ fn examples(page: &str) -> &'static [(&'static str, &'static str)] {
                 "engine run --rm --read-only --cap-drop=all --security-opt no-new-privileges busybox id",
             ),
         ],
-        "engine-ps" | "engine-container-ls" => &[
-            ("Every container, running or not", "engine ps -a"),
-            ("Only the full IDs", "engine ps -aq --no-trunc"),
-        ],
         "engine-rm" | "engine-container-rm" => &[
             ("Remove a container by name", "engine rm web"),
-            ("Remove every container", "engine rm --all"),
+            (
+                "Remove a running one, with its anonymous volumes",
+                "engine rm -f -v web",
+            ),
+            ("Remove every container", "engine rm -f --all"),
         ],
         "engine-container" => &[("List every container", "engine container ls -a")],
         "engine-container-run" => &[(
@@ -242,9 +219,150 @@ fn examples(page: &str) -> &'static [(&'static str, &'static str)] {
                 "engine unshare rm -rf ~/.local/share/engine",
             ),
         ],
-        "engine-completion" => &[(
-            "Load bash completion in the current shell",
-            "source <(engine completion bash)",
+        "engine-completion" => &[
+            (
+                "Load bash completion in the current shell",
+                "source <(engine completion bash)",
+            ),
+            (
+                "Install zsh completion for the user",
+                "engine completion zsh > ~/.zfunc/_engine",
+            ),
+        ],
+        "engine-info" => &[
+            (
+                "Everything, with what rootless use still lacks",
+                "engine info",
+            ),
+            (
+                "Only the missing prerequisites and their fixes",
+                "engine info --format '{{json .Warnings}}'",
+            ),
+            (
+                "One value, for scripts",
+                "engine info --format '{{.Store.GraphDriverName}}'",
+            ),
+        ],
+        "engine-generate" => &[(
+            "A unit that recreates the container web at every start",
+            "engine generate systemd --new --name web",
+        )],
+        "engine-generate-systemd" => &[
+            (
+                "Install a user unit for the existing container web and start it at login",
+                "engine generate systemd --name --files web\nmv container-web.service ~/.config/systemd/user/\nsystemctl --user daemon-reload\nsystemctl --user enable --now container-web.service",
+            ),
+            (
+                "Create the container afresh at each start, restarting it always",
+                "engine generate systemd --new --name --restart-policy always web",
+            ),
+            (
+                "Keep the service running after logout",
+                "loginctl enable-linger $USER",
+            ),
+        ],
+        "engine-create" | "engine-container-create" => &[
+            (
+                "Create a container now, start it later",
+                "engine create --name web -p 8080:80 busybox httpd -f -p 80\nengine start web",
+            ),
+            (
+                "Keep stdin open and a terminal, to attach later",
+                "engine create -it --name shell busybox sh\nengine start -ai shell",
+            ),
+        ],
+        "engine-start" | "engine-container-start" => &[
+            ("Start a created or stopped container", "engine start web"),
+            (
+                "Start it attached, with its exit code",
+                "engine start -a job",
+            ),
+        ],
+        "engine-stop" | "engine-container-stop" => &[
+            ("Stop a container (SIGKILL after 10 s)", "engine stop web"),
+            ("Give it 2 seconds", "engine stop -t 2 web"),
+            ("Stop every running container", "engine stop --all"),
+        ],
+        "engine-restart" | "engine-container-restart" => &[(
+            "Restart a container in place (a --rm container is kept)",
+            "engine restart web",
+        )],
+        "engine-kill" | "engine-container-kill" => &[
+            ("Kill a container", "engine kill web"),
+            ("Ask it to reload", "engine kill -s HUP web"),
+        ],
+        "engine-wait" | "engine-container-wait" => &[(
+            "Wait for a detached job and print its exit code",
+            "id=$(engine run -d busybox sh -c 'sleep 2; exit 3')\nengine wait \"$id\"",
+        )],
+        "engine-attach" | "engine-container-attach" => &[
+            (
+                "Attach to a running container (detach with ctrl-p ctrl-q)",
+                "engine attach shell",
+            ),
+            ("Only watch its output", "engine attach --no-stdin web"),
+        ],
+        "engine-pause"
+        | "engine-container-pause"
+        | "engine-unpause"
+        | "engine-container-unpause" => &[(
+            "Pausing needs the cgroup freezer, which engine does not use: stop instead",
+            "engine stop web",
+        )],
+        "engine-logs" | "engine-container-logs" => &[
+            ("Follow a container's output", "engine logs -f web"),
+            (
+                "The last 20 lines, with times",
+                "engine logs --tail 20 -t web",
+            ),
+            (
+                "What it printed in the last 10 minutes",
+                "engine logs --since 10m web",
+            ),
+        ],
+        "engine-ps" | "engine-container-ls" => &[
+            ("Every container, running or not", "engine ps -a"),
+            ("Every container, with the size it wrote", "engine ps -a -s"),
+            (
+                "Names of the exited ones",
+                "engine ps --filter status=exited --format '{{.Names}}'",
+            ),
+            (
+                "As JSON, by name",
+                "engine ps -a --sort names --format json",
+            ),
+        ],
+        "engine-container-inspect" => &[
+            (
+                "The state of a container",
+                "engine container inspect --format '{{.State.Status}}' web",
+            ),
+            (
+                "What isolates it, next to the host",
+                "engine container inspect --isolation web",
+            ),
+        ],
+        "engine-top" | "engine-container-top" => &[
+            ("The processes of a container", "engine top web"),
+            (
+                "Chosen columns",
+                "engine top web pid,user,huser,capeff,args",
+            ),
+        ],
+        "engine-rename" | "engine-container-rename" => {
+            &[("Rename a container", "engine rename web frontend")]
+        }
+        "engine-container-prune" => &[(
+            "Remove stopped containers older than a day",
+            "engine container prune -f --filter until=24h",
+        )],
+        "engine-system" | "engine-system-prune" => &[(
+            "Remove stopped containers, unused images and volumes",
+            "engine system prune -a --volumes -f",
+        )],
+        "engine-system-df" => &[(
+            "Disk usage per image, container and volume",
+            "engine system df -v",
         )],
         _ => &[],
     }

@@ -63,7 +63,7 @@ pub struct ImagesArgs {
 #[derive(Args, Debug)]
 pub struct RmiArgs {
     /// Images to remove, by name, ID or digest
-    #[arg(value_name = "IMAGE")]
+    #[arg(value_name = "IMAGE", add = super::complete::images())]
     pub images: Vec<String>,
     /// Remove all images
     #[arg(short, long)]
@@ -76,7 +76,7 @@ pub struct RmiArgs {
 #[derive(Args, Debug)]
 pub struct TagArgs {
     /// The local image to name
-    #[arg(value_name = "IMAGE")]
+    #[arg(value_name = "IMAGE", add = super::complete::images())]
     pub image: String,
     /// New names for the image
     #[arg(value_name = "TARGET_NAME", required = true)]
@@ -86,7 +86,7 @@ pub struct TagArgs {
 #[derive(Args, Debug)]
 pub struct InspectArgs {
     /// Images to inspect, by name, ID or digest
-    #[arg(value_name = "IMAGE", required = true)]
+    #[arg(value_name = "IMAGE", required = true, add = super::complete::images())]
     pub images: Vec<String>,
     /// Format the output with a Go template, or json
     #[arg(short, long)]

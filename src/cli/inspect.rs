@@ -58,7 +58,7 @@ pub struct InspectArgs {
 #[derive(Args, Debug)]
 pub struct ContainerInspectArgs {
     /// Containers to inspect, by name or ID
-    #[arg(value_name = "CONTAINER", required_unless_present = "latest")]
+    #[arg(value_name = "CONTAINER", add = super::complete::containers(), required_unless_present = "latest")]
     pub names: Vec<String>,
     /// Inspect the most recently created container
     #[arg(short, long)]

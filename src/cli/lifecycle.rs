@@ -16,7 +16,7 @@ use crate::store::{ContainerRecord, Store};
 #[derive(Args, Debug)]
 pub struct StartArgs {
     /// Containers to start, by name or ID
-    #[arg(value_name = "CONTAINER", required = true)]
+    #[arg(value_name = "CONTAINER", add = super::complete::stopped_containers(), required = true)]
     pub containers: Vec<String>,
     /// Attach to the container's output (and exit with its code)
     #[arg(short, long)]
@@ -35,7 +35,7 @@ pub struct StartArgs {
 #[derive(Args, Debug)]
 pub struct StopArgs {
     /// Containers to stop, by name or ID
-    #[arg(value_name = "CONTAINER")]
+    #[arg(value_name = "CONTAINER", add = super::complete::running_containers())]
     pub containers: Vec<String>,
     /// Stop every running container
     #[arg(short, long)]
@@ -54,7 +54,7 @@ pub struct StopArgs {
 #[derive(Args, Debug)]
 pub struct KillArgs {
     /// Containers to signal, by name or ID
-    #[arg(value_name = "CONTAINER")]
+    #[arg(value_name = "CONTAINER", add = super::complete::running_containers())]
     pub containers: Vec<String>,
     /// Signal every running container
     #[arg(short, long)]
@@ -67,14 +67,14 @@ pub struct KillArgs {
 #[derive(Args, Debug)]
 pub struct WaitArgs {
     /// Containers to wait for, by name or ID
-    #[arg(value_name = "CONTAINER", required = true)]
+    #[arg(value_name = "CONTAINER", add = super::complete::containers(), required = true)]
     pub containers: Vec<String>,
 }
 
 #[derive(Args, Debug)]
 pub struct AttachArgs {
     /// The container to attach to
-    #[arg(value_name = "CONTAINER")]
+    #[arg(value_name = "CONTAINER", add = super::complete::running_containers())]
     pub container: String,
     /// Do not forward our stdin
     #[arg(long)]
@@ -90,7 +90,7 @@ pub struct AttachArgs {
 #[derive(Args, Debug)]
 pub struct RmArgs {
     /// Containers to remove, by name or ID
-    #[arg(value_name = "CONTAINER")]
+    #[arg(value_name = "CONTAINER", add = super::complete::containers())]
     pub containers: Vec<String>,
     /// Remove every container
     #[arg(short, long)]
@@ -115,7 +115,7 @@ pub struct RmArgs {
 #[derive(Args, Debug)]
 pub struct PauseArgs {
     /// Containers to pause or unpause
-    #[arg(value_name = "CONTAINER", required = true)]
+    #[arg(value_name = "CONTAINER", add = super::complete::running_containers(), required = true)]
     pub containers: Vec<String>,
 }
 
@@ -260,6 +260,10 @@ pub fn rm(session: &Session, args: RmArgs) -> Result<()> {
             state::remove(&store, &record, args.volumes)?;
         }
         writeln!(out, "{shown}")?;
+    }
+    // podman removes the --cidfile files of the containers it removed.
+    for path in &args.cidfile {
+        let _ = std::fs::remove_file(path);
     }
     Ok(())
 }

@@ -18,7 +18,7 @@ use crate::util::proc::ProcessRef;
 pub struct LogsArgs {
     /// Containers whose logs to print, by name or ID; with several, each line starts with
     /// its container's ID
-    #[arg(value_name = "CONTAINER", required = true)]
+    #[arg(value_name = "CONTAINER", add = super::complete::containers(), required = true)]
     pub containers: Vec<String>,
     /// Keep printing new output until the container stops
     #[arg(short, long)]

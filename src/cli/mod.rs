@@ -1,10 +1,13 @@
 //! The command line: clap definitions, dispatch, and printing. No business logic lives here, and
 //! no clap type leaves this module.
 
+pub mod complete;
 mod docs;
 pub mod format;
+mod generate;
 pub mod humanize;
 mod image;
+mod info;
 mod inspect;
 mod internal;
 mod lifecycle;
@@ -22,7 +25,7 @@ mod top;
 mod unshare;
 mod volume;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
@@ -65,6 +68,15 @@ pub struct GlobalOpts {
     /// OCI runtime for containers: the built-in one (default), or crun, runc or a path
     #[arg(long, global = true, value_name = "RUNTIME")]
     pub runtime: Option<String>,
+    /// Path for transient state: locks, sockets, pid files (default: $XDG_RUNTIME_DIR/engine, or /run/engine as root)
+    #[arg(long, global = true, value_name = "DIR", env = "ENGINE_RUNROOT")]
+    pub runroot: Option<PathBuf>,
+    /// Accepted for compatibility with podman: the engine creates no cgroups (rootless it may not), so both values behave alike
+    #[arg(long, global = true, value_name = "MANAGER", value_parser = ["cgroupfs", "systemd"])]
+    pub cgroup_manager: Option<String>,
+    /// Where container events are recorded: only none (the engine keeps no event log yet)
+    #[arg(long, global = true, value_name = "BACKEND", value_parser = ["none", "file", "journald"])]
+    pub events_backend: Option<String>,
     /// Diagnostics to print: error, warn, info or debug
     #[arg(
         long,
@@ -144,6 +156,11 @@ pub enum Command {
     Logout(login::LogoutArgs),
     /// Display the engine version information
     Version(docs::VersionArgs),
+    /// Display the host, store and registry configuration, and what rootless use still lacks
+    Info(info::InfoArgs),
+    /// Generate systemd units for containers
+    #[command(subcommand)]
+    Generate(generate::GenerateCommand),
     /// Generate shell completion scripts
     Completion(docs::CompletionArgs),
     /// Check that overlayfs can be mounted here (the engine's own helper)
@@ -152,6 +169,9 @@ pub enum Command {
     /// Copy layers into a container root (the engine's own helper for the vfs driver)
     #[command(name = "__vfs-copy", hide = true)]
     VfsCopy(internal::VfsCopyArgs),
+    /// Turn Quadlet .container files into systemd units (what engine-user-generator runs)
+    #[command(name = generate::QUADLET_COMMAND, hide = true)]
+    Quadlet(generate::QuadletArgs),
     /// Unpack a layer from stdin (the engine's own helper)
     #[command(name = "__unpack-layer", hide = true)]
     UnpackLayer(internal::UnpackLayerArgs),
@@ -243,8 +263,17 @@ impl Session {
     pub fn store_root(&self) -> PathBuf {
         match &self.global.root {
             Some(root) => root.clone(),
-            None if self.paths.rootless => self.paths.data_home.join("engine"),
-            None => PathBuf::from("/var/lib/engine"),
+            None => default_store_root(&self.paths),
+        }
+    }
+
+    /// Where transient state lives (tmpfs, gone after a reboot): `--runroot`, else
+    /// `$XDG_RUNTIME_DIR/engine`, else `/run/engine` as root.
+    pub fn run_root(&self) -> PathBuf {
+        match &self.global.runroot {
+            Some(dir) => dir.clone(),
+            None if self.paths.rootless => self.paths.runtime_dir.join("engine"),
+            None => PathBuf::from("/run/engine"),
         }
     }
 
@@ -257,8 +286,30 @@ impl Session {
     }
 }
 
+/// The store root without `--root`: per user, else system-wide as root.
+fn default_store_root(paths: &Paths) -> PathBuf {
+    if paths.rootless {
+        paths.data_home.join("engine")
+    } else {
+        PathBuf::from("/var/lib/engine")
+    }
+}
+
+/// The name the program was started as: `docker` through a symlink of that name, else `engine`.
+/// Messages that quote a command line use it, so they stay copy-pasteable.
+pub fn program_name() -> &'static str {
+    let argv0 = std::env::args_os().next().unwrap_or_default();
+    match Path::new(&argv0).file_name().and_then(|n| n.to_str()) {
+        Some("docker") => "docker",
+        _ => "engine",
+    }
+}
+
 /// The program: parse, run, and map errors onto docker's exit codes.
 pub fn main() -> ExitCode {
+    // A shell asking for completions (the scripts in completions/ set the variable) gets its
+    // answer and nothing else.
+    complete::answer_if_asked();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) if !e.use_stderr() => {
@@ -268,8 +319,9 @@ pub fn main() -> ExitCode {
         }
         Err(e) => {
             eprintln!(
-                "Error: {}\nSee 'engine --help'.",
-                usage_error_line(&e.render().to_string())
+                "Error: {}\nSee '{} --help'.",
+                usage_error_line(e.kind(), &e.render().to_string()),
+                program_name()
             );
             return ExitCode::from(EXIT_ENGINE_ERROR);
         }
@@ -295,9 +347,14 @@ fn is_bare_broken_pipe(e: &anyhow::Error) -> bool {
 }
 
 /// clap's usage error as one line, like podman's: the message without the usage and tips.
-fn usage_error_line(rendered: &str) -> String {
-    // A command group without its subcommand: clap renders the group's help.
-    if let Some(usage) = rendered
+fn usage_error_line(kind: clap::error::ErrorKind, rendered: &str) -> String {
+    // A command group without its subcommand: clap renders the group's help, or (when an
+    // environment variable gave an option a value) its own message.
+    use clap::error::ErrorKind::{DisplayHelpOnMissingArgumentOrSubcommand, MissingSubcommand};
+    if matches!(
+        kind,
+        DisplayHelpOnMissingArgumentOrSubcommand | MissingSubcommand
+    ) && let Some(usage) = rendered
         .lines()
         .find_map(|l| l.trim().strip_prefix("Usage: "))
         && usage.ends_with("<COMMAND>")
@@ -338,6 +395,11 @@ fn run(cli: Cli) -> Result<ExitCode> {
         )
     })?;
     log::set_level(level);
+    if let Some(backend @ ("file" | "journald")) = cli.global.events_backend.as_deref() {
+        anyhow::bail!(
+            "--events-backend={backend} is not available: the engine keeps no event log yet; use --events-backend=none or leave it out"
+        );
+    }
     let session = Session::new(cli.global)?;
     match cli.command {
         Command::Pull(a) | Command::Image(ImageCommand::Pull(a)) => image::pull(&session, a),
@@ -394,6 +456,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Login(a) => login::login(&session, a),
         Command::Logout(a) => login::logout(&session, a),
         Command::Version(a) => docs::version(a),
+        Command::Info(a) => info::info(&session, a),
+        Command::Generate(a) => generate::generate(&session, a),
+        Command::Quadlet(a) => return generate::quadlet_command(&session, a),
         Command::Completion(a) => docs::completion(a),
         Command::UnpackLayer(a) => internal::unpack_layer_command(a),
         Command::OverlayProbe(a) => internal::overlay_probe_command(a),

@@ -9,7 +9,7 @@ use crate::container::{names, state};
 #[derive(Args, Debug)]
 pub struct RenameArgs {
     /// The container to rename, by name or ID
-    #[arg(value_name = "CONTAINER")]
+    #[arg(value_name = "CONTAINER", add = super::complete::containers())]
     pub container: String,
     /// Its new name: letters, digits, '_', '.' and '-', starting with a letter or digit, unused by other containers
     #[arg(value_name = "NEW_NAME")]

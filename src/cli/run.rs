@@ -59,6 +59,9 @@ pub struct RunArgs {
     /// Replace a container of the same --name, removing it first
     #[arg(long)]
     pub replace: bool,
+    /// Write the PID of the container's monitor to this file (for systemd's PIDFile=)
+    #[arg(long, value_name = "FILE")]
+    pub conmon_pidfile: Option<PathBuf>,
     /// Name of the container
     #[arg(long)]
     pub name: Option<String>,
@@ -143,7 +146,7 @@ pub struct RunArgs {
     #[arg(long)]
     pub rootfs: bool,
     /// The image (or, with --rootfs, the directory)
-    #[arg(value_name = "IMAGE")]
+    #[arg(value_name = "IMAGE", add = super::complete::images_or_directories())]
     pub image: String,
     /// The command and its arguments (default: the image's)
     #[arg(
@@ -344,6 +347,12 @@ fn run_settings(args: &RunArgs) -> Result<RunSettings> {
         stop_timeout: args.stop_timeout,
         log_driver: log_driver.into(),
         log_max_size,
+        monitor_pidfile: args
+            .conmon_pidfile
+            .as_ref()
+            .map(std::path::absolute)
+            .transpose()
+            .context("--conmon-pidfile")?,
         ..RunSettings::default()
     })
 }

@@ -19,7 +19,7 @@ use columns::{Clock, ContainerView, cell, read_names};
 #[derive(Args, Debug)]
 pub struct TopArgs {
     /// The running container, by name or ID
-    #[arg(value_name = "CONTAINER")]
+    #[arg(value_name = "CONTAINER", add = super::complete::running_containers())]
     pub container: String,
     /// Columns, separate or comma-separated: user, ruser, group, rgroup, huser, hgroup, pid, ppid, hpid, pgid, pcpu, etime, time, tty, args, comm, nice, vsz, rss, state, stime, seccomp, capeff, capprm, capbnd, capinh, capamb, label, or the AIX codes %C %G %P %U %a %c %g %n %p %r %t %u %x %y %z (default: user pid ppid pcpu etime tty time args)
     #[arg(value_name = "DESCRIPTORS")]

@@ -48,7 +48,7 @@ pub struct LsArgs {
 #[derive(Args, Debug)]
 pub struct InspectArgs {
     /// Volumes to inspect
-    #[arg(required = true)]
+    #[arg(required = true, add = super::complete::volumes())]
     pub names: Vec<String>,
     /// Format the output with a Go template, or json
     #[arg(short, long)]
@@ -58,6 +58,7 @@ pub struct InspectArgs {
 #[derive(Args, Debug)]
 pub struct RmArgs {
     /// Volumes to remove
+    #[arg(add = super::complete::volumes())]
     pub names: Vec<String>,
     /// Remove every volume
     #[arg(short, long)]

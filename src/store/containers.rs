@@ -61,6 +61,8 @@ pub struct RunSettings {
     pub runtime: Option<PathBuf>,
     /// Volumes created for this container only; `rm -v` and `--rm` remove them.
     pub anonymous_volumes: Vec<String>,
+    /// `--conmon-pidfile`: where the monitor writes its PID as well (systemd's PIDFile=).
+    pub monitor_pidfile: Option<PathBuf>,
 }
 
 impl Default for RunSettings {
@@ -76,6 +78,7 @@ impl Default for RunSettings {
             log_max_size: None,
             runtime: None,
             anonymous_volumes: Vec::new(),
+            monitor_pidfile: None,
         }
     }
 }

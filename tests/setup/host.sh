@@ -5,7 +5,7 @@
 # Debian packages the suite needs. Never podman: the suite must not depend on it.
 TEST_PACKAGES=(
     uidmap docker-registry skopeo busybox-static apache2-utils openssl python3 passt
-    slirp4netns fuse-overlayfs crun runc catatonit util-linux procps curl ca-certificates man-db groff-base
+    slirp4netns fuse-overlayfs crun runc catatonit util-linux procps curl ca-certificates man-db groff-base zsh fish systemd
 )
 
 install_packages() {

@@ -47,6 +47,9 @@ pub use self::clients::{open_dir, socket_address};
 pub const MONITOR_COMMAND: &str = "__monitor";
 /// The argument that makes the monitor wait for one attach client before starting.
 pub const ATTACH_FLAG: &str = "--attach";
+/// The monitor's PID, in the container's directory while it runs (`generate systemd` units
+/// point systemd's PIDFile= at it).
+pub const MONITOR_PID_FILE: &str = "monitor.pid";
 /// How long the monitor waits for the client that asked to attach.
 const ATTACH_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -79,31 +82,43 @@ pub fn monitor_main(args: &[OsString]) -> ! {
         args.attach,
         &mut sync,
     );
-    if let Err(err) = result {
-        let message = format!("{err:#}");
-        if let Some(mut sync) = sync.take() {
-            let failed = SyncMessage::Failed {
-                code: 125,
-                message: message.clone(),
-            };
-            let _ = sync.write_all(failed.to_line().as_bytes());
+    let code = match result {
+        // The container's code is the monitor's: a systemd unit whose main process is the
+        // monitor (Type=forking, PIDFile=) sees the container fail.
+        Ok(code) => code.clamp(0, 255),
+        Err(err) => {
+            report_failure(&root, &id, &mut sync, &format!("{err:#}"));
+            125
         }
-        // Leave the reason where `inspect` shows it.
-        if let Ok(store) = Store::open(&root) {
-            let _ = store.update_container(&id, |r| {
-                r.error = Some(message);
-                if r.status == ContainerStatus::Running {
-                    r.status = ContainerStatus::Exited;
-                    r.finished_at = Some(now());
-                }
-                r.monitor = None;
-                r.waiter = None;
-                r.init_pid = None;
-            });
-        }
-        std::process::exit(125);
+    };
+    if let Ok(store) = Store::open(&root) {
+        let _ = std::fs::remove_file(store.container_dir(&id).join(MONITOR_PID_FILE));
     }
-    std::process::exit(0)
+    std::process::exit(code)
+}
+
+/// The monitor itself failed: tell the starting command if it still listens, and leave the
+/// reason where `inspect` shows it.
+fn report_failure(root: &Path, id: &str, sync: &mut Option<File>, message: &str) {
+    if let Some(mut sync) = sync.take() {
+        let failed = SyncMessage::Failed {
+            code: 125,
+            message: message.to_string(),
+        };
+        let _ = sync.write_all(failed.to_line().as_bytes());
+    }
+    if let Ok(store) = Store::open(root) {
+        let _ = store.update_container(id, |r| {
+            r.error = Some(message.to_string());
+            if r.status == ContainerStatus::Running {
+                r.status = ContainerStatus::Exited;
+                r.finished_at = Some(now());
+            }
+            r.monitor = None;
+            r.waiter = None;
+            r.init_pid = None;
+        });
+    }
 }
 
 fn parse_args(args: &[OsString]) -> Result<Args> {
@@ -142,7 +157,7 @@ fn supervise(
     runtime_state: &Path,
     attach: bool,
     sync: &mut Option<File>,
-) -> Result<()> {
+) -> Result<i32> {
     let store = Store::open(root)?;
     let record = store
         .find_container(id)?
@@ -150,6 +165,7 @@ fn supervise(
         .ok_or_else(|| anyhow!("no such container {id}"))?;
     let bundle = store.container_dir(id);
     let (mappings, _) = rootless_mappings()?;
+    write_pid_files(&bundle, &record)?;
     let mut clients = Clients::bind(&bundle)?;
     let mut window = None;
     if attach {
@@ -179,7 +195,7 @@ fn supervise(
                 finish(&store, &record)?;
                 send(sync, &SyncMessage::Failed { code, message })?;
                 clients.broadcast(&Frame::Exit(code));
-                return Ok(());
+                return Ok(code);
             }
         };
         let waiter = ProcessRef::of(child.id());
@@ -208,15 +224,27 @@ fn supervise(
             // that fails at once does not spin; `stop` meanwhile ends the wait.
             if !wait_unless_stopped(&store, id, backoff)? {
                 clients.broadcast(&Frame::Exit(code));
-                return Ok(());
+                return Ok(code);
             }
             backoff = (backoff * 2).min(Duration::from_secs(30));
             continue;
         }
         finish(&store, &record)?;
         clients.broadcast(&Frame::Exit(code));
-        return Ok(());
+        return Ok(code);
     }
+}
+
+/// `monitor.pid` in the container's directory, and `--conmon-pidfile` if given.
+fn write_pid_files(bundle: &Path, record: &ContainerRecord) -> Result<()> {
+    let pid = std::process::id().to_string();
+    let own = bundle.join(MONITOR_PID_FILE);
+    let chosen = record.settings.monitor_pidfile.iter();
+    for path in std::iter::once(&own).chain(chosen) {
+        crate::util::fs::write_replace(path, pid.as_bytes(), 0o644)
+            .with_context(|| format!("write the monitor's PID to {}", path.display()))?;
+    }
+    Ok(())
 }
 
 fn send(sync: &mut Option<File>, message: &SyncMessage) -> Result<()> {
