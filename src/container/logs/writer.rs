@@ -31,8 +31,9 @@ impl LogWriter {
     /// Appends to `path` (created 0600); rotates beyond `max_size` bytes.
     ///
     /// Rotation keeps one old file: `ctr.log` is renamed to `ctr.log.1`, replacing the one
-    /// from the previous rotation, and a new `ctr.log` is started. A chunk is never split
-    /// between the two files, so a chunk larger than `max_size` makes a file that large.
+    /// from the previous rotation, and a new `ctr.log` is started. A chunk's records are
+    /// split between the two files at a record boundary; only a single record larger than
+    /// `max_size` makes a file that large.
     pub fn open(path: &Path, max_size: Option<u64>) -> Result<LogWriter> {
         let file = open_append(path)?;
         let size = file
@@ -56,6 +57,8 @@ impl LogWriter {
         // One timestamp per chunk: the time it was read, as conmon does.
         let timestamp = now_timestamp();
         self.records.clear();
+        // Where each record ends in `records`: rotation happens between records.
+        let mut ends = Vec::new();
         for piece in data.split_inclusive(|&b| b == b'\n') {
             let (content, full) = match piece.strip_suffix(b"\n") {
                 Some(line) => (line, true),
@@ -64,18 +67,35 @@ impl LogWriter {
             push_header(&mut self.records, &timestamp, stream, full);
             self.records.extend_from_slice(content);
             self.records.push(b'\n');
+            ends.push(self.records.len());
         }
-        let len = self.records.len() as u64;
-        if self
-            .max_size
-            .is_some_and(|max| self.size > 0 && self.size + len > max)
-        {
-            self.rotate()?;
+        let Some(max) = self.max_size else {
+            return self.append(0, self.records.len());
+        };
+        // Records [start, end) go to the current file as one write; a record that would take
+        // the file past `max` starts a new one.
+        let (mut start, mut end) = (0, 0);
+        for next in ends {
+            let grown = self.size + (next - start) as u64;
+            if grown > max && (self.size > 0 || end > start) {
+                self.append(start, end)?;
+                self.rotate()?;
+                start = end;
+            }
+            end = next;
+        }
+        self.append(start, end)
+    }
+
+    /// Writes `records[start..end]` to the current file.
+    fn append(&mut self, start: usize, end: usize) -> Result<()> {
+        if start == end {
+            return Ok(());
         }
         self.file
-            .write_all(&self.records)
+            .write_all(&self.records[start..end])
             .with_context(|| format!("writing the container log {}", self.path.display()))?;
-        self.size += len;
+        self.size += (end - start) as u64;
         Ok(())
     }
 
@@ -177,7 +197,7 @@ mod tests {
     }
 
     #[test]
-    fn rotates_to_one_old_file_without_splitting_a_chunk() {
+    fn rotates_to_one_old_file_between_records() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("ctr.log");
         let record_len = records_len(b"line 0\n");
@@ -193,10 +213,12 @@ mod tests {
         assert!(!dir.path().join("ctr.log.2").exists());
         let mode = fs::metadata(&path).unwrap().permissions().mode();
         assert_eq!(mode & 0o777, 0o600);
-        // A chunk bigger than the limit still goes to one file, alone.
+        // A chunk bigger than the limit is split between files at record boundaries: the
+        // limit holds, and the newest records survive.
         w.write(Stream::Stderr, b"a\nb\nc\nd\n").unwrap();
-        assert_eq!(contents(&path), ["a", "b", "c", "d"]);
-        assert_eq!(contents(&rotated_path(&path)), ["line 4"]);
+        assert_eq!(contents(&path), ["d"]);
+        assert_eq!(contents(&rotated_path(&path)), ["b", "c"]);
+        assert!(fs::metadata(&path).unwrap().len() <= 2 * record_len + 1);
     }
 
     fn records_len(chunk: &[u8]) -> u64 {
