@@ -14,7 +14,7 @@ use nix::unistd::{geteuid, pipe2};
 
 use super::USERNS_EXEC_ARG;
 use super::helper::{self, SYNC_OPTION};
-use super::id_map::{IdKind, write_id_map};
+use super::id_map::write_id_maps;
 use super::mappings::IdMappings;
 
 /// A command to run as root in a fresh rootless user namespace (and mount namespace): a
@@ -261,9 +261,7 @@ fn handshake(child: &Child, ready: OwnedFd, go: OwnedFd, mappings: &IdMappings) 
         }
         _ => bail!("the user namespace helper exited before creating the namespace"),
     }
-    let pid = child.id();
-    write_id_map(pid, IdKind::Uid, &mappings.uids)?;
-    write_id_map(pid, IdKind::Gid, &mappings.gids)?;
+    write_id_maps(child.id(), &mappings.uids, &mappings.gids)?;
     File::from(go)
         .write_all(&[helper::GO])
         .context("cannot signal the user namespace helper")

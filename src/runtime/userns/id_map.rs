@@ -22,18 +22,40 @@ impl IdKind {
     }
 }
 
-/// Writes `ranges` as the UID or GID map of process `pid`. Only our own ID can be mapped without
-/// privileges (after denying setgroups, for GIDs); anything more goes through the setuid tool,
-/// which checks the subordinate ID files.
-pub(super) fn write_id_map(pid: u32, kind: IdKind, ranges: &[IdRange]) -> Result<()> {
+/// Writes the UID and GID maps of `pid`; the two setuid tools run at the same time. Only our
+/// own ID can be mapped without privileges (after denying setgroups, for GIDs); anything more
+/// goes through the setuid tool, which checks the subordinate ID files.
+pub(super) fn write_id_maps(pid: u32, uids: &[IdRange], gids: &[IdRange]) -> Result<()> {
+    let uid_map = start_id_map(pid, IdKind::Uid, uids)?;
+    let gid_map = start_id_map(pid, IdKind::Gid, gids);
+    // Both are waited for, whichever fails, so no tool is left unreaped.
+    let uid_result = uid_map.finish();
+    gid_map?.finish()?;
+    uid_result
+}
+
+/// A map being written: done already, or a tool still running.
+pub(super) enum IdMapJob {
+    Done,
+    Tool {
+        kind: IdKind,
+        tool: std::path::PathBuf,
+        child: std::process::Child,
+    },
+}
+
+fn start_id_map(pid: u32, kind: IdKind, ranges: &[IdRange]) -> Result<IdMapJob> {
     let own = match kind {
         IdKind::Uid => geteuid().as_raw(),
         IdKind::Gid => getegid().as_raw(),
     };
     match ranges {
         [] => bail!("no {} given for the user namespace", kind.map_file()),
-        [range] if range.size == 1 && range.host == own => write_own_id_map(pid, kind, range),
-        _ => run_id_map_tool(pid, kind, ranges),
+        [range] if range.size == 1 && range.host == own => {
+            write_own_id_map(pid, kind, range)?;
+            Ok(IdMapJob::Done)
+        }
+        _ => start_id_map_tool(pid, kind, ranges),
     }
 }
 
@@ -48,23 +70,43 @@ fn write_own_id_map(pid: u32, kind: IdKind, range: &IdRange) -> Result<()> {
     std::fs::write(&map, line).with_context(|| format!("cannot write {map}"))
 }
 
-fn run_id_map_tool(pid: u32, kind: IdKind, ranges: &[IdRange]) -> Result<()> {
-    // The tools always check the real files, whatever ENGINE_SUBUID_FILE says.
-    let (tool, file, capability) = match kind {
-        IdKind::Uid => (NEWUIDMAP, "/etc/subuid", "cap_setuid"),
-        IdKind::Gid => (NEWGIDMAP, "/etc/subgid", "cap_setgid"),
+fn start_id_map_tool(pid: u32, kind: IdKind, ranges: &[IdRange]) -> Result<IdMapJob> {
+    let tool_name = match kind {
+        IdKind::Uid => NEWUIDMAP,
+        IdKind::Gid => NEWGIDMAP,
     };
-    let Some(path) = find_id_map_tool(tool) else {
+    // The tools always check the real files, whatever ENGINE_SUBUID_FILE says.
+    let Some(tool) = find_id_map_tool(tool_name) else {
         bail!(
-            "{tool} is not installed (mapping more than one ID needs it); install package uidmap"
+            "{tool_name} is not installed (mapping more than one ID needs it); install package uidmap"
         );
     };
-    let output = Command::new(&path)
+    let child = Command::new(&tool)
         .args(id_map_tool_args(pid, ranges))
         .stdin(Stdio::null())
-        .output()
-        .with_context(|| format!("cannot run {}", path.display()))?;
-    if !output.status.success() {
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .with_context(|| format!("cannot run {}", tool.display()))?;
+    Ok(IdMapJob::Tool { kind, tool, child })
+}
+
+impl IdMapJob {
+    /// Waits for the tool; its complaint, if any, becomes a one-line error with the fix.
+    pub(super) fn finish(self) -> Result<()> {
+        let IdMapJob::Tool { kind, tool, child } = self else {
+            return Ok(());
+        };
+        let (file, capability) = match kind {
+            IdKind::Uid => ("/etc/subuid", "cap_setuid"),
+            IdKind::Gid => ("/etc/subgid", "cap_setgid"),
+        };
+        let output = child
+            .wait_with_output()
+            .with_context(|| format!("cannot wait for {}", tool.display()))?;
+        if output.status.success() {
+            return Ok(());
+        }
         let stderr = String::from_utf8_lossy(&output.stderr);
         let stderr: Vec<&str> = stderr
             .lines()
@@ -72,14 +114,14 @@ fn run_id_map_tool(pid: u32, kind: IdKind, ranges: &[IdRange]) -> Result<()> {
             .filter(|l| !l.is_empty())
             .collect();
         let user = user_name(geteuid().as_raw());
+        let name = tool.file_name().unwrap_or_default().to_string_lossy();
         bail!(
-            "{tool} failed ({}): {}; check {file} has a range for {user} and {tool} is setuid \
+            "{name} failed ({}): {}; check {file} has a range for {user} and {name} is setuid \
              root or has {capability} (package uidmap)",
             output.status,
             stderr.join("; "),
         );
     }
-    Ok(())
 }
 
 /// `PID CONTAINER HOST SIZE ...`, the arguments of newuidmap(1) and newgidmap(1).
