@@ -1,4 +1,4 @@
-use engine::container::monitor;
+use engine::container::{copy, monitor};
 use engine::quadlet;
 use engine::runtime::{builtin, external, userns};
 
@@ -32,6 +32,8 @@ fn main() -> std::process::ExitCode {
             }
         },
         Some(monitor::MONITOR_COMMAND) => monitor::monitor_main(&args),
+        Some(builtin::EXEC_COMMAND) => builtin::exec_main(&args),
+        Some(copy::COPY_COMMAND) => copy::copy_main(),
         Some(external::EXTERNAL_COMMAND) => {
             let err = match external::external_main(&args[2..]) {
                 Ok(never) => match never {},

@@ -364,6 +364,31 @@ fn examples(page: &str) -> &'static [(&'static str, &'static str)] {
             "Disk usage per image, container and volume",
             "engine system df -v",
         )],
+        "engine-exec" | "engine-container-exec" => &[
+            ("A shell in a running container", "engine exec -it web sh"),
+            (
+                "A command as another user, in another directory",
+                "engine exec -u nobody -w /tmp -e DEBUG=1 web id",
+            ),
+            (
+                "Start a background job in it",
+                "engine exec -d web sh -c 'sleep 100'",
+            ),
+        ],
+        "engine-cp" | "engine-container-cp" => &[
+            (
+                "Copy a file out of a container",
+                "engine cp web:/etc/os-release ./os-release",
+            ),
+            (
+                "Copy a directory's contents into one",
+                "engine cp ./site/. web:/var/www/",
+            ),
+            (
+                "Stream a directory as tar",
+                "engine cp web:/var/log - | tar -t",
+            ),
+        ],
         _ => &[],
     }
 }

@@ -2,7 +2,9 @@
 //! no clap type leaves this module.
 
 pub mod complete;
+mod cp;
 mod docs;
+mod exec;
 pub mod format;
 mod generate;
 pub mod humanize;
@@ -136,6 +138,10 @@ pub enum Command {
     Rm(lifecycle::RmArgs),
     /// Print the output of one or more containers
     Logs(logs::LogsArgs),
+    /// Run a command in a running container
+    Exec(exec::ExecArgs),
+    /// Copy files between a container and the host
+    Cp(cp::CpArgs),
     /// Manage containers
     #[command(subcommand)]
     Container(ContainerCommand),
@@ -235,6 +241,10 @@ pub enum ContainerCommand {
     Unpause(lifecycle::PauseArgs),
     /// Print the output of one or more containers
     Logs(logs::LogsArgs),
+    /// Run a command in a running container
+    Exec(exec::ExecArgs),
+    /// Copy files between a container and the host
+    Cp(cp::CpArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -422,6 +432,12 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Unshare(a) => return unshare::unshare(&session, a),
         Command::Run(a) | Command::Container(ContainerCommand::Run(a)) => {
             return run::run(&session, *a);
+        }
+        Command::Exec(a) | Command::Container(ContainerCommand::Exec(a)) => {
+            return exec::exec(&session, a);
+        }
+        Command::Cp(a) | Command::Container(ContainerCommand::Cp(a)) => {
+            return cp::cp(&session, a);
         }
         Command::Ps(a) | Command::Container(ContainerCommand::Ls(a)) => ps::ps(&session, a),
         Command::Rm(a) | Command::Container(ContainerCommand::Rm(a)) => lifecycle::rm(&session, a),

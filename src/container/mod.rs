@@ -1,6 +1,7 @@
 //! Containers: creating their bundles from images, running them, removing them.
 
 pub mod attach;
+pub mod copy;
 pub mod create;
 pub mod disk_usage;
 pub mod isolation;

@@ -16,6 +16,7 @@ pub mod caps;
 pub mod defaults;
 pub mod env;
 pub mod etc_files;
+pub mod exec;
 pub mod generate;
 pub mod host;
 pub mod mount_options;

@@ -1,9 +1,11 @@
-//! `run` attached: the container's I/O on our terminal, our signals forwarded (sig-proxy).
+//! A process in the foreground of our terminal: its I/O on ours (through a pty when given one),
+//! our signals forwarded to it (sig-proxy), its exit code returned. `engine exec` runs its
+//! helper this way; `run_foreground` is the container of a bundle run the same way.
 
 use std::io::{self, Read, Write};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 use std::path::Path;
-use std::process::Stdio;
+use std::process::{Child, Stdio};
 use std::sync::atomic::{AtomicI32, Ordering};
 
 use anyhow::{Context, Result};
@@ -13,11 +15,11 @@ use nix::sys::signal::{SaFlags, SigAction, SigHandler, SigSet, Signal, sigaction
 use nix::unistd::pipe2;
 use oci_spec::runtime::Spec;
 
-use super::pty::{RawMode, copy_window_size, is_terminal, open_pty};
-use super::{ContainerStdio, spawn, spawn_with_stdio};
+use super::pty::{Pty, RawMode, copy_window_size, is_terminal, open_pty};
+use super::spawn_with_stdio;
 use crate::runtime::userns::{IdMappings, exit_code};
 
-/// What the engine forwards to the container, like podman's `--sig-proxy`.
+/// What the engine forwards to the process, like podman's `--sig-proxy`.
 const PROXIED: [Signal; 6] = [
     Signal::SIGINT,
     Signal::SIGTERM,
@@ -27,15 +29,13 @@ const PROXIED: [Signal; 6] = [
     Signal::SIGUSR2,
 ];
 
-/// The waiter's PID for the signal handler (0: not started yet, the signal is dropped).
+/// The process's PID for the signal handler (0: not started yet, the signal is dropped).
 static CHILD: AtomicI32 = AtomicI32::new(0);
 /// Write end of the pipe that wakes the copy loop on SIGWINCH (-1: none).
 static WINCH_PIPE: AtomicI32 = AtomicI32::new(-1);
 
-/// Runs the container of `bundle` in the foreground and returns its exit code. With
-/// `process.terminal` in the spec, the container gets a pty whose I/O is copied to and from
-/// ours (our terminal in raw mode when `interactive`, resized along with it); else it shares
-/// our stdout and stderr, and our stdin when `interactive`.
+/// Runs the container of `bundle` in the foreground and returns its exit code, with a pty when
+/// the spec says `process.terminal` (see [`run_attached`]).
 pub fn run_foreground(bundle: &Path, mappings: &IdMappings, interactive: bool) -> Result<i32> {
     let config = bundle.join("config.json");
     let spec = Spec::load(&config).with_context(|| format!("load {}", config.display()))?;
@@ -44,30 +44,49 @@ pub fn run_foreground(bundle: &Path, mappings: &IdMappings, interactive: bool) -
         .as_ref()
         .and_then(|p| p.terminal())
         .unwrap_or(false);
-    let _signals = SignalProxy::install()?;
-    let code = if terminal {
-        run_with_pty(bundle, mappings, interactive)?
-    } else {
-        let stdin = if interactive {
-            Stdio::inherit()
-        } else {
-            Stdio::null()
-        };
-        let mut child = spawn_with_stdio(
-            bundle,
-            mappings,
-            [stdin, Stdio::inherit(), Stdio::inherit()],
-        )?;
-        CHILD.store(child.id() as i32, Ordering::SeqCst);
-        let status = child.wait().context("wait for the container")?;
-        exit_code(status)
-    };
-    CHILD.store(0, Ordering::SeqCst);
-    Ok(code)
+    let pty = terminal.then(open_pty).transpose()?;
+    run_attached(
+        |stdio| spawn_with_stdio(bundle, mappings, stdio),
+        pty,
+        interactive,
+    )
 }
 
-fn run_with_pty(bundle: &Path, mappings: &IdMappings, interactive: bool) -> Result<i32> {
-    let pty = open_pty()?;
+/// Starts a process with `spawn` (given its stdin, stdout and stderr) and returns its exit code
+/// (128+N when signal N killed it). With a `pty` the process gets its slave side, whose I/O is
+/// copied to and from ours (our terminal in raw mode when `interactive`, its size following
+/// ours); else it shares our stdout and stderr, and our stdin when `interactive` (/dev/null
+/// otherwise).
+pub(super) fn run_attached(
+    spawn: impl FnOnce([Stdio; 3]) -> Result<Child>,
+    pty: Option<Pty>,
+    interactive: bool,
+) -> Result<i32> {
+    let _signals = SignalProxy::install()?;
+    let code = match pty {
+        Some(pty) => run_with_pty(spawn, pty, interactive),
+        None => {
+            let stdin = if interactive {
+                Stdio::inherit()
+            } else {
+                Stdio::null()
+            };
+            spawn([stdin, Stdio::inherit(), Stdio::inherit()]).and_then(|mut child| {
+                CHILD.store(child.id() as i32, Ordering::SeqCst);
+                let status = child.wait().context("wait for the process")?;
+                Ok(exit_code(status))
+            })
+        }
+    };
+    CHILD.store(0, Ordering::SeqCst);
+    code
+}
+
+fn run_with_pty(
+    spawn: impl FnOnce([Stdio; 3]) -> Result<Child>,
+    pty: Pty,
+    interactive: bool,
+) -> Result<i32> {
     let stdin = io::stdin();
     let stdout = io::stdout();
     let our_terminal = [stdin.as_fd(), stdout.as_fd()]
@@ -82,7 +101,15 @@ fn run_with_pty(bundle: &Path, mappings: &IdMappings, interactive: bool) -> Resu
     } else {
         None
     };
-    let mut child = spawn(bundle, mappings, ContainerStdio::Tty(pty.slave))?;
+    let dup = |fd: &OwnedFd| fd.try_clone().context("duplicate the terminal descriptor");
+    let stdio = [
+        Stdio::from(dup(&pty.slave)?),
+        Stdio::from(dup(&pty.slave)?),
+        Stdio::from(pty.slave),
+    ];
+    // Our copies of the slave are gone once spawned: the master reads EIO when the process's
+    // side is closed.
+    let mut child = spawn(stdio)?;
     CHILD.store(child.id() as i32, Ordering::SeqCst);
     let copied = copy_loop(
         &pty.master,
@@ -91,12 +118,12 @@ fn run_with_pty(bundle: &Path, mappings: &IdMappings, interactive: bool) -> Resu
         our_terminal,
     );
     drop(winch);
-    let status = child.wait().context("wait for the container")?;
+    let status = child.wait().context("wait for the process")?;
     copied?;
     Ok(exit_code(status))
 }
 
-/// Copies our stdin to the pty and the pty to our stdout until the container side closes.
+/// Copies our stdin to the pty and the pty to our stdout until the process's side closes.
 fn copy_loop(
     master: &nix::pty::PtyMaster,
     mut stdin: Option<BorrowedFd>,
@@ -143,7 +170,7 @@ fn copy_loop(
         }
         if master_ready {
             match (&*master).read(&mut buf) {
-                // EIO: every slave descriptor is closed, the container is gone.
+                // EIO: every slave descriptor is closed, the process is gone.
                 Ok(0) => return Ok(()),
                 Err(err) if err.raw_os_error() == Some(libc::EIO) => return Ok(()),
                 Err(err) if err.kind() == io::ErrorKind::Interrupted => {}

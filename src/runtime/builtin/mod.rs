@@ -35,6 +35,7 @@ mod foreground;
 mod fuse;
 mod in_root;
 mod init;
+mod join;
 mod linux;
 mod masks;
 mod mounts;
@@ -44,8 +45,10 @@ mod options;
 mod process;
 pub mod pty;
 mod rootfs;
+mod sealed_exe;
 mod start_gate;
 pub mod status;
+mod stopped_root;
 mod syscalls;
 mod waiter;
 
@@ -62,6 +65,10 @@ use crate::runtime::userns::{IdMappings, UsernsCommand};
 
 pub use foreground::run_foreground;
 pub use init::init_main;
+pub use join::{
+    EXEC_COMMAND, ExecOutcome, ExecTarget, enter_container, exec_attached, exec_detached, exec_main,
+};
+pub use stopped_root::enter_stopped_container;
 
 /// `argv[1]` that makes the engine binary the container init: `engine __container-init BUNDLE`.
 /// `main` must dispatch it before starting any thread (the init forks).

@@ -1,0 +1,235 @@
+//! The helper's steps: prepare on the host, enter the container, fork, and in the child set
+//! the process up and exec the command.
+
+use std::convert::Infallible;
+use std::ffi::CString;
+use std::io::Read;
+use std::os::fd::RawFd;
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::Path;
+
+use anyhow::{Context, Result, bail};
+use nix::errno::Errno;
+use nix::sys::signal::{SigHandler, Signal, signal};
+use nix::unistd::{execve, setsid};
+use oci_spec::runtime::{Process, Spec};
+
+use super::report::Reporter;
+use super::{ExecTarget, enter, supervise};
+use crate::runtime::builtin::exec::{ExecError, find_program};
+use crate::runtime::builtin::{EXIT_CANNOT_EXEC, EXIT_NOT_FOUND, EXIT_SETUP_FAILED, process};
+use crate::runtime::seccomp::{self, BpfProgram};
+use crate::spec::caps::known_capabilities;
+use crate::spec::env::DEFAULT_PATH;
+use crate::spec::exec::{ContainerAccounts, ExecOptions, exec_process};
+
+/// /etc/passwd and /etc/group are read from the container, which may make them anything: a
+/// bound on their size, and only regular files.
+const MAX_ACCOUNTS_FILE: u64 = 16 << 20;
+
+/// The command's process, ready to be forked off.
+struct Prepared {
+    process: Process,
+    filter: Option<BpfProgram>,
+}
+
+/// Runs `options`' command in `target`; see the `join` module docs.
+pub(super) fn exec_in_container(
+    target: &ExecTarget,
+    options: &ExecOptions,
+    reporter: Reporter,
+) -> ! {
+    let prepared = match prepare(target, options, reporter.raw()) {
+        Ok(prepared) => prepared,
+        Err(err) => reporter.fail(EXIT_SETUP_FAILED, &format!("{err:#}")),
+    };
+    supervise::fork_and_wait(reporter, |reporter| run_command(&prepared, reporter))
+}
+
+fn prepare(target: &ExecTarget, options: &ExecOptions, report_fd: RawFd) -> Result<Prepared> {
+    // Whatever the caller left open (a shell's directory descriptor...) must not reach the
+    // container; from here on every descriptor is ours and close-on-exec.
+    close_descriptors_except(report_fd)?;
+    // Its own session, so the terminal's ^C reaches `engine exec` only, which forwards it.
+    match setsid() {
+        Ok(_) | Err(Errno::EPERM) => {}
+        Err(errno) => return Err(errno).context("setsid"),
+    }
+    let config = target.bundle.join("config.json");
+    let spec = Spec::load(&config).with_context(|| format!("load {}", config.display()))?;
+    let Some(container_process) = spec.process().clone() else {
+        bail!(
+            "{} has no process: recreate the container",
+            config.display()
+        );
+    };
+    let filter = spec
+        .linux()
+        .as_ref()
+        .and_then(|linux| linux.seccomp().as_ref())
+        .map(seccomp::compile)
+        .transpose()
+        .context("compile the container's seccomp filter")?;
+    let known = known_capabilities(cap_last_cap()?);
+
+    enter::open(target.waiter)?.enter()?;
+
+    let passwd = read_accounts_file("/etc/passwd")?;
+    let group = read_accounts_file("/etc/group")?;
+    let accounts = ContainerAccounts {
+        passwd: passwd.as_deref(),
+        group: group.as_deref(),
+    };
+    let process = exec_process(&container_process, options, accounts, known)?;
+    Ok(Prepared { process, filter })
+}
+
+/// In the container's pid namespace: the process's own state, then exec.
+fn run_command(prepared: &Prepared, reporter: &Reporter) -> Infallible {
+    if let Err(err) = set_up(prepared) {
+        reporter.fail(EXIT_SETUP_FAILED, &format!("{err:#}"));
+    }
+    if let Err(error) = enter_cwd(prepared.process.cwd()) {
+        reporter.fail(error.code, &error.message);
+    }
+    let error = execute(&prepared.process);
+    reporter.fail(error.code, &error.message)
+}
+
+fn set_up(prepared: &Prepared) -> Result<()> {
+    let process = &prepared.process;
+    process::set_rlimits(process)?;
+    let terminal = process.terminal().unwrap_or(false);
+    process::start_session(terminal)?;
+    if terminal {
+        // The pty's slave is the caller's; the command's user owns its terminal, as on a login.
+        let uid = nix::unistd::Uid::from_raw(process.user().uid());
+        nix::unistd::fchown(std::io::stdin(), Some(uid), None).context("chown the terminal")?;
+    }
+    process::switch_identity(process, prepared.filter.as_ref())?;
+    // Rust's runtime ignores SIGPIPE, and exec keeps ignored signals ignored.
+    // SAFETY: restoring the default disposition installs no handler.
+    unsafe { signal(Signal::SIGPIPE, SigHandler::SigDfl) }.context("reset SIGPIPE")?;
+    Ok(())
+}
+
+/// The working directory, entered as the command's user; podman's codes when it is missing
+/// (127) or closed to the user (126).
+fn enter_cwd(cwd: &Path) -> Result<(), ExecError> {
+    if let Err(err) = std::env::set_current_dir(cwd) {
+        let code = match err.raw_os_error() {
+            Some(libc::ENOENT | libc::ENOTDIR) => EXIT_NOT_FOUND,
+            _ => EXIT_CANNOT_EXEC,
+        };
+        return Err(failure(code, format!("chdir {}: {err}", cwd.display())));
+    }
+    // A directory outside the root has no path from it (the CVE-2024-21626 class).
+    if let Err(err) = std::env::current_dir() {
+        let message = format!(
+            "working directory {} is outside the container: {err}",
+            cwd.display()
+        );
+        return Err(failure(EXIT_SETUP_FAILED, message));
+    }
+    Ok(())
+}
+
+/// Like `exec::exec`, but leaves the report descriptor (close-on-exec) open, so a failed
+/// execve is reported too; the helper closed every other descriptor already.
+fn execute(process: &Process) -> ExecError {
+    let args = process.args().as_deref().unwrap_or_default();
+    let env = process.env().as_deref().unwrap_or_default();
+    let Some(program) = args.first() else {
+        return failure(EXIT_SETUP_FAILED, "exec: no command".into());
+    };
+    let path_var = env
+        .iter()
+        .find_map(|e| e.strip_prefix("PATH="))
+        .unwrap_or(DEFAULT_PATH);
+    let Some(path) = find_program(program, path_var) else {
+        let message = format!("exec {program}: executable file not found in $PATH");
+        return failure(EXIT_NOT_FOUND, message);
+    };
+    let to_cstrings = |items: &[String]| {
+        items
+            .iter()
+            .map(|s| CString::new(s.as_bytes()))
+            .collect::<Result<Vec<_>, _>>()
+    };
+    let (Ok(c_path), Ok(c_args), Ok(c_env)) = (
+        CString::new(path.as_os_str().as_bytes()),
+        to_cstrings(args),
+        to_cstrings(env),
+    ) else {
+        let message = format!("exec {program}: an argument or variable contains a NUL byte");
+        return failure(EXIT_CANNOT_EXEC, message);
+    };
+    let Err(errno) = execve(&c_path, &c_args, &c_env);
+    let code = match errno {
+        // Also a script whose interpreter is missing, as docker reports it.
+        Errno::ENOENT | Errno::ENOTDIR => EXIT_NOT_FOUND,
+        _ => EXIT_CANNOT_EXEC,
+    };
+    let message = format!("exec {}: {}", path.display(), std::io::Error::from(errno));
+    failure(code, message)
+}
+
+fn failure(code: i32, message: String) -> ExecError {
+    ExecError { message, code }
+}
+
+fn cap_last_cap() -> Result<u8> {
+    const PATH: &str = "/proc/sys/kernel/cap_last_cap";
+    let text = std::fs::read_to_string(PATH).with_context(|| format!("read {PATH}"))?;
+    text.trim()
+        .parse()
+        .with_context(|| format!("{PATH} holds {text:?}, not a number"))
+}
+
+/// A file of the container's accounts, `None` when it has none.
+fn read_accounts_file(path: &str) -> Result<Option<String>> {
+    // Non-blocking: a FIFO planted there must not hang the helper.
+    let opened = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path);
+    let file = match opened {
+        Ok(file) => file,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(err) => return Err(err).with_context(|| format!("open the container's {path}")),
+    };
+    let meta = file
+        .metadata()
+        .with_context(|| format!("stat the container's {path}"))?;
+    if !meta.is_file() {
+        bail!("the container's {path} is not a regular file: use a numeric -u UID[:GID]");
+    }
+    let mut bytes = Vec::new();
+    file.take(MAX_ACCOUNTS_FILE)
+        .read_to_end(&mut bytes)
+        .with_context(|| format!("read the container's {path}"))?;
+    Ok(Some(String::from_utf8_lossy(&bytes).into_owned()))
+}
+
+/// Closes every descriptor above stderr but `keep`.
+fn close_descriptors_except(keep: RawFd) -> Result<()> {
+    let ranges = [(3, keep - 1), (keep + 1, RawFd::MAX)];
+    for (first, last) in ranges.into_iter().filter(|(first, last)| first <= last) {
+        // SAFETY: close_range only closes descriptors; none in the range is in use (the
+        // helper has opened nothing it keeps yet).
+        let closed = unsafe {
+            libc::syscall(
+                libc::SYS_close_range,
+                first as libc::c_uint,
+                last as libc::c_uint,
+                0,
+            )
+        };
+        if closed != 0 {
+            let err = std::io::Error::last_os_error();
+            return Err(err).context("close inherited descriptors (close_range, Linux 5.9+)");
+        }
+    }
+    Ok(())
+}

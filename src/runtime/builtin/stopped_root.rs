@@ -1,0 +1,26 @@
+//! A stopped container's root filesystem, mounted for `engine cp` the way its PID 1 would
+//! see it at start (the image's layers and the container's changes), without its volumes.
+
+use std::path::Path;
+
+use anyhow::{Context, Result};
+
+use super::config::Container;
+use super::linux::LinuxSyscalls;
+use super::{namespaces, rootfs};
+use crate::runtime::userns::in_user_namespace;
+
+/// Mounts the rootfs of the container of `bundle` and makes it this process's root. Runs
+/// in a user namespace with the container's ID mappings (`UsernsCommand`, rootless), or as
+/// real root; single-threaded (a fuse-overlayfs daemon is forked, and dies with us).
+pub fn enter_stopped_container(bundle: &Path) -> Result<()> {
+    let container = Container::load(bundle)?;
+    let in_userns = in_user_namespace();
+    namespaces::private_mount_namespace(in_userns)?;
+    let sys = LinuxSyscalls::default();
+    rootfs::start_fuse_overlayfs(&sys, &container)?;
+    rootfs::prepare_rootfs(&sys, &container, in_userns)?;
+    let root = &container.rootfs;
+    nix::unistd::chroot(root).with_context(|| format!("chroot {}", root.display()))?;
+    nix::unistd::chdir("/").context("chdir / in the container's root")
+}
