@@ -127,6 +127,14 @@ pub fn external_main(args: &[OsString]) -> Result<std::convert::Infallible> {
         .arg(bundle.join("external"))
         .arg(id);
     use std::os::unix::process::CommandExt;
+    // Rust's runtime ignored SIGPIPE here; the runtime and the container must not inherit it.
+    // SAFETY: installing SIG_DFL runs no handler code; this helper is single-threaded.
+    let _ = unsafe {
+        nix::sys::signal::signal(
+            nix::sys::signal::Signal::SIGPIPE,
+            nix::sys::signal::SigHandler::SigDfl,
+        )
+    };
     Err(command.exec()).with_context(|| format!("executing {}", Path::new(runtime).display()))
 }
 

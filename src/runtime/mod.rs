@@ -9,4 +9,5 @@ pub mod builtin;
 pub mod external;
 pub mod overlay_probe;
 pub mod seccomp;
+pub mod self_exe;
 pub mod userns;

@@ -30,6 +30,12 @@ pub fn init_main(bundle: &Path) -> ! {
     {
         log::set_level(level);
     }
+    if !in_user_namespace() {
+        // As real root no helper made a mount namespace and re-executed the engine from a
+        // read-only mount (runtime::self_exe): do it here, once, before any descriptor is
+        // made close-on-exec.
+        reexec_from_readonly_mount(bundle);
+    }
     if let Err(err) = status::take_from_env() {
         fail(&err);
     }
@@ -44,6 +50,34 @@ pub fn init_main(bundle: &Path) -> ! {
         Err(err) => fail(&format!("{err:#}")),
     };
     waiter::fork_container(|| container_main(&container, in_userns, gate.as_ref()))
+}
+
+/// Set once the init runs from the read-only mount of the engine binary.
+const READONLY_EXE_ENV: &str = "_ENGINE_EXE_READONLY";
+
+/// Real root: a private mount namespace, the engine binary bound read-only in it, and the init
+/// executed again from there (see `runtime::self_exe`). Returns when that is done already.
+fn reexec_from_readonly_mount(bundle: &Path) {
+    if std::env::var_os(READONLY_EXE_ENV).is_some() {
+        return;
+    }
+    if let Err(err) = namespaces::private_mount_namespace(false) {
+        fail(&format!("{err:#}"));
+    }
+    let path = crate::runtime::self_exe::bind_readonly().unwrap_or_else(|e| fail(&e));
+    let args: Vec<std::ffi::CString> = [
+        crate::runtime::self_exe::SELF_EXE.as_bytes(),
+        super::INIT_COMMAND.as_bytes(),
+        bundle.as_os_str().as_encoded_bytes(),
+    ]
+    .iter()
+    .map(|a| std::ffi::CString::new(*a).unwrap_or_default())
+    .collect();
+    let path = crate::runtime::self_exe::c_path(path).unwrap_or_else(|e| fail(&e));
+    // SAFETY: single-threaded; set before exec so the new image sees it.
+    unsafe { std::env::set_var(READONLY_EXE_ENV, "1") };
+    let Err(errno) = nix::unistd::execv(&path, &args);
+    fail(&format!("re-execute the container init read-only: {errno}"))
 }
 
 /// Reports a setup error (to the monitor, else crun-style on stderr) and exits 125.
@@ -96,6 +130,14 @@ fn container_main(container: &Container, in_userns: bool, gate: Option<&StartGat
         fail(&format!("{err:#}"));
     }
     let env = container.process.env().clone().unwrap_or_default();
+    // Rust's runtime ignored SIGPIPE in this process, and exec keeps ignored signals ignored.
+    // SAFETY: installing SIG_DFL runs no handler code; PID 1 has a single thread.
+    let _ = unsafe {
+        nix::sys::signal::signal(
+            nix::sys::signal::Signal::SIGPIPE,
+            nix::sys::signal::SigHandler::SigDfl,
+        )
+    };
     let error = exec::exec(container.args(), &env);
     fail_with(error.code, &error.message)
 }

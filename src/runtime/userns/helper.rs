@@ -153,7 +153,15 @@ fn exec(program: &[OsString]) -> ! {
         fail("no program to run");
     };
     let name = first.to_string_lossy().into_owned();
-    let Some(path) = find_program(first) else {
+    // The engine re-executing itself (a container init, an unpacker): from a read-only mount.
+    let found = match first.as_bytes() == crate::runtime::self_exe::SELF_EXE.as_bytes() {
+        true => match crate::runtime::self_exe::bind_readonly() {
+            Ok(path) => Some(path),
+            Err(message) => fail(&message),
+        },
+        false => find_program(first),
+    };
+    let Some(path) = found else {
         eprintln!("engine: {name}: executable file not found in $PATH");
         exit(EXIT_NOT_FOUND);
     };
