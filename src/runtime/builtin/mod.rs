@@ -46,7 +46,7 @@ mod process;
 pub mod pty;
 mod rootfs;
 mod sealed_exe;
-mod start_gate;
+pub mod start_gate;
 pub mod status;
 mod stopped_root;
 mod syscalls;

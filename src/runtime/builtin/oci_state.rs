@@ -6,9 +6,9 @@
 //! `created` while `exec.fifo` exists and `running` once `start` removed it; else `stopped`.
 
 use std::collections::BTreeMap;
-use std::fs::{self, File, OpenOptions};
-use std::io::{ErrorKind, Read};
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::fs;
+use std::io::ErrorKind;
+use std::os::unix::fs::DirBuilderExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Stdio};
 use std::thread::sleep;
@@ -16,12 +16,11 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 use nix::sys::signal::{Signal, kill};
-use nix::sys::stat::Mode;
-use nix::unistd::{Pid, mkfifo};
+use nix::unistd::Pid;
 use oci_spec::runtime::Spec;
 use serde::{Deserialize, Serialize};
 
-use super::start_gate::{EXEC_FIFO, READY_FIFO};
+use super::start_gate::{EXEC_FIFO, GateFifos};
 use crate::runtime::userns::IdMappings;
 use crate::util::proc::ProcessRef;
 
@@ -142,31 +141,18 @@ impl StateRoot {
         stdio: [Stdio; 3],
         console: Option<std::os::fd::BorrowedFd>,
     ) -> Result<Child> {
-        for fifo in [EXEC_FIFO, READY_FIFO] {
-            let path = dir.join(fifo);
-            mkfifo(&path, Mode::from_bits_truncate(0o600))
-                .with_context(|| format!("mkfifo {}", path.display()))?;
-        }
-        let ready_path = dir.join(READY_FIFO);
-        let mut ready = open_fifo_nonblocking(&ready_path)?;
+        let gate = GateFifos::create(dir)?;
         let mut child = super::spawn_gated(&record.bundle, mappings, stdio, Some(dir), console)?;
-        loop {
-            let mut byte = [0u8];
-            match ready.read(&mut byte) {
-                Ok(1) => break,
-                Ok(_) => {}
-                Err(e) if e.kind() == ErrorKind::WouldBlock => {}
-                Err(e) => return Err(e).with_context(|| format!("read {}", ready_path.display())),
-            }
-            if let Some(status) = child.try_wait().context("wait for the container init")? {
-                bail!(
-                    "container {id:?} failed before it was created ({status}): see the error above"
-                );
-            }
-            sleep(POLL);
+        let reached = gate.wait_ready(|| {
+            Ok(child
+                .try_wait()
+                .context("wait for the container init")?
+                .is_some())
+        })?;
+        if !reached {
+            let status = child.wait().context("wait for the container init")?;
+            bail!("container {id:?} failed before it was created ({status}): see the error above");
         }
-        drop(ready);
-        let _ = fs::remove_file(&ready_path);
         let pid = container_pid(child.id() as i32)?;
         record.pid = pid;
         record.start_time = start_time(pid)
@@ -184,23 +170,12 @@ impl StateRoot {
                 state.status.as_str()
             );
         }
-        let fifo = self.dir(id).join(EXEC_FIFO);
-        let mut gate = open_fifo_nonblocking(&fifo)?;
-        // PID 1 writes one byte once it opened the fifo; until then it may still be on its way.
-        loop {
-            let mut byte = [0u8];
-            match gate.read(&mut byte) {
-                Ok(1) => break,
-                Ok(_) => {}
-                Err(e) if e.kind() == ErrorKind::WouldBlock => {}
-                Err(e) => return Err(e).with_context(|| format!("read {}", fifo.display())),
-            }
-            if self.state(id)?.status == Status::Stopped {
-                bail!("container {id:?} exited before it could be started");
-            }
-            sleep(POLL);
+        let started =
+            GateFifos::at(&self.dir(id)).open(|| Ok(self.state(id)?.status == Status::Stopped))?;
+        if !started {
+            bail!("container {id:?} exited before it could be started");
         }
-        fs::remove_file(&fifo).with_context(|| format!("remove {}", fifo.display()))
+        Ok(())
     }
 
     /// The container's OCI state.
@@ -322,15 +297,6 @@ fn check_id(id: &str) -> Result<()> {
         );
     }
     Ok(())
-}
-
-/// Opened without blocking (no writer yet) and close-on-exec.
-fn open_fifo_nonblocking(path: &Path) -> Result<File> {
-    OpenOptions::new()
-        .read(true)
-        .custom_flags(libc::O_NONBLOCK | libc::O_CLOEXEC)
-        .open(path)
-        .with_context(|| format!("open {}", path.display()))
 }
 
 /// PID 1 of the container: the only child of the waiter.

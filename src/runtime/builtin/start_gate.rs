@@ -62,3 +62,82 @@ impl StartGate {
         Ok(std::fs::File::from(fd))
     }
 }
+
+/// The other side of the gate, for whoever starts the container (`engine oci create` and
+/// `start`, the monitor): the two fifos in the state directory.
+pub struct GateFifos {
+    dir: std::path::PathBuf,
+}
+
+/// How often the waiting side looks at the fifo (and whether the init died).
+const POLL: std::time::Duration = std::time::Duration::from_millis(2);
+
+impl GateFifos {
+    /// Makes the fifos in `dir` (which must exist), replacing stale ones.
+    pub fn create(dir: &Path) -> Result<GateFifos> {
+        for fifo in [EXEC_FIFO, READY_FIFO] {
+            let path = dir.join(fifo);
+            let _ = std::fs::remove_file(&path);
+            nix::unistd::mkfifo(&path, nix::sys::stat::Mode::from_bits_truncate(0o600))
+                .with_context(|| format!("mkfifo {}", path.display()))?;
+        }
+        Ok(GateFifos {
+            dir: dir.to_path_buf(),
+        })
+    }
+
+    /// The fifos of an existing state directory.
+    pub fn at(dir: &Path) -> GateFifos {
+        GateFifos {
+            dir: dir.to_path_buf(),
+        }
+    }
+
+    /// Waits until PID 1 reached the gate: true, or false once `init_gone` says the init
+    /// died first.
+    pub fn wait_ready(&self, init_gone: impl FnMut() -> Result<bool>) -> Result<bool> {
+        let reached = self.read_one_byte(READY_FIFO, init_gone)?;
+        let _ = std::fs::remove_file(self.dir.join(READY_FIFO));
+        Ok(reached)
+    }
+
+    /// Lets PID 1 go on to exec: true, or false once `init_gone` says it died first.
+    pub fn open(&self, init_gone: impl FnMut() -> Result<bool>) -> Result<bool> {
+        let opened = self.read_one_byte(EXEC_FIFO, init_gone)?;
+        if opened {
+            let path = self.dir.join(EXEC_FIFO);
+            std::fs::remove_file(&path).with_context(|| format!("remove {}", path.display()))?;
+        }
+        Ok(opened)
+    }
+
+    /// Reads the byte PID 1 writes once it opened fifo `name` (non-blocking: it may still be
+    /// on its way, or dead).
+    fn read_one_byte(
+        &self,
+        name: &str,
+        mut init_gone: impl FnMut() -> Result<bool>,
+    ) -> Result<bool> {
+        use std::io::Read;
+        use std::os::unix::fs::OpenOptionsExt;
+        let path = self.dir.join(name);
+        let mut fifo = std::fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NONBLOCK | libc::O_CLOEXEC)
+            .open(&path)
+            .with_context(|| format!("open {}", path.display()))?;
+        loop {
+            let mut byte = [0u8];
+            match fifo.read(&mut byte) {
+                Ok(1) => return Ok(true),
+                Ok(_) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+                Err(e) => return Err(e).with_context(|| format!("read {}", path.display())),
+            }
+            if init_gone()? {
+                return Ok(false);
+            }
+            std::thread::sleep(POLL);
+        }
+    }
+}
