@@ -6,6 +6,7 @@ pub mod cli;
 pub mod config;
 pub mod container;
 pub mod image;
+pub mod network;
 pub mod quadlet;
 pub mod rootfs;
 pub mod runtime;

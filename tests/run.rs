@@ -250,10 +250,16 @@ fn sees_only_its_own_processes() {
 fn network_none_has_only_loopback() {
     let sb = sandbox();
     let expected = BTreeSet::from(["lo".to_string()]);
-    for flags in [&[][..], &["--network", "none"][..]] {
-        let out = run(&sb, flags, &["cat", "/proc/net/dev"]);
-        assert_eq!(interfaces(&out.ok().stdout), expected, "{out}");
-    }
+    let out = run(&sb, &["--network", "none"], &["cat", "/proc/net/dev"]);
+    assert_eq!(interfaces(&out.ok().stdout), expected, "{out}");
+}
+
+#[test]
+fn the_default_network_is_pasta_with_an_interface_besides_loopback() {
+    let sb = sandbox();
+    let out = run(&sb, &[], &["cat", "/proc/net/dev"]);
+    let found = interfaces(&out.ok().stdout);
+    assert!(found.contains("lo") && found.len() == 2, "{out}");
 }
 
 #[test]

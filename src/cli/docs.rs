@@ -143,6 +143,14 @@ fn examples(page: &str) -> &'static [(&'static str, &'static str)] {
                 "engine run --rm busybox echo hello",
             ),
             (
+                "A web server in the background on port 8080 of 127.0.0.1",
+                "engine run -d --name web -p 127.0.0.1:8080:80 busybox httpd -f -p 80",
+            ),
+            (
+                "Share that container's network (same interfaces and ports)",
+                "engine run --rm --network container:web busybox wget -qO- 127.0.0.1:80",
+            ),
+            (
                 "An interactive shell with the current directory mounted",
                 "engine run --rm -it -v \"$PWD\":/work -w /work busybox sh",
             ),
@@ -388,6 +396,13 @@ fn examples(page: &str) -> &'static [(&'static str, &'static str)] {
                 "Stream a directory as tar",
                 "engine cp web:/var/log - | tar -t",
             ),
+        ],
+        "engine-port" | "engine-container-port" => &[
+            (
+                "Publish a port, then look it up",
+                "engine run -d --name web -p 8080:80 busybox httpd -f -p 80\nengine port web",
+            ),
+            ("Where the container's port 80 is", "engine port web 80/tcp"),
         ],
         _ => &[],
     }

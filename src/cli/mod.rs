@@ -15,7 +15,9 @@ mod internal;
 mod lifecycle;
 mod login;
 mod logs;
+mod network_flags;
 mod oci;
+mod port;
 mod prune;
 mod ps;
 mod pulling;
@@ -142,6 +144,8 @@ pub enum Command {
     Exec(exec::ExecArgs),
     /// Copy files between a container and the host
     Cp(cp::CpArgs),
+    /// List a container's published ports
+    Port(port::PortArgs),
     /// Manage containers
     #[command(subcommand)]
     Container(ContainerCommand),
@@ -245,6 +249,8 @@ pub enum ContainerCommand {
     Exec(exec::ExecArgs),
     /// Copy files between a container and the host
     Cp(cp::CpArgs),
+    /// List a container's published ports
+    Port(port::PortArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -469,6 +475,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             lifecycle::pause(&session, a, "unpause")
         }
         Command::Logs(a) | Command::Container(ContainerCommand::Logs(a)) => logs::logs(&session, a),
+        Command::Port(a) | Command::Container(ContainerCommand::Port(a)) => port::port(&session, a),
         Command::Volume(a) => volume::volume(&session, a),
         Command::Oci(a) => return oci::oci(&session, a),
         Command::Login(a) => login::login(&session, a),

@@ -9,6 +9,7 @@ use anyhow::{Context, Result, bail};
 use clap::Args;
 
 use super::Session;
+use super::network_flags::NetworkFlags;
 use super::pulling::{PullFlags, ensure};
 use crate::config::containers_conf::ContainersConf;
 use crate::config::storage_conf::StorageConf;
@@ -16,9 +17,7 @@ use crate::container::attach::{self, AttachEnd, AttachOptions, parse_detach_keys
 use crate::container::create::{self as creating, CreateRequest, RootfsSource};
 use crate::container::lifecycle::{self, Launched};
 use crate::runtime::{external, userns};
-use crate::spec::{
-    self, MountRequest, NetworkMode, ParsedMount, RunOptions, SeccompChoice, UsernsMode,
-};
+use crate::spec::{self, MountRequest, ParsedMount, RunOptions, SeccompChoice, UsernsMode};
 use crate::store::{ContainerRecord, ImageRecord, RestartPolicy, RunSettings, Store};
 
 #[derive(Args, Debug)]
@@ -133,9 +132,8 @@ pub struct RunArgs {
     /// Resource limit: NAME=SOFT[:HARD], e.g. nofile=1024:2048
     #[arg(long, value_name = "ULIMIT")]
     pub ulimit: Vec<String>,
-    /// Network mode: none (only loopback) or host
-    #[arg(long, visible_alias = "net", default_value = "none")]
-    pub network: String,
+    #[command(flatten)]
+    pub network: NetworkFlags,
     /// Set a label: KEY=VALUE
     #[arg(short, long, value_name = "LABEL")]
     pub label: Vec<String>,
@@ -240,6 +238,7 @@ fn create_container(session: &Session, args: &RunArgs) -> Result<(Store, Contain
     let (mut options, anonymous_volumes) = run_options(args, &store)?;
     let containers_conf = ContainersConf::load(&session.paths)?;
     apply_containers_conf(&mut options, &containers_conf);
+    args.network.apply(&mut options, &store, &containers_conf)?;
     let runtime = match session
         .global
         .runtime
@@ -477,13 +476,6 @@ fn run_options(args: &RunArgs, store: &Store) -> Result<(RunOptions, Vec<String>
             .map(|a| key_value("--annotation", a))
             .collect::<Result<_>>()?,
         ..RunOptions::default()
-    };
-    opts.network = match args.network.as_str() {
-        "none" => NetworkMode::None,
-        "host" => NetworkMode::Host,
-        other => bail!(
-            "--network {other:?} is not available: use none or host (pasta and slirp4netns networking is not built yet)"
-        ),
     };
     opts.userns = match args.userns.as_deref() {
         None | Some("") => UsernsMode::Default,

@@ -20,6 +20,7 @@ use std::path::{Path, PathBuf};
 pub struct ContainersConf {
     pub engine: EngineSection,
     pub containers: ContainersSection,
+    pub network: NetworkSection,
     /// The files that were read, in order.
     pub files: Vec<PathBuf>,
 }
@@ -48,12 +49,31 @@ pub struct ContainersSection {
     pub userns: Option<String>,
 }
 
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+pub struct NetworkSection {
+    /// "pasta" or "slirp4netns": the helper of rootless containers without `--network`
+    /// (podman's key; the `[engine]` one is read too, this one wins).
+    pub default_rootless_network_cmd: Option<String>,
+}
+
+impl ContainersConf {
+    /// The configured rootless network helper, from `[network]` or else `[engine]`.
+    pub fn default_rootless_network_cmd(&self) -> Option<&str> {
+        self.network
+            .default_rootless_network_cmd
+            .as_deref()
+            .or(self.engine.default_rootless_network_cmd.as_deref())
+    }
+}
+
 #[derive(Deserialize, Default)]
 struct RawFile {
     #[serde(default)]
     engine: EngineSection,
     #[serde(default)]
     containers: ContainersSection,
+    #[serde(default)]
+    network: NetworkSection,
 }
 
 impl ContainersConf {
@@ -101,6 +121,10 @@ impl ContainersConf {
         };
         let raw: RawFile = parse_toml(file, &text)?;
         let (e, c) = (raw.engine, raw.containers);
+        overlay(
+            &mut self.network.default_rootless_network_cmd,
+            raw.network.default_rootless_network_cmd,
+        );
         let engine = &mut self.engine;
         overlay(&mut engine.runtime, e.runtime);
         overlay(
@@ -220,6 +244,31 @@ mod tests {
         );
         assert_eq!(conf.containers.seccomp_profile, None);
         assert_eq!(conf.files.len(), 6);
+        assert_eq!(conf.default_rootless_network_cmd(), Some("slirp4netns"));
+    }
+
+    #[test]
+    fn network_section_wins_over_the_engine_key() {
+        let dir = tempfile::tempdir().unwrap();
+        write(
+            dir.path(),
+            "a.conf",
+            "[engine]\ndefault_rootless_network_cmd = \"slirp4netns\"\n",
+        );
+        write(
+            dir.path(),
+            "b.conf",
+            "[network]\ndefault_rootless_network_cmd = \"pasta\"\n",
+        );
+        let files = [dir.path().join("b.conf"), dir.path().join("a.conf")];
+        let conf = ContainersConf::load_files(&files).unwrap();
+        assert_eq!(conf.default_rootless_network_cmd(), Some("pasta"));
+        let conf = ContainersConf::load_files(&files[1..]).unwrap();
+        assert_eq!(conf.default_rootless_network_cmd(), Some("slirp4netns"));
+        assert_eq!(
+            ContainersConf::default().default_rootless_network_cmd(),
+            None
+        );
     }
 
     #[test]

@@ -8,6 +8,7 @@ use oci_spec::image::ImageConfiguration;
 use oci_spec::runtime::{LinuxIdMapping, LinuxIdMappingBuilder};
 
 use super::names;
+use crate::network::port_check::resolve_ports;
 use crate::rootfs::driver::choose_driver;
 use crate::rootfs::image_files::read_image_file;
 use crate::rootfs::vfs::VFS_COPY_COMMAND;
@@ -84,6 +85,14 @@ pub fn create(store: &Store, req: CreateRequest<'_>) -> Result<Created> {
             Vec::new(),
         ),
     };
+    // Host ports are chosen and checked free now: a port in use fails before anything starts,
+    // and `ps` and `port` show the mappings from the start.
+    let exposed = image_config
+        .config()
+        .as_ref()
+        .and_then(|c| c.exposed_ports().clone())
+        .unwrap_or_default();
+    options.network.ports = resolve_ports(&options.publish, options.publish_all, &exposed)?;
     let driver = choose_driver(
         store.root(),
         &store.tmp_dir()?.join("overlay-probe"),
@@ -120,12 +129,14 @@ pub fn create(store: &Store, req: CreateRequest<'_>) -> Result<Created> {
                     .unwrap_or_else(|| "SIGTERM".into()),
                 chosen => chosen.to_string(),
             },
+            network: options.network.clone(),
             ..req.settings
         },
         create_command: req.create_command,
         monitor: None,
         waiter: None,
         init_pid: None,
+        network_helper: None,
         exit_code: None,
         started_at: None,
         finished_at: None,

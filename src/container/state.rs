@@ -56,6 +56,10 @@ pub fn reconcile(store: &Store, record: ContainerRecord) -> Result<Option<Contai
             // SAFETY: kill has no memory-safety requirements.
             unsafe { libc::kill(waiter.pid as i32, libc::SIGKILL) };
         }
+        // The helper dies with the monitor too; this catches one that escaped.
+        if let Some(helper) = r.network_helper.take() {
+            let _ = crate::network::kill_leftover_helper(&helper);
+        }
         r.status = ContainerStatus::Exited;
         r.exit_code = Some(EXIT_MONITOR_LOST);
         r.finished_at = Some(now());

@@ -2,7 +2,7 @@
 //! options, with podman's defaults.
 
 use std::collections::HashMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use oci_spec::image::{Config, ImageConfiguration};
@@ -23,6 +23,7 @@ use super::options::{NetworkMode, RunOptions, SeccompChoice, UsernsMode};
 use super::recipe::{RESERVED_PREFIX, RootfsRecipe};
 use super::rlimits::process_rlimits;
 use super::user::{ResolvedUser, resolve_user};
+use crate::network::JoinedNetwork;
 
 /// Reads a file of the image's root filesystem by absolute path (`/etc/passwd`); `None` when the
 /// image has no such file.
@@ -72,7 +73,12 @@ pub fn build_spec(inputs: &SpecInputs) -> Result<Generated> {
     let hostname = container_hostname(opts, host)?;
     let kernel = KernelMounts {
         user_namespace,
-        host_network: opts.network == NetworkMode::Host,
+        // A joined namespace (ns:PATH) may belong to another user namespace: like the host's, it
+        // allows only a bind of /sys.
+        host_network: matches!(
+            opts.network.mode,
+            NetworkMode::Host | NetworkMode::Path { .. }
+        ),
         rootless: host.rootless,
         privileged: opts.privileged,
         gid_mappings: inputs.gid_mappings.to_vec(),
@@ -86,20 +92,19 @@ pub fn build_spec(inputs: &SpecInputs) -> Result<Generated> {
             .readonly(opts.read_only)
             .build()?,
     ));
-    spec.set_mounts(Some(container_mounts(inputs, &kernel)?));
+    let etc_files = EtcFiles::generate(
+        host,
+        &hostname,
+        &opts.container_name,
+        &opts.network,
+        opts.joined_network.as_ref(),
+    )?;
+    spec.set_mounts(Some(container_mounts(inputs, &kernel, &etc_files)?));
     spec.set_process(Some(container_process(inputs, &user, &hostname)?));
     spec.set_hostname(Some(hostname.clone()));
     spec.set_domainname(None);
     spec.set_annotations(Some(annotations(opts, inputs.rootfs)?));
     spec.set_linux(Some(container_linux(inputs, &kernel)?));
-
-    let etc_files = EtcFiles::new(
-        &host.hosts,
-        &host.resolv_conf,
-        &hostname,
-        &opts.container_name,
-        opts.network,
-    );
     Ok(Generated { spec, etc_files })
 }
 
@@ -149,10 +154,14 @@ fn container_process(inputs: &SpecInputs, user: &ResolvedUser, hostname: &str) -
 
 /// Kernel filesystems, /etc binds, `--read-only` tmpfs and the init binary, then the user's
 /// mounts on top.
-fn container_mounts(inputs: &SpecInputs, kernel: &KernelMounts) -> Result<Vec<Mount>> {
+fn container_mounts(
+    inputs: &SpecInputs,
+    kernel: &KernelMounts,
+    etc_files: &EtcFiles,
+) -> Result<Vec<Mount>> {
     let opts = inputs.options;
     let mut engine_mounts = kernel.mounts()?;
-    engine_mounts.extend(etc_file_mounts(inputs.bundle, opts.read_only)?);
+    engine_mounts.extend(etc_file_mounts(inputs.bundle, opts.read_only, etc_files)?);
     if opts.read_only && opts.read_only_tmpfs {
         engine_mounts.extend(read_only_tmpfs_mounts()?);
     }
@@ -183,7 +192,11 @@ fn container_linux(inputs: &SpecInputs, kernel: &KernelMounts) -> Result<Linux> 
     };
     let user_namespace = kernel.user_namespace;
     let mut linux = LinuxBuilder::default()
-        .namespaces(namespaces(opts.network, user_namespace)?)
+        .namespaces(namespaces(
+            &opts.network.mode,
+            opts.joined_network.as_ref(),
+            user_namespace,
+        )?)
         .masked_paths(masked)
         .readonly_paths(readonly)
         .build()?;
@@ -257,7 +270,7 @@ pub fn container_hostname(opts: &RunOptions, host: &HostContext) -> Result<Strin
         }
         return Ok(name.clone());
     }
-    if opts.network == NetworkMode::Host {
+    if opts.network.mode == NetworkMode::Host {
         return Ok(host.hostname.clone());
     }
     if opts.container_id.is_empty() {
@@ -341,27 +354,46 @@ fn check_mapped(what: &str, id: u32, maps: &[LinuxIdMapping]) -> Result<()> {
     Ok(())
 }
 
-fn namespaces(network: NetworkMode, user: bool) -> Result<Vec<LinuxNamespace>> {
-    let mut kinds = vec![
+/// The container's namespaces: new ones, except the network namespace with `--network host`
+/// (none: the host's) or `container:`/`ns:` (joined by path, with the user namespace owning it).
+fn namespaces(
+    network: &NetworkMode,
+    joined: Option<&JoinedNetwork>,
+    user: bool,
+) -> Result<Vec<LinuxNamespace>> {
+    let mut kinds: Vec<(LinuxNamespaceType, Option<PathBuf>)> = [
         LinuxNamespaceType::Pid,
         LinuxNamespaceType::Ipc,
         LinuxNamespaceType::Uts,
         LinuxNamespaceType::Mount,
         LinuxNamespaceType::Cgroup,
-    ];
-    if network != NetworkMode::Host {
-        kinds.push(LinuxNamespaceType::Network);
+    ]
+    .map(|typ| (typ, None))
+    .to_vec();
+    let mut user_path = None;
+    match (network, joined) {
+        (NetworkMode::Host, _) => {}
+        (NetworkMode::Container { .. } | NetworkMode::Path { .. }, Some(joined)) => {
+            kinds.push((LinuxNamespaceType::Network, Some(joined.netns.clone())));
+            user_path = joined.userns.clone();
+        }
+        (NetworkMode::Container { .. } | NetworkMode::Path { .. }, None) => bail!(
+            "internal error: --network {network} needs the namespace to join; resolve it \
+             before the spec"
+        ),
+        _ => kinds.push((LinuxNamespaceType::Network, None)),
     }
     if user {
-        kinds.push(LinuxNamespaceType::User);
+        kinds.push((LinuxNamespaceType::User, user_path));
     }
     kinds
         .into_iter()
-        .map(|typ| {
-            LinuxNamespaceBuilder::default()
-                .typ(typ)
-                .build()
-                .context("building a namespace entry")
+        .map(|(typ, path)| {
+            let mut builder = LinuxNamespaceBuilder::default().typ(typ);
+            if let Some(path) = path {
+                builder = builder.path(path);
+            }
+            builder.build().context("building a namespace entry")
         })
         .collect()
 }

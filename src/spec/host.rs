@@ -7,6 +7,8 @@ use std::path::Path;
 use anyhow::{Context, Result};
 use nix::sys::resource::{Resource, getrlimit};
 
+use crate::network::HostNetwork;
+
 /// systemd-resolved's stub listener, useless from another network namespace; its real upstream
 /// list is kept in [`RESOLVED_UPSTREAM`].
 const RESOLVED_STUB: &str = "127.0.0.53";
@@ -32,6 +34,8 @@ pub struct HostContext {
     pub hosts: String,
     /// The resolv.conf whose servers work from the host (see [`HostContext::current`]).
     pub resolv_conf: String,
+    /// The host's address and gateway: what the container's /etc/hosts names.
+    pub network: HostNetwork,
 }
 
 impl HostContext {
@@ -65,6 +69,7 @@ impl HostContext {
                 Path::new("/etc/resolv.conf"),
                 Path::new(RESOLVED_UPSTREAM),
             ),
+            network: HostNetwork::current(),
         })
     }
 }

@@ -24,6 +24,7 @@ pub mod mount_request;
 pub mod mounts;
 pub mod options;
 pub mod recipe;
+pub mod rejoin;
 pub mod rlimits;
 pub mod seccomp;
 pub mod user;

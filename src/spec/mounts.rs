@@ -8,28 +8,25 @@ use anyhow::{Result, bail};
 use oci_spec::runtime::Mount;
 
 use super::defaults::{INIT_DESTINATION, INIT_SEARCH_PATHS, mount};
-use super::etc_files::{HOSTNAME_FILE, HOSTS_FILE, RESOLV_CONF_FILE};
+use super::etc_files::EtcFiles;
 use super::mount_options::PROPAGATIONS;
 use super::mount_request::MountRequest;
 
 /// Where `--read-only` puts writable tmpfs, like podman's `--read-only-tmpfs`.
 const READ_ONLY_TMPFS: [&str; 3] = ["/tmp", "/var/tmp", "/run"];
 
-/// Binds of the generated /etc files from the bundle. A read-only container gets them read-only
-/// too.
-pub fn etc_file_mounts(bundle: &Path, read_only: bool) -> Result<Vec<Mount>> {
+/// Binds of the generated /etc files from the bundle (those `files` generates). A read-only
+/// container gets them read-only too.
+pub fn etc_file_mounts(bundle: &Path, read_only: bool, files: &EtcFiles) -> Result<Vec<Mount>> {
     let mut options = vec!["bind", "rprivate"];
     if read_only {
         options.extend(["ro", "nosuid", "noexec", "nodev"]);
     }
-    [
-        ("/etc/hosts", HOSTS_FILE),
-        ("/etc/hostname", HOSTNAME_FILE),
-        ("/etc/resolv.conf", RESOLV_CONF_FILE),
-    ]
-    .iter()
-    .map(|(dest, file)| mount(dest, "bind", &bundle.join(file).to_string_lossy(), &options))
-    .collect()
+    files
+        .mounted()
+        .iter()
+        .map(|(dest, file)| mount(dest, "bind", &bundle.join(file).to_string_lossy(), &options))
+        .collect()
 }
 
 /// tmpfs on /tmp, /var/tmp and /run for `--read-only`, seeded with the image's content.

@@ -4,6 +4,8 @@
 use std::path::PathBuf;
 
 use super::mount_request::MountRequest;
+use crate::network::ports::PortRequest;
+use crate::network::{JoinedNetwork, NetworkConfig};
 
 /// `--security-opt seccomp=...`.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -17,15 +19,7 @@ pub enum SeccompChoice {
     Profile(PathBuf),
 }
 
-/// `--network`. Only the modes that need no helper process exist so far.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum NetworkMode {
-    /// A private network namespace holding only loopback.
-    #[default]
-    None,
-    /// The host's network namespace.
-    Host,
-}
+pub use crate::network::NetworkMode;
 
 /// `--userns`. The ID mappings themselves are computed by the caller (they need /etc/subuid);
 /// the spec only needs to know whether a user namespace exists and who the default user is.
@@ -88,8 +82,15 @@ pub struct RunOptions {
     pub init: bool,
     /// `--init-path` or containers.conf `init_path`; `None` = search the usual catatonit places.
     pub init_path: Option<PathBuf>,
-    /// `--network`.
-    pub network: NetworkMode,
+    /// `--network`, `-p`, `--dns*`, `--add-host`, `--no-hosts`.
+    pub network: NetworkConfig,
+    /// For `--network container:` and `ns:`: the namespaces to join (and the other container's
+    /// /etc files), resolved by the caller.
+    pub joined_network: Option<JoinedNetwork>,
+    /// `-p`, parsed; the host ports left open are chosen when the container is created.
+    pub publish: Vec<PortRequest>,
+    /// `-P`: also publish the image's ExposedPorts.
+    pub publish_all: bool,
     /// `--label`: stored with the container; not part of the OCI spec.
     pub labels: Vec<(String, String)>,
     /// `-t`.
@@ -129,7 +130,10 @@ impl Default for RunOptions {
             ulimits: Vec::new(),
             init: false,
             init_path: None,
-            network: NetworkMode::None,
+            network: NetworkConfig::default(),
+            joined_network: None,
+            publish: Vec::new(),
+            publish_all: false,
             labels: Vec::new(),
             tty: false,
             interactive: false,

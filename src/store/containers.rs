@@ -63,6 +63,9 @@ pub struct RunSettings {
     pub anonymous_volumes: Vec<String>,
     /// `--conmon-pidfile`: where the monitor writes its PID as well (systemd's PIDFile=).
     pub monitor_pidfile: Option<PathBuf>,
+    /// `--network`, published ports, DNS and hosts options: what the monitor starts the
+    /// network helper with, and what `ps` and `port` show.
+    pub network: crate::network::NetworkConfig,
 }
 
 impl Default for RunSettings {
@@ -79,6 +82,7 @@ impl Default for RunSettings {
             runtime: None,
             anonymous_volumes: Vec::new(),
             monitor_pidfile: None,
+            network: crate::network::NetworkConfig::default(),
         }
     }
 }
@@ -119,6 +123,9 @@ pub struct ContainerRecord {
     /// The container's PID 1 as the host sees it, while the container runs.
     #[serde(default)]
     pub init_pid: Option<u32>,
+    /// Its network helper (pasta, slirp4netns) while it runs.
+    #[serde(default)]
+    pub network_helper: Option<ProcessRef>,
     pub exit_code: Option<i32>,
     pub started_at: Option<String>,
     pub finished_at: Option<String>,
@@ -335,6 +342,7 @@ mod tests {
             monitor: None,
             waiter: None,
             init_pid: None,
+            network_helper: None,
             exit_code: None,
             started_at: None,
             finished_at: None,

@@ -125,7 +125,7 @@ pub fn container_json(
             "Tag": "",
             "Size": humanize::size(record.settings.log_max_size.unwrap_or(0)).replace(' ', ""),
         },
-        "NetworkMode": network_mode(&spec),
+        "NetworkMode": record.settings.network.mode.to_string(),
         "PortBindings": {},
         "RestartPolicy": {
             "Name": record.settings.restart_policy.name,
@@ -274,13 +274,6 @@ fn namespace_mode(spec: &Spec, kind: LinuxNamespaceType) -> String {
 
 /// The network mode as the spec shows it: `host` without a network namespace, `ns:PATH` for a
 /// joined one, else `none` (loopback only). Networking refines the private case (pasta, ...).
-fn network_mode(spec: &Spec) -> String {
-    match namespace_mode(spec, LinuxNamespaceType::Network).as_str() {
-        "private" => "none".into(),
-        other => other.into(),
-    }
-}
-
 /// `{"user": "user:[4026532331]", ...}` like the /proc/PID/ns links.
 fn live_namespaces(live: &Isolation) -> Value {
     live.namespaces

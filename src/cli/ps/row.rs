@@ -44,13 +44,28 @@ pub struct RowContext {
 }
 
 /// The PORTS column. Networking fills it in; until then containers publish no ports.
-pub fn ports_text(_record: &ContainerRecord) -> String {
-    String::new()
+pub fn ports_text(record: &ContainerRecord) -> String {
+    crate::network::format_ports(&record.settings.network)
 }
 
 /// `Ports` of `ps --format json` (podman prints `null` for none).
-pub fn ports_json(_record: &ContainerRecord) -> Value {
-    Value::Null
+pub fn ports_json(record: &ContainerRecord) -> Value {
+    let ports = &record.settings.network.ports;
+    if ports.is_empty() {
+        return Value::Null;
+    }
+    ports
+        .iter()
+        .map(|p| {
+            serde_json::json!({
+                "host_ip": p.host_ip.map(|ip| ip.to_string()).unwrap_or_default(),
+                "container_port": p.container_port,
+                "host_port": p.host_port,
+                "range": p.range,
+                "protocol": p.protocol.to_string(),
+            })
+        })
+        .collect()
 }
 
 /// The object `podman ps --format json` prints for a container.

@@ -37,6 +37,7 @@ use self::protocol::{Frame, SyncMessage};
 use self::session::{Run, Start};
 use crate::container::logs::{LOG_FILE, LogWriter};
 use crate::container::state::{self, now};
+use crate::network::NetworkHelper;
 use crate::runtime::userns::rootless_mappings;
 use crate::store::{ContainerRecord, ContainerStatus, RestartPolicy, Store};
 use crate::util::proc::ProcessRef;
@@ -180,6 +181,7 @@ fn supervise(
         )?),
     };
     let run = Run {
+        store: &store,
         record: &record,
         bundle: &bundle,
         mappings: &mappings,
@@ -188,8 +190,12 @@ fn supervise(
     let mut backoff = Duration::from_millis(100);
     loop {
         let (start, io) = session::start(&run, window)?;
-        let (child, init_pid) = match start {
-            Start::Running { child, init_pid } => (child, init_pid),
+        let (child, init_pid, network) = match start {
+            Start::Running {
+                child,
+                init_pid,
+                network,
+            } => (child, init_pid, network),
             Start::Failed { code, message } => {
                 let (record, _) = record_exit(&store, id, code, Some(&message), false)?;
                 finish(&store, &record)?;
@@ -204,6 +210,7 @@ fn supervise(
             r.monitor = Some(ProcessRef::current());
             r.waiter = waiter;
             r.init_pid = init_pid;
+            r.network_helper = network.as_ref().map(NetworkHelper::process);
             r.started_at = Some(now());
             r.finished_at = None;
             r.exit_code = None;
@@ -213,6 +220,10 @@ fn supervise(
         // The starting command has its answer; later restarts report to the record only.
         sync.take();
         let code = session::pump(child, io, &mut clients, log.as_mut())?;
+        if let Some(helper) = network {
+            // Its namespace is gone with the container; a helper that lingers is killed.
+            let _ = helper.stop();
+        }
         let (record, requested) = record_exit(&store, id, code, None, true)?;
         if record.status == ContainerStatus::Running {
             if requested {
@@ -271,6 +282,7 @@ fn record_exit(
         r.finished_at = Some(now());
         r.waiter = None;
         r.init_pid = None;
+        r.network_helper = None;
         r.error = error.map(str::to_string);
         requested = may_restart && r.restart_requested;
         let by_policy = may_restart

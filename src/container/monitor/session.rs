@@ -16,22 +16,31 @@ use super::clients::Clients;
 use super::io::{self, MonitorIo};
 use super::protocol::Frame;
 use crate::container::logs::{LogWriter, Stream};
+use crate::network::{NetworkHelper, NetworkMode};
 use crate::runtime::builtin;
+use crate::runtime::builtin::start_gate::GateFifos;
 use crate::runtime::external;
 use crate::runtime::userns::{IdMappings, exit_code};
-use crate::store::ContainerRecord;
+use crate::spec::rejoin::rejoin_namespaces;
+use crate::store::{ContainerRecord, Store};
 use crate::util::proc::pidfd_open;
+use oci_spec::runtime::LinuxNamespaceType;
 
 /// How the run began.
 pub(super) enum Start {
-    /// The command runs: the waiter process and PID 1's host PID.
-    Running { child: Child, init_pid: Option<u32> },
+    /// The command runs: the waiter process, PID 1's host PID, the network helper.
+    Running {
+        child: Child,
+        init_pid: Option<u32>,
+        network: Option<NetworkHelper>,
+    },
     /// Setup or exec failed, with the exit code docker gives it (125, 126, 127).
     Failed { code: i32, message: String },
 }
 
 /// What the container needs from the monitor for one run.
 pub(super) struct Run<'a> {
+    pub store: &'a Store,
     pub record: &'a ContainerRecord,
     pub bundle: &'a Path,
     pub mappings: &'a IdMappings,
@@ -59,7 +68,12 @@ pub(super) fn start(run: &Run, window: Option<(u16, u16)>) -> Result<(Start, Mon
         child_stdio.0,
     )?;
     let init_pid = first_child(child.id());
-    Ok((Start::Running { child, init_pid }, monitor_io))
+    let started = Start::Running {
+        child,
+        init_pid,
+        network: None,
+    };
+    Ok((started, monitor_io))
 }
 
 /// The built-in runtime reports on a socket (`runtime::builtin::status`): PID 1's PID, the
@@ -79,15 +93,43 @@ fn start_builtin(run: &Run, window: Option<(u16, u16)>) -> Result<(Start, Monito
         SockFlag::SOCK_CLOEXEC,
     )
     .context("create the status socket")?;
+    // A network helper needs the container's network namespace before the command runs:
+    // PID 1 then waits at the start gate while the helper connects it.
+    let needs_helper = settings.network.mode.has_helper();
+    let gate = match needs_helper {
+        true => Some(GateFifos::create(run.bundle)?),
+        false => None,
+    };
+    let join_userns = match &settings.network.mode {
+        NetworkMode::Container { id } => rejoin(run, id)?,
+        _ => None,
+    };
     let mut child = builtin::spawn_supervised(
         run.bundle,
         run.mappings,
         child_stdio.0,
         status_theirs.as_fd(),
-        None,
+        gate.is_some().then_some(run.bundle),
+        join_userns.as_deref(),
     )?;
     // Only the container's processes may hold the other end: its end-of-file is the news.
     drop(status_theirs);
+    let mut network = None;
+    if let Some(gate) = &gate {
+        match connect_network(run, &mut child, gate) {
+            Ok(helper) => network = helper,
+            Err(err) => {
+                // SAFETY: kill has no memory-safety requirements; the waiter takes PID 1 along.
+                unsafe { libc::kill(child.id() as i32, libc::SIGKILL) };
+                let _ = child.wait();
+                let failed = Start::Failed {
+                    code: 125,
+                    message: format!("{err:#}"),
+                };
+                return Ok((failed, monitor_io));
+            }
+        }
+    }
     let report = read_status(&status_ours)?;
     if let Some((code, message)) = report.failure {
         let _ = child.wait();
@@ -111,8 +153,47 @@ fn start_builtin(run: &Run, window: Option<(u16, u16)>) -> Result<(Start, Monito
     let started = Start::Running {
         child,
         init_pid: report.init_pid,
+        network,
     };
     Ok((started, monitor_io))
+}
+
+/// `--network container:ID`: that container's namespaces as they are now (its waiter changes
+/// when it restarts), written into the spec; returns its user namespace, to run in.
+fn rejoin(run: &Run, id: &str) -> Result<Option<std::path::PathBuf>> {
+    let (_, joined) = crate::network::join::join_container(run.store, id)?;
+    let mut paths = vec![(LinuxNamespaceType::Network, joined.netns.as_path())];
+    if let Some(userns) = &joined.userns {
+        paths.push((LinuxNamespaceType::User, userns.as_path()));
+    }
+    rejoin_namespaces(run.bundle, &paths)?;
+    Ok(joined.userns)
+}
+
+/// PID 1 is at the gate: start the network helper against the waiter's namespaces, then let
+/// PID 1 exec. `None` when the init died before (its status says why).
+fn connect_network(
+    run: &Run,
+    child: &mut Child,
+    gate: &GateFifos,
+) -> Result<Option<NetworkHelper>> {
+    let mut init_gone = || {
+        Ok(child
+            .try_wait()
+            .context("wait for the container init")?
+            .is_some())
+    };
+    if !gate.wait_ready(&mut init_gone)? {
+        return Ok(None);
+    }
+    let helper = NetworkHelper::start(&run.record.settings.network, child.id(), run.bundle)?;
+    gate.open(|| {
+        Ok(child
+            .try_wait()
+            .context("wait for the container init")?
+            .is_some())
+    })?;
+    Ok(helper)
 }
 
 /// What the init said on the status socket, read to its end.

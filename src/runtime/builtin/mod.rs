@@ -124,25 +124,58 @@ fn spawn_gated(
 /// Starts the container of `bundle` for the engine's monitor: PID 1's host PID and whether
 /// its exec succeeded come back on `status` (see the [`status`] module), and the container is
 /// killed if the calling process dies. With `gate_dir` PID 1 waits before exec as for
-/// [`spawn_gated`] (the monitor sets up the network meanwhile).
+/// [`spawn_gated`] (the monitor sets up the network meanwhile). With `join_userns` the init
+/// runs in that existing user namespace (another container's, whose network it joins).
 pub fn spawn_supervised(
     bundle: &Path,
     mappings: &IdMappings,
     stdio: [Stdio; 3],
     status: BorrowedFd,
     gate_dir: Option<&Path>,
+    join_userns: Option<&Path>,
 ) -> Result<Child> {
-    spawn_init(bundle, mappings, stdio, gate_dir, Some(status), None)
+    let command = init_command(bundle, gate_dir, Some(status), None)?;
+    let command = match join_userns {
+        Some(path) => command.join_user_namespace(path),
+        None => command,
+    };
+    launch(command, bundle, mappings, stdio)
 }
 
 fn spawn_init(
     bundle: &Path,
     mappings: &IdMappings,
-    [stdin, stdout, stderr]: [Stdio; 3],
+    stdio: [Stdio; 3],
     state_dir: Option<&Path>,
     status: Option<BorrowedFd>,
     console: Option<BorrowedFd>,
 ) -> Result<Child> {
+    let command = init_command(bundle, state_dir, status, console)?;
+    launch(command, bundle, mappings, stdio)
+}
+
+fn launch(
+    command: UsernsCommand,
+    bundle: &Path,
+    mappings: &IdMappings,
+    [stdin, stdout, stderr]: [Stdio; 3],
+) -> Result<Child> {
+    command
+        .stdin(stdin)
+        .stdout(stdout)
+        .stderr(stderr)
+        .spawn(mappings)
+        .with_context(|| format!("start the container of {}", bundle.display()))
+}
+
+/// `engine __container-init BUNDLE` with the environment that asks for a gate, a status
+/// channel and a console socket.
+fn init_command(
+    bundle: &Path,
+    state_dir: Option<&Path>,
+    status: Option<BorrowedFd>,
+    console: Option<BorrowedFd>,
+) -> Result<UsernsCommand> {
     let bundle = std::path::absolute(bundle)
         .with_context(|| format!("resolve the bundle path {}", bundle.display()))?;
     // /proc/self/exe: still this very binary if the file was replaced by an upgrade.
@@ -168,12 +201,7 @@ fn spawn_init(
             .inherit_fd(fd.as_raw_fd())
             .env(status::CONSOLE_FD_ENV, fd.as_raw_fd().to_string());
     }
-    command
-        .stdin(stdin)
-        .stdout(stdout)
-        .stderr(stderr)
-        .spawn(mappings)
-        .with_context(|| format!("start the container of {}", bundle.display()))
+    Ok(command)
 }
 
 impl ContainerStdio {

@@ -56,11 +56,22 @@ pub(super) fn enter_namespaces(container: &Container, in_userns: bool) -> Result
 }
 
 fn check_user_namespace(path: Option<&Path>, in_userns: bool) -> Result<()> {
+    // A user namespace to join was joined by the process that started the init (setns into a
+    // user namespace needs a single-threaded caller with no other namespace changes yet):
+    // make sure it is the one the spec names.
     if let Some(path) = path {
-        bail!(
-            "joining the user namespace {} is not supported",
-            path.display()
-        );
+        use std::os::unix::fs::MetadataExt;
+        let wanted = std::fs::metadata(path)
+            .with_context(|| format!("the user namespace {} to join", path.display()))?;
+        let ours = std::fs::metadata("/proc/self/ns/user").context("stat /proc/self/ns/user")?;
+        if (wanted.dev(), wanted.ino()) != (ours.dev(), ours.ino()) {
+            bail!(
+                "the spec's user namespace {} is not the one the runtime runs in: start the \
+                 container with engine, which joins it first",
+                path.display()
+            );
+        }
+        return Ok(());
     }
     if !in_userns {
         bail!(

@@ -37,6 +37,8 @@ pub struct UsernsCommand {
     /// Descriptors PROGRAM inherits under the same numbers (their close-on-exec flag is
     /// cleared in the child only).
     inherited_fds: Vec<RawFd>,
+    /// An existing user namespace to join instead of creating one (no ID maps to write).
+    join: Option<PathBuf>,
 }
 
 impl UsernsCommand {
@@ -58,7 +60,15 @@ impl UsernsCommand {
             stdout: None,
             stderr: None,
             inherited_fds: Vec::new(),
+            join: None,
         }
+    }
+
+    /// Runs PROGRAM in the existing user namespace at `path` (e.g. /proc/PID/ns/user of
+    /// another container), in a mount namespace of its own, rather than in a new one.
+    pub fn join_user_namespace(mut self, path: impl AsRef<Path>) -> Self {
+        self.join = Some(path.as_ref().to_owned());
+        self
     }
 
     /// Lets PROGRAM inherit `fd` (which must stay open until `spawn` returns).
@@ -137,6 +147,7 @@ impl UsernsCommand {
         let (ready_read, ready_write) = cloexec_pipe()?;
         let (go_read, go_write) = cloexec_pipe()?;
         let sync = [go_read.as_raw_fd(), ready_write.as_raw_fd()];
+        let joining = self.join.is_some();
         let mut inherited = self.inherited_fds.clone();
         inherited.extend(sync);
         let mut command = self.into_command(Some(sync));
@@ -149,6 +160,7 @@ impl UsernsCommand {
             .context("cannot start the user namespace helper (/proc/self/exe)")?;
         drop((go_read, ready_write));
 
+        let mappings = (!joining).then_some(mappings);
         match handshake(&child, ready_read, go_write, mappings) {
             Ok(()) => Ok(child),
             Err(err) => {
@@ -188,6 +200,10 @@ impl UsernsCommand {
         command.args(&self.args);
         if self.env_clear {
             command.env_clear();
+        }
+        command.env_remove(super::helper::JOIN_ENV);
+        if let (Some(path), Some(_)) = (&self.join, helper_sync) {
+            command.env(super::helper::JOIN_ENV, path);
         }
         for (key, value) in self.env_changes {
             match value {
@@ -245,8 +261,14 @@ fn clear_cloexec(fd: RawFd) -> std::io::Result<()> {
     Ok(())
 }
 
-/// Waits for the helper's namespace, writes its ID maps and tells it to go on.
-fn handshake(child: &Child, ready: OwnedFd, go: OwnedFd, mappings: &IdMappings) -> Result<()> {
+/// Waits for the helper's namespace, writes its ID maps (a new namespace: `mappings` given)
+/// and tells it to go on.
+fn handshake(
+    child: &Child,
+    ready: OwnedFd,
+    go: OwnedFd,
+    mappings: Option<&IdMappings>,
+) -> Result<()> {
     let mut ready = File::from(ready);
     let mut status = [0u8];
     let read = ready
@@ -261,7 +283,9 @@ fn handshake(child: &Child, ready: OwnedFd, go: OwnedFd, mappings: &IdMappings) 
         }
         _ => bail!("the user namespace helper exited before creating the namespace"),
     }
-    write_id_maps(child.id(), &mappings.uids, &mappings.gids)?;
+    if let Some(mappings) = mappings {
+        write_id_maps(child.id(), &mappings.uids, &mappings.gids)?;
+    }
     File::from(go)
         .write_all(&[helper::GO])
         .context("cannot signal the user namespace helper")

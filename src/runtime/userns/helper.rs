@@ -26,6 +26,8 @@ pub(super) const READY: u8 = b'r';
 pub(super) const FAILED: u8 = b'e';
 /// Parent to helper: the maps are written, run PROGRAM.
 pub(super) const GO: u8 = b'g';
+/// Names an existing user namespace to join (setns) instead of creating one.
+pub(super) const JOIN_ENV: &str = "_ENGINE_JOIN_USERNS";
 
 /// Setup failed: the engine's own exit code for "the engine failed", as podman and docker.
 const EXIT_SETUP_FAILED: i32 = 125;
@@ -45,7 +47,12 @@ pub fn userns_exec_main(args: &[OsString]) -> ! {
         Err(message) => fail(&message),
     };
     let mut ready = File::from(ready);
-    if let Err(errno) = unshare(CloneFlags::CLONE_NEWUSER | CloneFlags::CLONE_NEWNS) {
+    if let Some(path) = std::env::var_os(JOIN_ENV) {
+        if let Err(message) = join_user_namespace(std::path::Path::new(&path)) {
+            let _ = ready.write_all(&[&[FAILED][..], message.as_bytes()].concat());
+            exit(EXIT_SETUP_FAILED);
+        }
+    } else if let Err(errno) = unshare(CloneFlags::CLONE_NEWUSER | CloneFlags::CLONE_NEWNS) {
         let hint = match errno {
             Errno::EPERM | Errno::ENOSPC | Errno::EINVAL => {
                 "; user namespaces may be disabled (sysctl user.max_user_namespaces) or \
@@ -70,6 +77,21 @@ pub fn userns_exec_main(args: &[OsString]) -> ! {
         fail(&message);
     }
     exec(program)
+}
+
+/// setns into the user namespace at `path` (we own it: it is one of our containers'), then a
+/// mount namespace of our own.
+fn join_user_namespace(path: &std::path::Path) -> Result<(), String> {
+    let ns = File::open(path)
+        .map_err(|e| format!("cannot open the user namespace {}: {e}", path.display()))?;
+    nix::sched::setns(&ns, CloneFlags::CLONE_NEWUSER).map_err(|e| {
+        format!(
+            "cannot join the user namespace {}: setns: {e}",
+            path.display()
+        )
+    })?;
+    unshare(CloneFlags::CLONE_NEWNS)
+        .map_err(|e| format!("cannot create a mount namespace: unshare: {e}"))
 }
 
 fn fail(message: &str) -> ! {

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use oci_spec::runtime::LinuxNamespaceType;
 
+use crate::network::{JoinedNetwork, NetworkConfig};
 use crate::spec::recipe::RootfsRecipe;
 use crate::spec::{NetworkMode, UsernsMode};
 
@@ -32,7 +33,7 @@ fn namespaces_follow_network_and_userns() {
         vec![Pid, Ipc, Uts, Mount, Cgroup, Network, User]
     );
     let host_net = RunOptions {
-        network: NetworkMode::Host,
+        network: NetworkConfig::new(NetworkMode::Host),
         ..opts()
     };
     assert_eq!(
@@ -54,6 +55,65 @@ fn namespaces_follow_network_and_userns() {
     );
     let linux = spec.linux().clone().unwrap();
     assert!(linux.uid_mappings().is_none() && linux.gid_mappings().is_none());
+}
+
+#[test]
+fn joined_networks_name_their_namespaces() {
+    let fx = Fixture::new();
+    let joined = JoinedNetwork {
+        netns: "/proc/42/ns/net".into(),
+        userns: Some("/proc/42/ns/user".into()),
+        hosts: None,
+        resolv_conf: None,
+    };
+    let other = RunOptions {
+        network: NetworkConfig::new(NetworkMode::Container { id: "c".into() }),
+        joined_network: Some(joined.clone()),
+        ..opts()
+    };
+    let namespaces = fx
+        .spec(&other)
+        .linux()
+        .clone()
+        .unwrap()
+        .namespaces()
+        .clone()
+        .unwrap();
+    let path_of = |typ| {
+        let ns = namespaces.iter().find(|ns| ns.typ() == typ).unwrap();
+        ns.path().clone()
+    };
+    assert_eq!(path_of(Network), Some("/proc/42/ns/net".into()));
+    assert_eq!(path_of(User), Some("/proc/42/ns/user".into()));
+    assert_eq!(path_of(Uts), None);
+
+    // ns:PATH: the runtime finds the owning user namespace; /sys can only be bound.
+    let path = RunOptions {
+        network: NetworkConfig::new(NetworkMode::Path {
+            path: "/run/netns/x".into(),
+        }),
+        joined_network: Some(JoinedNetwork {
+            netns: "/run/netns/x".into(),
+            userns: None,
+            ..joined
+        }),
+        ..opts()
+    };
+    let spec = fx.spec(&path);
+    let namespaces = spec.linux().clone().unwrap().namespaces().clone().unwrap();
+    let user = namespaces.iter().find(|ns| ns.typ() == User).unwrap();
+    assert_eq!(user.path(), &None);
+    assert_eq!(
+        mount_at(&spec, "/sys").unwrap().typ().as_deref(),
+        Some("bind")
+    );
+
+    // Unresolved: an internal error, not a spec that silently creates a namespace.
+    let unresolved = RunOptions {
+        joined_network: None,
+        ..other
+    };
+    assert!(err_text(fx.build(&unresolved)).contains("internal error"));
 }
 
 #[test]
@@ -91,7 +151,7 @@ fn hostname_defaults_to_the_short_id_or_the_hosts_name() {
     let fx = Fixture::new();
     assert_eq!(fx.spec(&opts()).hostname().as_deref(), Some("0123456789ab"));
     let host_net = RunOptions {
-        network: NetworkMode::Host,
+        network: NetworkConfig::new(NetworkMode::Host),
         ..opts()
     };
     assert_eq!(fx.spec(&host_net).hostname().as_deref(), Some("hosty"));

@@ -57,6 +57,10 @@ pub fn host() -> HostContext {
         cap_last_cap: 40,
         hosts: "127.0.0.1 localhost\n192.168.1.5 nas\n".into(),
         resolv_conf: "nameserver 127.0.0.53\nsearch lan\n".into(),
+        network: crate::network::HostNetwork {
+            address: Some([192, 0, 2, 2].into()),
+            gateway: Some([192, 0, 2, 1].into()),
+        },
     }
 }
 

@@ -6,6 +6,8 @@ use std::fs;
 use crate::spec::mount_request::MountRequest;
 use crate::spec::{NetworkMode, parse_tmpfs_flag};
 
+use crate::network::NetworkConfig;
+
 use super::*;
 
 fn destinations(spec: &Spec) -> Vec<String> {
@@ -95,7 +97,7 @@ fn devpts_drops_gid_5_when_it_is_not_mapped() {
 fn host_network_rootless_binds_the_hosts_sys() {
     let fx = Fixture::new();
     let o = RunOptions {
-        network: NetworkMode::Host,
+        network: NetworkConfig::new(NetworkMode::Host),
         ..opts()
     };
     let spec = fx.spec(&o);
@@ -122,7 +124,7 @@ fn host_network_rootless_binds_the_hosts_sys() {
 fn rootful_host_network_still_mounts_sysfs() {
     let fx = Fixture::rootful();
     let o = RunOptions {
-        network: NetworkMode::Host,
+        network: NetworkConfig::new(NetworkMode::Host),
         ..opts()
     };
     let spec = fx.spec(&o);
