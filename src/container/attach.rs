@@ -13,20 +13,11 @@ use nix::sys::signal::{SaFlags, SigAction, SigHandler, SigSet, Signal, sigaction
 use nix::unistd::pipe2;
 
 use super::monitor::protocol::{Frame, FrameReader};
+use crate::runtime::builtin::PROXIED_SIGNALS as PROXIED;
 use crate::runtime::builtin::pty::{RawMode, is_terminal};
 
 /// podman's and docker's default detach sequence.
 pub const DEFAULT_DETACH_KEYS: &str = "ctrl-p,ctrl-q";
-
-/// What the engine forwards to the container (`--sig-proxy`).
-const PROXIED: [Signal; 6] = [
-    Signal::SIGINT,
-    Signal::SIGTERM,
-    Signal::SIGHUP,
-    Signal::SIGQUIT,
-    Signal::SIGUSR1,
-    Signal::SIGUSR2,
-];
 
 pub struct AttachOptions {
     /// Forward our stdin (`-i`).

@@ -8,8 +8,8 @@
 #   cycle      `create IMAGE sleep 1000` + `start` + `rm -f -t 0`
 #   detached   `run -d IMAGE sh -c 'trap "exit 0" TERM; ...'` + `stop` + `rm`
 # for engine and, side by side, rootless podman when it is installed (the same image pulled from
-# the same registry into its own store in the same home; `--network none` for both, engine's
-# default). A cycle is one `sh -c` running the three commands, the same shell for both tools.
+# the same registry into its own store in the same home; `--network none` for both, so that
+# no network helper is timed). A cycle is one `sh -c` running the three commands, the same shell for both tools.
 # Prints medians, podman/engine ratios, and issue 4's targets: `ps -a` with 1000 containers
 # under 50 ms and at least 10x faster than podman's; every cycle at least 3x faster than podman.
 #

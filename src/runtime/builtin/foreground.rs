@@ -20,7 +20,7 @@ use super::spawn_with_stdio;
 use crate::runtime::userns::{IdMappings, exit_code};
 
 /// What the engine forwards to the process, like podman's `--sig-proxy`.
-const PROXIED: [Signal; 6] = [
+pub const PROXIED: [Signal; 6] = [
     Signal::SIGINT,
     Signal::SIGTERM,
     Signal::SIGHUP,

@@ -63,7 +63,7 @@ use anyhow::{Context, Result};
 
 use crate::runtime::userns::{IdMappings, UsernsCommand};
 
-pub use foreground::run_foreground;
+pub use foreground::{PROXIED as PROXIED_SIGNALS, run_foreground};
 pub use init::init_main;
 pub use join::{
     EXEC_COMMAND, ExecOutcome, ExecTarget, enter_container, exec_attached, exec_detached, exec_main,

@@ -89,7 +89,9 @@ pub(super) fn rearm_parent_death_signal() -> Result<(), String> {
     Ok(())
 }
 
-fn wait_forwarding_signals(child: Pid) -> ! {
+/// Waits for `child`, forwarding every signal this process gets to it, and exits with its
+/// status (128 + N when signal N killed it).
+pub(super) fn wait_forwarding_signals(child: Pid) -> ! {
     let all = SigSet::all();
     loop {
         let signal = wait_for_signal(&all);

@@ -2,26 +2,23 @@
 //! the process up and exec the command.
 
 use std::convert::Infallible;
-use std::ffi::CString;
 use std::io::Read;
 use std::os::fd::RawFd;
-use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 
 use anyhow::{Context, Result, bail};
 use nix::errno::Errno;
 use nix::sys::signal::{SigHandler, Signal, signal};
-use nix::unistd::{execve, setsid};
+use nix::unistd::setsid;
 use oci_spec::runtime::{Process, Spec};
 
 use super::report::Reporter;
 use super::{ExecTarget, enter, supervise};
-use crate::runtime::builtin::exec::{ExecError, find_program};
+use crate::runtime::builtin::exec::ExecError;
 use crate::runtime::builtin::{EXIT_CANNOT_EXEC, EXIT_NOT_FOUND, EXIT_SETUP_FAILED, process};
 use crate::runtime::seccomp::{self, BpfProgram};
 use crate::spec::caps::known_capabilities;
-use crate::spec::env::DEFAULT_PATH;
 use crate::spec::exec::{ContainerAccounts, ExecOptions, exec_process};
 
 /// /etc/passwd and /etc/group are read from the container, which may make them anything: a
@@ -137,42 +134,12 @@ fn enter_cwd(cwd: &Path) -> Result<(), ExecError> {
 
 /// Like `exec::exec`, but leaves the report descriptor (close-on-exec) open, so a failed
 /// execve is reported too; the helper closed every other descriptor already.
+/// The container's exec: descriptors stay open until execve succeeds (the report pipe tells
+/// the CLI why it failed), then the kernel closes them all.
 fn execute(process: &Process) -> ExecError {
     let args = process.args().as_deref().unwrap_or_default();
     let env = process.env().as_deref().unwrap_or_default();
-    let Some(program) = args.first() else {
-        return failure(EXIT_SETUP_FAILED, "exec: no command".into());
-    };
-    let path_var = env
-        .iter()
-        .find_map(|e| e.strip_prefix("PATH="))
-        .unwrap_or(DEFAULT_PATH);
-    let Some(path) = find_program(program, path_var) else {
-        let message = format!("exec {program}: executable file not found in $PATH");
-        return failure(EXIT_NOT_FOUND, message);
-    };
-    let to_cstrings = |items: &[String]| {
-        items
-            .iter()
-            .map(|s| CString::new(s.as_bytes()))
-            .collect::<Result<Vec<_>, _>>()
-    };
-    let (Ok(c_path), Ok(c_args), Ok(c_env)) = (
-        CString::new(path.as_os_str().as_bytes()),
-        to_cstrings(args),
-        to_cstrings(env),
-    ) else {
-        let message = format!("exec {program}: an argument or variable contains a NUL byte");
-        return failure(EXIT_CANNOT_EXEC, message);
-    };
-    let Err(errno) = execve(&c_path, &c_args, &c_env);
-    let code = match errno {
-        // Also a script whose interpreter is missing, as docker reports it.
-        Errno::ENOENT | Errno::ENOTDIR => EXIT_NOT_FOUND,
-        _ => EXIT_CANNOT_EXEC,
-    };
-    let message = format!("exec {}: {}", path.display(), std::io::Error::from(errno));
-    failure(code, message)
+    crate::runtime::builtin::exec::exec(args, env)
 }
 
 fn failure(code: i32, message: String) -> ExecError {

@@ -4,12 +4,10 @@
 //! caller's stdio, so a terminal or pipe closes when the command's last process does.
 
 use std::convert::Infallible;
-use std::process::exit;
 
 use nix::sys::prctl::set_pdeathsig;
 use nix::sys::signal::{SigSet, SigmaskHow, Signal};
-use nix::sys::wait::{WaitPidFlag, WaitStatus, waitpid};
-use nix::unistd::{ForkResult, Pid, fork};
+use nix::unistd::{ForkResult, fork};
 
 use super::report::Reporter;
 use crate::runtime::builtin::EXIT_SETUP_FAILED;
@@ -52,7 +50,7 @@ pub(super) fn fork_and_wait(
         Ok(ForkResult::Parent { child }) => {
             drop(reporter);
             release_stdio();
-            wait_forwarding_signals(child)
+            crate::runtime::builtin::waiter::wait_forwarding_signals(child)
         }
     }
 }
@@ -71,46 +69,5 @@ fn release_stdio() {
         // SAFETY: dup2 onto the standard descriptors, which nothing in this process holds
         // a Rust handle to from now on.
         unsafe { libc::dup2(std::os::fd::AsRawFd::as_raw_fd(&null), target) };
-    }
-}
-
-fn wait_forwarding_signals(child: Pid) -> ! {
-    let all = SigSet::all();
-    loop {
-        let signal = wait_for_signal(&all);
-        if signal == libc::SIGCHLD {
-            if let Some(code) = reap(child) {
-                exit(code);
-            }
-            continue;
-        }
-        // Raw numbers, so real-time signals are forwarded too; ESRCH (gone) is answered by
-        // the SIGCHLD that follows.
-        // SAFETY: kill has no memory-safety requirements.
-        unsafe { libc::kill(child.as_raw(), signal) };
-    }
-}
-
-fn wait_for_signal(set: &SigSet) -> libc::c_int {
-    loop {
-        // SAFETY: `set` is a valid sigset; a null siginfo pointer is allowed.
-        let signal = unsafe { libc::sigwaitinfo(set.as_ref(), std::ptr::null_mut()) };
-        if signal > 0 {
-            return signal;
-        }
-        // Only EINTR is possible (a stop/continue); anything else would loop forever.
-        if std::io::Error::last_os_error().raw_os_error() != Some(libc::EINTR) {
-            exit(EXIT_SETUP_FAILED);
-        }
-    }
-}
-
-/// The exit code once `child` is gone, `None` while it runs.
-fn reap(child: Pid) -> Option<i32> {
-    match waitpid(child, Some(WaitPidFlag::WNOHANG)) {
-        Ok(WaitStatus::Exited(_, code)) => Some(code),
-        Ok(WaitStatus::Signaled(_, signal, _)) => Some(128 + signal as i32),
-        Ok(_) => None,
-        Err(_) => Some(EXIT_SETUP_FAILED),
     }
 }
