@@ -2,13 +2,11 @@
 //! overlay rules (a whiteout hides what is below, an opaque directory stops the search). Used for
 //! /etc/passwd and /etc/group when resolving `--user`, before any container exists.
 
-use std::fs::File;
-use std::io::Read;
 use std::os::fd::{AsFd, OwnedFd};
 use std::os::unix::fs::FileTypeExt;
 use std::path::{Path, PathBuf};
 
-use rustix::fs::{Mode, OFlags, ResolveFlags, openat2};
+use rustix::fs::{Mode, OFlags};
 
 /// Files above this size are not what `--user` resolution looks for.
 const MAX_FILE: u64 = 16 << 20;
@@ -92,21 +90,7 @@ fn is_opaque(dir: &Path, xattr: &str) -> bool {
 }
 
 fn read_confined(root: &OwnedFd, rel: &str) -> Option<Vec<u8>> {
-    let fd = openat2(
-        root.as_fd(),
-        rel,
-        OFlags::RDONLY | OFlags::CLOEXEC,
-        Mode::empty(),
-        ResolveFlags::IN_ROOT | ResolveFlags::NO_MAGICLINKS,
-    )
-    .ok()?;
-    let file = File::from(fd);
-    if !file.metadata().ok()?.is_file() {
-        return None;
-    }
-    let mut data = Vec::new();
-    file.take(MAX_FILE).read_to_end(&mut data).ok()?;
-    Some(data)
+    crate::util::fs::read_in_root(root.as_fd(), rel, MAX_FILE)
 }
 
 #[cfg(test)]

@@ -56,6 +56,31 @@ pub fn temp_sibling(path: &Path) -> PathBuf {
     path.with_file_name(format!(".{name}.tmp-{}-{n}", std::process::id()))
 }
 
+/// Reads the regular file `rel` below the directory `root` as if `root` were `/`: symlinks and
+/// `..` cannot leave it (openat2 RESOLVE_IN_ROOT, no magic links), a FIFO does not block (the
+/// open is non-blocking and only regular files are read), and at most `max` bytes are read.
+/// `None` when it is missing, not a regular file, or unreadable. For files a container or an
+/// image controls (/etc/passwd), read by the engine on the host.
+pub fn read_in_root(root: std::os::fd::BorrowedFd, rel: &str, max: u64) -> Option<Vec<u8>> {
+    use rustix::fs::{Mode, OFlags, ResolveFlags, openat2};
+    use std::io::Read;
+    let fd = openat2(
+        root,
+        rel,
+        OFlags::RDONLY | OFlags::CLOEXEC | OFlags::NONBLOCK | OFlags::NOCTTY,
+        Mode::empty(),
+        ResolveFlags::IN_ROOT | ResolveFlags::NO_MAGICLINKS,
+    )
+    .ok()?;
+    let file = std::fs::File::from(fd);
+    if !file.metadata().ok()?.is_file() {
+        return None;
+    }
+    let mut data = Vec::new();
+    file.take(max).read_to_end(&mut data).ok()?;
+    Some(data)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -110,6 +110,21 @@ pub fn wait_for_exit(process: &ProcessRef, timeout: std::time::Duration) -> bool
     }
 }
 
+/// Closes every descriptor above stderr but `keep`. For processes started on behalf of a
+/// user's command line, which may have left anything open; call while single-threaded.
+pub fn close_fds_except(keep: &[i32]) -> std::io::Result<()> {
+    let fds: Vec<i32> = std::fs::read_dir("/proc/self/fd")?
+        .filter_map(|entry| entry.ok()?.file_name().to_str()?.parse().ok())
+        .filter(|fd| *fd > 2 && !keep.contains(fd))
+        .collect();
+    for fd in fds {
+        // SAFETY: the caller owns the process's descriptors and is single-threaded; the
+        // directory stream's own descriptor is closed already (EBADF is ignored).
+        unsafe { libc::close(fd) };
+    }
+    Ok(())
+}
+
 /// Field `n` (1-based, as in proc(5)) of a /proc/PID/stat line, counted after the
 /// parenthesised command name (which may hold spaces and parentheses).
 pub fn stat_field(stat: &str, n: usize) -> Option<u64> {

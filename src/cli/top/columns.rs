@@ -29,11 +29,22 @@ impl ContainerView {
     }
 }
 
-/// The container's /etc/passwd or /etc/group through PID 1's root; unreadable when PID 1 runs
-/// as another uid, and then IDs are shown as numbers.
+/// The container's /etc/passwd or /etc/group through PID 1's root, resolved inside that root
+/// (the container's symlinks cannot point the engine at a host file, a FIFO or /dev/zero);
+/// unreadable when PID 1 runs as another uid, and then IDs are shown as numbers.
 pub fn read_names(init_pid: u32, file: &str) -> HashMap<u32, String> {
-    std::fs::read_to_string(format!("/proc/{init_pid}/root/etc/{file}"))
-        .map(|text| id_names(&text))
+    /// Far more than any real account file.
+    const MAX_ACCOUNTS_FILE: u64 = 16 << 20;
+    let Ok(root) = rustix::fs::open(
+        format!("/proc/{init_pid}/root"),
+        rustix::fs::OFlags::PATH | rustix::fs::OFlags::DIRECTORY | rustix::fs::OFlags::CLOEXEC,
+        rustix::fs::Mode::empty(),
+    ) else {
+        return HashMap::new();
+    };
+    let rel = format!("etc/{file}");
+    crate::util::fs::read_in_root(std::os::fd::AsFd::as_fd(&root), &rel, MAX_ACCOUNTS_FILE)
+        .map(|bytes| id_names(&String::from_utf8_lossy(&bytes)))
         .unwrap_or_default()
 }
 

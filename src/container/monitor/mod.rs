@@ -26,7 +26,7 @@ mod session;
 use std::ffi::OsString;
 use std::fs::File;
 use std::io::Write;
-use std::os::fd::{FromRawFd, RawFd};
+use std::os::fd::{AsRawFd, FromRawFd, RawFd};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -73,6 +73,9 @@ pub fn monitor_main(args: &[OsString]) -> ! {
     };
     // The attach socket and the log are the user's only.
     rustix::process::umask(rustix::fs::Mode::from_bits_truncate(0o077));
+    // What the starting command's caller left open is not ours to keep alive (a pipe's end
+    // would keep its reader waiting for as long as the container runs).
+    let _ = crate::util::proc::close_fds_except(&[args.sync.as_raw_fd()]);
     let mut sync = Some(args.sync);
     let root = args.root.clone();
     let id = args.id.clone();

@@ -39,6 +39,12 @@ pub fn init_main(bundle: &Path) -> ! {
     if let Err(err) = status::take_from_env() {
         fail(&err);
     }
+    // Whatever the caller left open must not reach the container: a host directory
+    // descriptor is a way out of the rootfs (`-w /proc/self/fd/N`, the CVE-2024-21626 class),
+    // and the container's setup (chdir included) runs before exec would close it.
+    if let Err(err) = crate::util::proc::close_fds_except(&status::held_fds()) {
+        fail(&format!("close inherited descriptors: {err}"));
+    }
     // Whatever the caller's umask (the monitor's is 077), the container starts from crun's
     // default; process.user.umask, when given, replaces it at the identity switch.
     nix::sys::stat::umask(nix::sys::stat::Mode::from_bits_truncate(0o022));

@@ -80,6 +80,29 @@ pub(super) fn start_session(terminal: bool) -> Result<()> {
     Ok(())
 }
 
+/// A session keyring of the process's own, as runc gives every container and exec: the
+/// caller's (with whatever secrets the user keeps there) must not be reachable inside.
+fn join_new_session_keyring() -> Result<()> {
+    const KEYCTL_JOIN_SESSION_KEYRING: libc::c_long = 1;
+    // SAFETY: KEYCTL_JOIN_SESSION_KEYRING with a null name creates an anonymous keyring; no
+    // memory is passed.
+    let joined = unsafe {
+        libc::syscall(
+            libc::SYS_keyctl,
+            KEYCTL_JOIN_SESSION_KEYRING,
+            std::ptr::null::<libc::c_char>(),
+        )
+    };
+    if joined < 0 {
+        let err = std::io::Error::last_os_error();
+        // A kernel without keys has no keyring to leak.
+        if err.raw_os_error() != Some(libc::ENOSYS) {
+            return Err(err).context("join a new session keyring (keyctl)");
+        }
+    }
+    Ok(())
+}
+
 pub(super) fn set_oom_score_adj(process: &Process) -> Result<()> {
     if let Some(adj) = process.oom_score_adj() {
         std::fs::write("/proc/self/oom_score_adj", adj.to_string())
@@ -96,6 +119,7 @@ pub(super) fn set_oom_score_adj(process: &Process) -> Result<()> {
 /// with no_new_privs the filter comes last, so it constrains as little of the setup as
 /// possible.
 pub(super) fn switch_identity(process: &Process, filter: Option<&BpfProgram>) -> Result<()> {
+    join_new_session_keyring()?;
     let caps = process.capabilities().as_ref();
     let no_new_privs = process.no_new_privileges().unwrap_or(false);
     drop_bounding(caps)?;

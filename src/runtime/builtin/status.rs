@@ -73,6 +73,16 @@ pub(super) fn report_pid_and_close(pid: i32) {
     }
 }
 
+/// The descriptors this module holds (status channel, console socket), for the init's sweep
+/// of inherited descriptors.
+pub(super) fn held_fds() -> Vec<RawFd> {
+    [&STATUS_FD, &CONSOLE_FD]
+        .iter()
+        .map(|slot| slot.load(Ordering::SeqCst))
+        .filter(|fd| *fd >= 0)
+        .collect()
+}
+
 /// Whether someone takes the master of a pty the container makes itself (see
 /// [`send_console`]): the monitor, or a console socket.
 pub(super) fn takes_console() -> bool {
