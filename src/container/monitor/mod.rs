@@ -21,7 +21,9 @@
 mod clients;
 mod io;
 pub mod protocol;
+mod pump;
 mod session;
+mod status_report;
 
 use std::ffi::OsString;
 use std::fs::File;
@@ -222,7 +224,7 @@ fn supervise(
         send(sync, &SyncMessage::Started { waiter: child.id() })?;
         // The starting command has its answer; later restarts report to the record only.
         sync.take();
-        let code = session::pump(child, io, &mut clients, log.as_mut())?;
+        let code = pump::pump(child, io, &mut clients, log.as_mut())?;
         if let Some(helper) = network {
             // Its namespace is gone with the container; a helper that lingers is killed.
             let _ = helper.stop();
