@@ -23,6 +23,7 @@ mod ps;
 mod pulling;
 mod rename;
 mod run;
+mod run_settings;
 mod system;
 mod timefmt;
 mod top;
