@@ -183,6 +183,9 @@ pub fn publish_all(exposed: &[String], published: &[PortRequest]) -> Result<Vec<
             }
         }
     }
+    // The image's ExposedPorts come from a map in no particular order: sorted, the same image
+    // gets its ports in the same order every time.
+    out.sort_by_key(|p| (p.container_port, p.protocol.to_string()));
     Ok(out)
 }
 

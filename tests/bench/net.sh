@@ -72,7 +72,7 @@ serve() {
     local tool=$1 home=$2 mode=$3 port=$4
     container_cmd "$tool" "$home"
     "${CMD[@]}" run -d --name "bench-$mode" --network "$mode" -p "127.0.0.1:$port:$SERVE_PORT" \
-        -v "$W/www:/www:ro" "$IMAGE" httpd -f -p "$SERVE_PORT" -h /www >/dev/null 2>"$W/serve.err" ||
+        -v "$W/www:/www:ro" "$IMAGE" busybox httpd -f -p "$SERVE_PORT" -h /www >/dev/null 2>"$W/serve.err" ||
         return 1
     wait_until 20 "the $tool $mode container to answer on port $port" \
         /usr/bin/python3 "$BENCH/http_load.py" rate 127.0.0.1 "$port" /small.txt 0.01 ||

@@ -105,11 +105,12 @@ fn publish_all_takes_exposed_ports_not_published_yet() {
             (r.container_port, r.protocol)
         })
         .collect();
+    // Sorted by port, then protocol, whatever order the image lists them in.
     assert_eq!(
         got,
         vec![
-            (53, Protocol::Udp),
             (53, Protocol::Tcp),
+            (53, Protocol::Udp),
             (8080, Protocol::Tcp),
             (9000, Protocol::Tcp)
         ]
