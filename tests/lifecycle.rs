@@ -118,7 +118,17 @@ fn a_monitor_killed_with_sigkill_takes_the_container_with_it() {
     assert_nothing_left(&sb, &["sleep", &mark], QUICK);
     // A --rm container whose monitor died is removed by the next command that looks.
     let id = run_d(&sb, &["--rm"], &["sleep", &mark]);
-    kill(Pid::from_raw(monitor_pid(&sb, &id)), Signal::SIGKILL).expect("kill -9 the monitor");
+    let monitor = monitor_pid(&sb, &id);
+    kill(Pid::from_raw(monitor), Signal::SIGKILL).expect("kill -9 the monitor");
+    // SIGKILL is delivered asynchronously: wait until the kernel has it dead (or a zombie).
+    wait_until("the monitor to be gone", QUICK, || {
+        std::fs::read_to_string(format!("/proc/{monitor}/stat"))
+            .map(|stat| {
+                stat.rsplit_once(") ")
+                    .is_some_and(|(_, rest)| rest.starts_with('Z'))
+            })
+            .unwrap_or(true)
+    });
     assert!(
         ps_all(&sb).is_empty(),
         "ps -a no longer lists the --rm container"
