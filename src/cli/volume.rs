@@ -43,6 +43,10 @@ pub struct LsArgs {
     /// Output format: table, json, or a Go template such as '{{.Name}}'
     #[arg(long)]
     pub format: Option<String>,
+    /// Only volumes that match: name=SUBSTRING, dangling=true|false (not used by any
+    /// container); several keys must all match, the same key twice is either
+    #[arg(short, long, value_name = "FILTER")]
+    pub filter: Vec<String>,
 }
 
 #[derive(Args, Debug)]
@@ -75,6 +79,35 @@ pub struct PruneArgs {
     pub force: bool,
 }
 
+/// docker's `volume ls --filter` keys: the same key twice is OR, different keys AND.
+fn filter_volumes(
+    names: Vec<String>,
+    filters: &[String],
+    unused: impl FnOnce() -> Result<Vec<String>>,
+) -> Result<Vec<String>> {
+    let mut by_name: Vec<&str> = Vec::new();
+    let mut dangling: Vec<bool> = Vec::new();
+    for filter in filters {
+        match filter.split_once('=') {
+            Some(("name", value)) => by_name.push(value),
+            Some(("dangling", "true" | "1")) => dangling.push(true),
+            Some(("dangling", "false" | "0")) => dangling.push(false),
+            _ => anyhow::bail!(
+                "invalid --filter {filter:?}: use name=SUBSTRING or dangling=true|false"
+            ),
+        }
+    }
+    let unused = match dangling.is_empty() {
+        true => Vec::new(),
+        false => unused()?,
+    };
+    Ok(names
+        .into_iter()
+        .filter(|n| by_name.is_empty() || by_name.iter().any(|want| n.contains(want)))
+        .filter(|n| dangling.is_empty() || dangling.contains(&unused.contains(n)))
+        .collect())
+}
+
 pub fn volume(session: &Session, command: VolumeCommand) -> Result<()> {
     let store = session.open_store()?;
     let mut out = std::io::stdout().lock();
@@ -88,7 +121,7 @@ pub fn volume(session: &Session, command: VolumeCommand) -> Result<()> {
             writeln!(out, "{name}")?;
         }
         VolumeCommand::Ls(a) => {
-            let names = store.volumes()?;
+            let names = filter_volumes(store.volumes()?, &a.filter, || store.unused_volumes())?;
             if a.quiet {
                 for n in names {
                     writeln!(out, "{n}")?;
@@ -176,4 +209,30 @@ fn volume_json(store: &Store, name: &str) -> Value {
         "Labels": {},
         "Options": {},
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn name_and_dangling_filters() {
+        let all = || {
+            vec![
+                "web-data".to_string(),
+                "db".to_string(),
+                "web-cache".to_string(),
+            ]
+        };
+        let pick = |filters: &[&str]| {
+            let filters: Vec<String> = filters.iter().map(|f| f.to_string()).collect();
+            filter_volumes(all(), &filters, || Ok(vec!["web-cache".to_string()])).unwrap()
+        };
+        assert_eq!(pick(&[]), all());
+        assert_eq!(pick(&["name=web"]), ["web-data", "web-cache"]);
+        assert_eq!(pick(&["name=web", "dangling=true"]), ["web-cache"]);
+        assert_eq!(pick(&["dangling=false"]), ["web-data", "db"]);
+        assert_eq!(pick(&["name=db", "name=cache"]), ["db", "web-cache"]);
+        assert!(filter_volumes(all(), &["driver=local".into()], || Ok(Vec::new())).is_err());
+    }
 }
