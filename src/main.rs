@@ -32,6 +32,9 @@ fn main() -> std::process::ExitCode {
             }
         },
         Some(monitor::MONITOR_COMMAND) => monitor::monitor_main(&args),
+        Some(engine::network::forwarder::FORWARDER_COMMAND) => {
+            engine::network::forwarder::forwarder_main(&args)
+        }
         Some(builtin::EXEC_COMMAND) => builtin::exec_main(&args),
         Some(copy::COPY_COMMAND) => copy::copy_main(),
         Some(external::EXTERNAL_COMMAND) => {

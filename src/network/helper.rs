@@ -70,6 +70,8 @@ pub struct NetworkHelper {
     process: ProcessRef,
     /// slirp4netns's exit pipe: it exits when this end closes (also when this process dies).
     exit_pipe: Option<OwnedFd>,
+    /// engine's own TCP port forwarder next to slirp4netns (`super::forwarder`).
+    forwarder: Option<Child>,
     log: PathBuf,
 }
 
@@ -119,8 +121,19 @@ impl NetworkHelper {
             process: ProcessRef::of(pid).unwrap_or(ProcessRef { pid, start_time: 0 }),
             child: Some(child),
             exit_pipe,
+            forwarder: None,
             log: state_dir.join(kind.log_file()),
         }
+    }
+
+    /// The forwarder of the published TCP ports, stopped along with the helper.
+    pub(super) fn set_forwarder(&mut self, child: Child) {
+        self.forwarder = Some(child);
+    }
+
+    /// The helper's log, where the forwarder writes too.
+    pub(super) fn log_path(&self) -> &Path {
+        &self.log
     }
 
     /// Polls `ready` until it says so; fails when the helper exits first or takes too long.
@@ -155,6 +168,11 @@ impl NetworkHelper {
 
     fn shutdown(&mut self) -> Result<()> {
         self.exit_pipe = None;
+        if let Some(mut forwarder) = self.forwarder.take() {
+            // It only copies bytes: nothing to wind down.
+            let _ = forwarder.kill();
+            let _ = forwarder.wait();
+        }
         let Some(mut child) = self.child.take() else {
             return Ok(());
         };

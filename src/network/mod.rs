@@ -19,6 +19,7 @@
 //!    and [`kill_leftover_helper`] cleans up after anything that still escaped.
 
 pub mod config;
+pub mod forwarder;
 pub mod helper;
 pub mod host;
 pub mod join;

@@ -11,10 +11,12 @@ use std::process::{Command, Stdio};
 use anyhow::{Context, Result, bail};
 
 use super::config::NetworkConfig;
+use super::forwarder;
 use super::helper::{HelperKind, NetworkHelper, PASTA_PID_FILE, READY_TIMEOUT, SLIRP_API_SOCKET};
 use super::host::check_tun;
 use super::pasta::{PastaTarget, pasta_args};
 use super::port_check::check_free;
+use super::ports::{PortMapping, Protocol};
 use super::slirp::{SlirpOptions, SlirpTarget, hostfwd_requests, slirp_args};
 use super::spawn::{ContainerNamespaces, cloexec_pipe, spawn_tied};
 
@@ -71,8 +73,15 @@ pub(super) fn start_slirp(
     state_dir: &Path,
 ) -> Result<NetworkHelper> {
     let slirp_options = SlirpOptions::parse(options)?;
-    // Before anything starts: an IPv6 host address is refused here.
-    let requests = hostfwd_requests(&config.ports, slirp_options.guest_address())?;
+    // TCP ports go through engine's own forwarder (much faster than slirp's), UDP ones through
+    // slirp4netns. Before anything starts: an IPv6 host address is refused here.
+    let udp: Vec<PortMapping> = config
+        .ports
+        .iter()
+        .filter(|m| m.protocol == Protocol::Udp)
+        .cloned()
+        .collect();
+    let requests = hostfwd_requests(&udp, slirp_options.guest_address())?;
     let (exe, log) = prepare(HelperKind::Slirp4netns, config, state_dir)?;
     let namespaces = ContainerNamespaces::open(waiter_pid)?;
     let (netns, userns) = (namespaces.net_path(), namespaces.user_path());
@@ -118,7 +127,50 @@ pub(super) fn start_slirp(
         slirp_api_call(state_dir, &hostfwd.request)
             .with_context(|| format!("publish host port {}", hostfwd.host_port))?;
     }
+    let tcp = forwarder::port_arguments(&config.ports);
+    if !tcp.is_empty() {
+        start_forwarder(&mut helper, waiter_pid, &tcp)?;
+    }
     Ok(helper)
+}
+
+/// Starts `engine __port-forwarder` for the TCP ports and waits until it listens.
+fn start_forwarder(helper: &mut NetworkHelper, waiter_pid: u32, ports: &[String]) -> Result<()> {
+    let namespaces = ContainerNamespaces::open(waiter_pid)?;
+    let (ready_read, ready_write) = cloexec_pipe()?;
+    let log = File::options()
+        .create(true)
+        .append(true)
+        .open(helper.log_path())
+        .with_context(|| format!("open {}", helper.log_path().display()))?;
+    let userns = namespaces
+        .user_path()
+        .map(|p| p.into_os_string())
+        .unwrap_or_else(|| "-".into());
+    let mut command = Command::new(crate::runtime::self_exe::SELF_EXE);
+    command
+        .arg(forwarder::FORWARDER_COMMAND)
+        .arg(namespaces.net_path())
+        .arg(userns)
+        .arg(ready_write.as_raw_fd().to_string())
+        .args(ports)
+        .stdin(Stdio::null())
+        .stdout(log.try_clone().context("duplicate the log descriptor")?)
+        .stderr(log);
+    let mut inherited = vec![ready_write.as_raw_fd()];
+    inherited.extend(namespaces.fds());
+    let child = spawn_tied(&mut command, &inherited).context("start the port forwarder")?;
+    drop((ready_write, namespaces));
+    helper.set_forwarder(child);
+    let mut byte = [0u8];
+    let ready = File::from(ready_read).read(&mut byte).unwrap_or(0) == 1;
+    if !ready {
+        bail!(
+            "the port forwarder could not publish the ports: {}",
+            super::spawn::log_tail(helper.log_path())
+        );
+    }
+    Ok(())
 }
 
 /// One request to slirp4netns's API socket in `state_dir`; fails with its error description.
