@@ -4,11 +4,12 @@
 //! TCP stack, at about a third of the throughput podman gets. Instead this helper binds the
 //! host ports first, in the host's network namespace, then joins the container's user and
 //! network namespaces (the user owns them), so that each accepted connection is answered by a
-//! plain loopback connection to the container's port, and bytes are copied between the two
-//! sockets. It runs single-threaded until it joined (a user namespace refuses multi-threaded
-//! callers), then one thread per connection and direction.
+//! connection from inside to the container's own address (as podman's rootlessport does: a
+//! server listening on the container's loopback only is not published), and bytes are copied
+//! between the two sockets. It runs single-threaded until it joined (a user namespace refuses
+//! multi-threaded callers), then one thread per connection and direction.
 //!
-//! `engine __port-forwarder NETNS USERNS|- READY_FD HOST_IP:HOST_PORT:CONTAINER_PORT...`
+//! `engine __port-forwarder NETNS USERNS|- READY_FD TARGET_IP HOST_IP:HOST_PORT:PORT...`
 
 use std::convert::Infallible;
 use std::ffi::OsString;
@@ -48,9 +49,15 @@ pub fn port_arguments(mappings: &[PortMapping]) -> Vec<String> {
 }
 
 fn serve(args: &[OsString]) -> Result<Infallible> {
-    let [_, _, netns, userns, ready, ports @ ..] = args else {
-        bail!("usage: engine {FORWARDER_COMMAND} NETNS USERNS|- READY_FD HOST:PORT:PORT...");
+    let [_, _, netns, userns, ready, target, ports @ ..] = args else {
+        bail!(
+            "usage: engine {FORWARDER_COMMAND} NETNS USERNS|- READY_FD TARGET_IP HOST:PORT:PORT..."
+        );
     };
+    let target: IpAddr = target
+        .to_str()
+        .and_then(|ip| ip.parse().ok())
+        .context("the target must be the container's IP address")?;
     let ready: RawFd = ready
         .to_str()
         .and_then(|fd| fd.parse().ok())
@@ -77,7 +84,8 @@ fn serve(args: &[OsString]) -> Result<Infallible> {
     drop(ready);
     let mut acceptors = Vec::new();
     for (listener, port) in listeners {
-        acceptors.push(std::thread::spawn(move || accept_loop(listener, port)));
+        let target = SocketAddr::new(target, port);
+        acceptors.push(std::thread::spawn(move || accept_loop(listener, target)));
     }
     for acceptor in acceptors {
         let _ = acceptor.join();
@@ -90,16 +98,16 @@ fn join(path: &OsString, kind: CloneFlags) -> Result<()> {
     setns(&ns, kind).with_context(|| format!("setns {}", path.to_string_lossy()))
 }
 
-fn accept_loop(listener: TcpListener, port: u16) {
+fn accept_loop(listener: TcpListener, target: SocketAddr) {
     for client in listener.incoming().flatten() {
-        std::thread::spawn(move || forward(client, port));
+        std::thread::spawn(move || forward(client, target));
     }
 }
 
-/// One connection: the container's loopback port, then bytes both ways until both sides
-/// closed (a half-close is passed on, as HTTP clients rely on).
-fn forward(client: TcpStream, port: u16) {
-    let Ok(server) = TcpStream::connect(("127.0.0.1", port)) else {
+/// One connection: the container's port, then bytes both ways until both sides closed (a
+/// half-close is passed on, as HTTP clients rely on).
+fn forward(client: TcpStream, target: SocketAddr) {
+    let Ok(server) = TcpStream::connect(target) else {
         return; // Nothing listens in the container: the client sees the connection close.
     };
     let _ = client.set_nodelay(true);

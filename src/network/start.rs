@@ -129,13 +129,19 @@ pub(super) fn start_slirp(
     }
     let tcp = forwarder::port_arguments(&config.ports);
     if !tcp.is_empty() {
-        start_forwarder(&mut helper, waiter_pid, &tcp)?;
+        let target = slirp_options.guest_address().into();
+        start_forwarder(&mut helper, waiter_pid, target, &tcp)?;
     }
     Ok(helper)
 }
 
 /// Starts `engine __port-forwarder` for the TCP ports and waits until it listens.
-fn start_forwarder(helper: &mut NetworkHelper, waiter_pid: u32, ports: &[String]) -> Result<()> {
+fn start_forwarder(
+    helper: &mut NetworkHelper,
+    waiter_pid: u32,
+    target: std::net::IpAddr,
+    ports: &[String],
+) -> Result<()> {
     let namespaces = ContainerNamespaces::open(waiter_pid)?;
     let (ready_read, ready_write) = cloexec_pipe()?;
     let log = File::options()
@@ -153,6 +159,7 @@ fn start_forwarder(helper: &mut NetworkHelper, waiter_pid: u32, ports: &[String]
         .arg(namespaces.net_path())
         .arg(userns)
         .arg(ready_write.as_raw_fd().to_string())
+        .arg(target.to_string())
         .args(ports)
         .stdin(Stdio::null())
         .stdout(log.try_clone().context("duplicate the log descriptor")?)
