@@ -20,18 +20,27 @@ const SIZE_PRECISION: usize = 3;
 /// an exponent once rounding reaches 1000 (999,999 bytes gives "1e+03 kB"); that
 /// quirk is kept so our output matches theirs byte for byte.
 pub fn size(bytes: u64) -> String {
-    // Divide step by step in f64 exactly as go-units does, so rounding agrees.
+    let (value, unit) = scaled(bytes);
+    format!("{} {unit}", go_format_g(value, Some(SIZE_PRECISION)))
+}
+
+/// A byte count the way `podman system df` prints it: "1.235MB" (go-units `HumanSize`: four
+/// significant digits, no space).
+pub fn size_compact(bytes: u64) -> String {
+    let (value, unit) = scaled(bytes);
+    format!("{}{unit}", go_format_g(value, Some(4)))
+}
+
+/// The value and decimal unit go-units uses, divided step by step in f64 exactly as it does,
+/// so rounding agrees.
+fn scaled(bytes: u64) -> (f64, &'static str) {
     let mut value = bytes as f64;
     let mut unit = 0;
     while value >= 1000.0 && unit < SIZE_UNITS.len() - 1 {
         value /= 1000.0;
         unit += 1;
     }
-    format!(
-        "{} {}",
-        go_format_g(value, Some(SIZE_PRECISION)),
-        SIZE_UNITS[unit]
-    )
+    (value, SIZE_UNITS[unit])
 }
 
 /// Go's `%g` formatting: `Some(p)` is `%.{p}g`, `None` is the shortest

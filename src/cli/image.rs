@@ -554,20 +554,7 @@ pub fn prune(session: &Session, args: PruneArgs) -> Result<()> {
             return Ok(());
         }
     }
-    let removed = if args.all {
-        let mut ids = Vec::new();
-        for image in store.images()? {
-            if !store.image_in_use(&image.id)? {
-                ids.push(store.remove_image(&image.id)?.id);
-            }
-        }
-        ids
-    } else {
-        store.prune_dangling()?
-    };
-    // Also free what no image references any more (left by crashes or failed deletes).
-    store.gc_layers()?;
-    store.gc_blobs()?;
+    let removed = store.prune_images(args.all)?;
     let mut out = std::io::stdout().lock();
     for id in removed {
         writeln!(out, "{id}")?;

@@ -68,20 +68,7 @@ pub fn system_prune(session: &Session, args: SystemPruneArgs) -> Result<()> {
     }
 
     let before = df::stored_image_bytes(&store.images()?);
-    let images = if args.all {
-        let mut ids = Vec::new();
-        for image in store.images()? {
-            if !store.image_in_use(&image.id)? {
-                ids.push(store.remove_image(&image.id)?.id);
-            }
-        }
-        ids
-    } else {
-        store.prune_dangling()?
-    };
-    // What no image references any more, also from earlier crashes or failed deletes.
-    store.gc_layers()?;
-    store.gc_blobs()?;
+    let images = store.prune_images(args.all)?;
     reclaimed += before.saturating_sub(df::stored_image_bytes(&store.images()?));
     section(&mut text, "Deleted Images", &images);
 

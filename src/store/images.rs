@@ -274,6 +274,26 @@ impl Store {
         Ok(self.used_by_containers()?.0.iter().any(|i| i == id))
     }
 
+    /// `image prune` and `system prune`: the dangling images (with `all`, every image no
+    /// container uses), then whatever no image references any more (also from earlier crashes
+    /// or failed deletes); returns the removed images' ids.
+    pub fn prune_images(&self, all: bool) -> Result<Vec<String>> {
+        let removed = if all {
+            let mut ids = Vec::new();
+            for image in self.images()? {
+                if !self.image_in_use(&image.id)? {
+                    ids.push(self.remove_image(&image.id)?.id);
+                }
+            }
+            ids
+        } else {
+            self.prune_dangling()?
+        };
+        self.gc_layers()?;
+        self.gc_blobs()?;
+        Ok(removed)
+    }
+
     /// Removes every image without a name (dangling) that no container uses, and their unshared
     /// blobs; returns their ids.
     pub fn prune_dangling(&self) -> Result<Vec<String>> {

@@ -179,17 +179,9 @@ fn percent(part: u64, whole: u64) -> u64 {
     }
 }
 
-/// go-units `HumanSize`, which `system df` and the prune totals print: 4 significant digits,
-/// no space ("3.969MB"); `humanize::size` is the 3-digit, spaced form of the listings.
+/// `podman system df`'s sizes.
 pub fn human_size(bytes: u64) -> String {
-    const UNITS: [&str; 9] = ["B", "kB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB"];
-    let mut value = bytes as f64;
-    let mut unit = 0;
-    while value >= 1000.0 && unit < UNITS.len() - 1 {
-        value /= 1000.0;
-        unit += 1;
-    }
-    format!("{}{}", humanize::go_format_g(value, Some(4)), UNITS[unit])
+    humanize::size_compact(bytes)
 }
 
 #[cfg(test)]
