@@ -19,7 +19,6 @@ use std::net::{IpAddr, Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::os::fd::{FromRawFd, RawFd};
 
 use anyhow::{Context, Result, bail};
-use nix::sched::{CloneFlags, setns};
 
 use super::ports::{PortMapping, Protocol};
 
@@ -76,10 +75,8 @@ fn serve(args: &[OsString]) -> Result<Infallible> {
             .with_context(|| format!("publish host port {host}/tcp: bind"))?;
         listeners.push((listener, container));
     }
-    if userns != "-" {
-        join(userns, CloneFlags::CLONE_NEWUSER)?;
-    }
-    join(netns, CloneFlags::CLONE_NEWNET)?;
+    let userns = (userns != "-").then(|| std::path::Path::new(userns));
+    crate::runtime::userns::join_user_and_network(userns, std::path::Path::new(netns))?;
     ready.write_all(b"r").context("report ready")?;
     drop(ready);
     let mut acceptors = Vec::new();
@@ -91,11 +88,6 @@ fn serve(args: &[OsString]) -> Result<Infallible> {
         let _ = acceptor.join();
     }
     bail!("every listener failed")
-}
-
-fn join(path: &OsString, kind: CloneFlags) -> Result<()> {
-    let ns = File::open(path).with_context(|| format!("open {}", path.to_string_lossy()))?;
-    setns(&ns, kind).with_context(|| format!("setns {}", path.to_string_lossy()))
 }
 
 fn accept_loop(listener: TcpListener, target: SocketAddr) {

@@ -80,3 +80,23 @@ pub fn remove_tree(path: &std::path::Path) -> std::io::Result<()> {
         )))
     }
 }
+
+/// Joins the user namespace at `userns` (when given), then the network namespace at `netns`:
+/// for a process of the user who owns them (another container's, a network helper's target).
+/// The process must be single-threaded: the kernel refuses a user namespace change otherwise.
+pub fn join_user_and_network(
+    userns: Option<&std::path::Path>,
+    netns: &std::path::Path,
+) -> anyhow::Result<()> {
+    use anyhow::Context;
+    use nix::sched::{CloneFlags, setns};
+    let join = |path: &std::path::Path, kind: CloneFlags| -> anyhow::Result<()> {
+        let ns = std::fs::File::open(path)
+            .with_context(|| format!("open the namespace {}", path.display()))?;
+        setns(&ns, kind).with_context(|| format!("setns {}", path.display()))
+    };
+    if let Some(userns) = userns {
+        join(userns, CloneFlags::CLONE_NEWUSER)?;
+    }
+    join(netns, CloneFlags::CLONE_NEWNET)
+}

@@ -110,6 +110,16 @@ pub fn wait_for_exit(process: &ProcessRef, timeout: std::time::Duration) -> bool
     }
 }
 
+/// The first child of `pid`'s main thread (/proc/PID/task/PID/children), if it has one now.
+pub fn first_child(pid: u32) -> Option<u32> {
+    std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children"))
+        .ok()?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
+}
+
 /// Closes every descriptor above stderr but `keep`. For processes started on behalf of a
 /// user's command line, which may have left anything open; call while single-threaded.
 pub fn close_fds_except(keep: &[i32]) -> std::io::Result<()> {

@@ -192,13 +192,13 @@ fn connect_network(
 
 /// PID 1 of a container an external runtime started: the runtime's child, once it exists.
 fn first_child(pid: u32) -> Option<u32> {
-    let path = format!("/proc/{pid}/task/{pid}/children");
     let deadline = Instant::now() + Duration::from_secs(2);
     while Instant::now() < deadline {
-        let children = std::fs::read_to_string(&path).ok()?;
-        if let Some(first) = children.split_whitespace().next() {
-            return first.parse().ok();
+        if let Some(child) = crate::util::proc::first_child(pid) {
+            return Some(child);
         }
+        // Gone: no child will come.
+        crate::util::proc::ProcessRef::of(pid)?;
         std::thread::sleep(Duration::from_millis(2));
     }
     None

@@ -157,7 +157,9 @@ impl StateRoot {
         record.pid = pid;
         record.start_time = start_time(pid)
             .with_context(|| format!("read /proc/{pid}/stat of container {id:?}"))?;
-        write_atomically(&dir.join(STATE_FILE), &serde_json::to_vec_pretty(&record)?)?;
+        let state_file = dir.join(STATE_FILE);
+        crate::util::fs::write_replace(&state_file, &serde_json::to_vec_pretty(&record)?, 0o600)
+            .with_context(|| format!("write {}", state_file.display()))?;
         Ok(child)
     }
 
@@ -301,13 +303,12 @@ fn check_id(id: &str) -> Result<()> {
 
 /// PID 1 of the container: the only child of the waiter.
 fn container_pid(waiter: i32) -> Result<i32> {
-    let path = format!("/proc/{waiter}/task/{waiter}/children");
-    let children = fs::read_to_string(&path).with_context(|| format!("read {path}"))?;
-    children
-        .split_whitespace()
-        .next()
-        .and_then(|pid| pid.parse().ok())
-        .with_context(|| format!("no container process in {path}: the container init exited"))
+    let waiter = u32::try_from(waiter).context("negative PID")?;
+    crate::util::proc::first_child(waiter)
+        .and_then(|pid| i32::try_from(pid).ok())
+        .with_context(|| {
+            format!("no container process under PID {waiter}: the container init exited")
+        })
 }
 
 /// Field 22 of /proc/PID/stat, for a process that is alive (not a zombie).
@@ -316,13 +317,6 @@ fn start_time(pid: i32) -> Result<u64> {
     ProcessRef::of(pid)
         .map(|p| p.start_time)
         .with_context(|| format!("process {pid} is gone"))
-}
-
-fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
-    let tmp = path.with_extension("tmp");
-    fs::write(&tmp, bytes).with_context(|| format!("write {}", tmp.display()))?;
-    fs::rename(&tmp, path)
-        .with_context(|| format!("rename {} to {}", tmp.display(), path.display()))
 }
 
 #[cfg(test)]
