@@ -10,6 +10,7 @@
 #![allow(dead_code)]
 
 mod out;
+pub mod report;
 mod sandbox;
 mod user_command;
 
