@@ -1,5 +1,6 @@
-use engine::container::{copy, monitor};
+use engine::container::{copy, export, monitor};
 use engine::quadlet;
+use engine::rootfs::layer_tar;
 use engine::runtime::{builtin, external, userns};
 
 fn main() -> std::process::ExitCode {
@@ -37,6 +38,8 @@ fn main() -> std::process::ExitCode {
         }
         Some(builtin::EXEC_COMMAND) => builtin::exec_main(&args),
         Some(copy::COPY_COMMAND) => copy::copy_main(),
+        Some(export::CONTAINER_TAR_COMMAND) => return export::container_tar_main(&args),
+        Some(layer_tar::LAYER_TAR_COMMAND) => return layer_tar::layer_tar_main(&args),
         Some(external::EXTERNAL_COMMAND) => {
             let err = match external::external_main(&args[2..]) {
                 Ok(never) => match never {},

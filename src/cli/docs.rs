@@ -383,6 +383,37 @@ fn examples(page: &str) -> &'static [(&'static str, &'static str)] {
                 "engine exec -d web sh -c 'sleep 100'",
             ),
         ],
+        "engine-export" | "engine-container-export" => &[
+            (
+                "Export a container's filesystem to a file",
+                "engine export -o web.tar web",
+            ),
+            ("List what it holds", "engine export web | tar -t | head"),
+        ],
+        "engine-commit" | "engine-container-commit" => &[
+            (
+                "Save a container's changes as an image",
+                "engine commit web localhost/web:v2",
+            ),
+            (
+                "Change the command and add a variable",
+                "engine commit -c 'CMD [\"/app\", \"--serve\"]' -c ENV=MODE=prod web web:prod",
+            ),
+        ],
+        "engine-import" | "engine-image-import" => &[
+            (
+                "Import a compressed root filesystem tarball",
+                "engine import rootfs.tar.gz base",
+            ),
+            (
+                "From stdin, with a command",
+                "cat rootfs.tar | engine import -c 'CMD [\"/bin/sh\"]' - base",
+            ),
+            (
+                "From a URL",
+                "engine import https://example.com/rootfs.tar.zst base",
+            ),
+        ],
         "engine-cp" | "engine-container-cp" => &[
             (
                 "Copy a file out of a container",

@@ -2,10 +2,10 @@
 
 use std::path::PathBuf;
 
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
 use clap::Args;
 
-use crate::rootfs::unpack::{UnpackOptions, WhiteoutFormat, unpack_layer};
+use crate::rootfs::unpack::{UnpackOptions, WhiteoutFormat, unpack_layer, unpack_layer_recording};
 
 #[derive(Args, Debug)]
 pub struct UnpackLayerArgs {
@@ -15,6 +15,9 @@ pub struct UnpackLayerArgs {
     /// Namespace of the overlay xattrs: user.overlay. (rootless) or trusted.overlay.
     #[arg(long)]
     pub xattr_prefix: String,
+    /// Record the layer's tar-split into this new file (kept only when complete)
+    #[arg(long)]
+    pub tar_split: Option<PathBuf>,
     /// The empty directory to unpack into
     pub dir: PathBuf,
 }
@@ -30,7 +33,25 @@ pub fn unpack_layer_command(args: UnpackLayerArgs) -> Result<()> {
         whiteouts: WhiteoutFormat::Overlay { xattr_prefix },
         ignore_chown_errors: args.ignore_chown_errors,
     };
-    let stats = unpack_layer(std::io::stdin().lock(), &args.dir, &opts)?;
+    let stdin = std::io::stdin().lock();
+    let stats = match &args.tar_split {
+        None => unpack_layer(stdin, &args.dir, &opts)?,
+        Some(path) => {
+            let file = std::fs::File::create_new(path)
+                .with_context(|| format!("creating {}", path.display()))?;
+            let (mut stats, complete) = unpack_layer_recording(stdin, &args.dir, &opts, file)?;
+            if !complete {
+                std::fs::remove_file(path)
+                    .with_context(|| format!("removing {}", path.display()))?;
+                stats.skipped.push(
+                    "the tar-split: the layer replaces one of its own files, so its exact tar \
+                     cannot be rebuilt (push and save will ask to pull it again)"
+                        .to_string(),
+                );
+            }
+            stats
+        }
+    };
     println!("{}", serde_json::to_string(&stats.skipped)?);
     Ok(())
 }

@@ -2,6 +2,7 @@
 //! no clap type leaves this module.
 
 pub mod complete;
+mod container_image;
 mod cp;
 mod docs;
 mod exec;
@@ -147,6 +148,12 @@ pub enum Command {
     Cp(cp::CpArgs),
     /// List a container's published ports
     Port(port::PortArgs),
+    /// Export a container's filesystem as a tar archive
+    Export(container_image::ExportArgs),
+    /// Create a new image from a container's changes
+    Commit(container_image::CommitArgs),
+    /// Create an image from a root filesystem tarball
+    Import(container_image::ImportArgs),
     /// Manage containers
     #[command(subcommand)]
     Container(ContainerCommand),
@@ -204,6 +211,8 @@ pub enum ImageCommand {
     Inspect(image::InspectArgs),
     /// Remove unused images
     Prune(image::PruneArgs),
+    /// Create an image from a root filesystem tarball
+    Import(container_image::ImportArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -252,6 +261,10 @@ pub enum ContainerCommand {
     Cp(cp::CpArgs),
     /// List a container's published ports
     Port(port::PortArgs),
+    /// Export a container's filesystem as a tar archive
+    Export(container_image::ExportArgs),
+    /// Create a new image from a container's changes
+    Commit(container_image::CommitArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -477,6 +490,15 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Logs(a) | Command::Container(ContainerCommand::Logs(a)) => logs::logs(&session, a),
         Command::Port(a) | Command::Container(ContainerCommand::Port(a)) => port::port(&session, a),
+        Command::Export(a) | Command::Container(ContainerCommand::Export(a)) => {
+            container_image::export(&session, a)
+        }
+        Command::Commit(a) | Command::Container(ContainerCommand::Commit(a)) => {
+            container_image::commit(&session, a)
+        }
+        Command::Import(a) | Command::Image(ImageCommand::Import(a)) => {
+            container_image::import(&session, a)
+        }
         Command::Volume(a) => volume::volume(&session, a),
         Command::Oci(a) => return oci::oci(&session, a),
         Command::Login(a) => login::login(&session, a),

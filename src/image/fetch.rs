@@ -91,8 +91,7 @@ pub async fn fetch_layer<'a>(
         .blob_stream(repository, &blob.digest, blob.size)
         .await?;
     let staging = store.new_layer_staging()?;
-    let process = tokio::task::block_in_place(|| unpacker.spawn(&staging.diff_dir()))
-        .with_context(context)?;
+    let process = tokio::task::block_in_place(|| unpacker.spawn(&staging)).with_context(context)?;
     let (tx, rx) = mpsc::channel::<io::Result<Bytes>>(CHANNEL_DEPTH);
     let expected = blob.clone();
     let worker = tokio::task::spawn_blocking(move || {

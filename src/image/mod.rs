@@ -1,7 +1,10 @@
 //! Images: references and short names, the registry client, manifests, and pulling.
 
+pub mod changes;
 pub mod fetch;
+pub mod import;
 pub mod manifest;
+pub mod new_image;
 pub mod pull;
 pub mod reference;
 pub mod registry;

@@ -330,6 +330,7 @@ async fn fetch_layers(
                     parent,
                     compressed_digest: blob.digest.clone(),
                     size: fetched.info.uncompressed_size,
+                    tar_split: false, // set by commit from what the unpacker recorded
                 };
                 bar.finish_with_message("done");
                 Ok((fetched.info, Some((fetched.staging, meta))))

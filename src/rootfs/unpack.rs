@@ -24,6 +24,7 @@ mod remove;
 mod tests;
 
 use std::collections::HashSet;
+use std::fs::File;
 use std::io::Read;
 use std::os::fd::AsFd;
 use std::path::Path;
@@ -36,6 +37,8 @@ use entry_path::{EntryPath, Marker, quoted};
 use layer_root::LayerRoot;
 use metadata::{Metadata, Node};
 use notes::Notes;
+
+use super::layer_tar::record::{SplitRecorder, record};
 
 /// How deletions and opaque directories are represented on disk.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -74,11 +77,31 @@ pub fn unpack_layer(
     dest: &Path,
     opts: &UnpackOptions,
 ) -> Result<UnpackStats> {
-    unpack(tar_stream, dest, opts).context("unpacking layer")
+    unpack(tar_stream, dest, opts, None).context("unpacking layer")
 }
 
-fn unpack(tar_stream: impl Read, dest: &Path, opts: &UnpackOptions) -> Result<UnpackStats> {
-    let mut unpacker = Unpacker::new(dest, opts)?;
+/// [`unpack_layer`], recording the layer's tar-split (see `layer_tar`) into `split`. Returns
+/// whether the split can reproduce the stream: not when the layer replaced one of its own
+/// files, whose first payload is gone.
+pub fn unpack_layer_recording(
+    tar_stream: impl Read,
+    dest: &Path,
+    opts: &UnpackOptions,
+    split: File,
+) -> Result<(UnpackStats, bool)> {
+    let (recorder, reader) = record(tar_stream, split).context("starting the tar-split")?;
+    let stats = unpack(reader, dest, opts, Some(&recorder)).context("unpacking layer")?;
+    let complete = recorder.finish().context("writing the layer's tar-split")?;
+    Ok((stats, complete))
+}
+
+fn unpack(
+    tar_stream: impl Read,
+    dest: &Path,
+    opts: &UnpackOptions,
+    split: Option<&SplitRecorder>,
+) -> Result<UnpackStats> {
+    let mut unpacker = Unpacker::new(dest, opts, split)?;
     let mut archive = tar::Archive::new(tar_stream);
     for entry in archive.entries().context("reading the tar stream")? {
         let mut entry =
@@ -105,6 +128,8 @@ struct DeferredDir {
 struct Unpacker<'o> {
     root: LayerRoot,
     opts: &'o UnpackOptions,
+    /// Records what must be kept to reproduce the tar stream, if asked.
+    split: Option<&'o SplitRecorder>,
     entries: u64,
     bytes: u64,
     notes: Notes,
@@ -119,10 +144,11 @@ struct Unpacker<'o> {
 const COPY_BUFFER_SIZE: usize = 128 * 1024;
 
 impl<'o> Unpacker<'o> {
-    fn new(dest: &Path, opts: &'o UnpackOptions) -> Result<Self> {
+    fn new(dest: &Path, opts: &'o UnpackOptions, split: Option<&'o SplitRecorder>) -> Result<Self> {
         Ok(Self {
             root: LayerRoot::open(dest)?,
             opts,
+            split,
             entries: 0,
             bytes: 0,
             notes: Notes::default(),
@@ -143,7 +169,9 @@ impl<'o> Unpacker<'o> {
             // The layer root itself: the store owns the destination directory's metadata.
             return Ok(());
         };
-        match path.marker()? {
+        let marker = path.marker()?;
+        self.note_replaced(&path, &marker, kind);
+        match marker {
             Marker::None => {}
             Marker::Opaque => return self.opaque(&path),
             Marker::Whiteout(target) => return self.whiteout(&path, target),
@@ -158,7 +186,14 @@ impl<'o> Unpacker<'o> {
             EntryType::Regular if raw_name.ends_with(b"/") => self.directory(&path, &meta),
             EntryType::Directory => self.directory(&path, &meta),
             EntryType::Regular | EntryType::Continuous => {
-                self.regular_file(&path, &meta, entry, false)
+                if let Some(split) = self.split {
+                    split.begin_payload(path.as_bytes())?;
+                }
+                self.regular_file(&path, &meta, entry, false)?;
+                match self.split {
+                    Some(split) => Ok(split.end_payload()?),
+                    None => Ok(()),
+                }
             }
             // tar's reader expands the sparse map: holes read as zeros, which are skipped again.
             EntryType::GNUSparse => self.regular_file(&path, &meta, entry, true),
@@ -189,6 +224,23 @@ impl<'o> Unpacker<'o> {
                     .note(format!("unsupported tar entry type '{code}'"), &path);
                 Ok(())
             }
+        }
+    }
+
+    /// Tells the tar-split recorder what this entry replaces or deletes.
+    fn note_replaced(&self, path: &EntryPath, marker: &Marker<'_>, kind: EntryType) {
+        let Some(split) = self.split else { return };
+        match marker {
+            Marker::None => split.entry_replaces(path.as_bytes(), kind == EntryType::Directory),
+            Marker::Whiteout(target) => {
+                let mut deleted = path.parent().to_vec();
+                if !deleted.is_empty() {
+                    deleted.push(b'/');
+                }
+                deleted.extend_from_slice(std::os::unix::ffi::OsStrExt::as_bytes(*target));
+                split.entry_replaces(&deleted, false);
+            }
+            Marker::Opaque | Marker::AufsMetadata => {}
         }
     }
 

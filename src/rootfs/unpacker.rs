@@ -4,14 +4,15 @@
 //! stdin; the child reports what it skipped as JSON on stdout.
 
 use std::io::Read;
-use std::path::Path;
 use std::process::{Child, ChildStdin, Stdio};
 
 use anyhow::{Context, Result, anyhow, bail};
 
 use crate::runtime::userns::{self, IdMappings, UsernsCommand};
+use crate::store::LayerStaging;
 
-/// The hidden command the child runs: `engine __unpack-layer [--ignore-chown-errors] --xattr-prefix P DIR`.
+/// The hidden command the child runs:
+/// `engine __unpack-layer [--ignore-chown-errors] --xattr-prefix P --tar-split FILE DIR`.
 pub const UNPACK_COMMAND: &str = "__unpack-layer";
 
 /// How layers of this engine process are unpacked.
@@ -22,6 +23,10 @@ pub struct LayerUnpacker {
     /// Only our own id is mapped: files of other owners keep ours (podman's ignore_chown_errors).
     ignore_chown_errors: bool,
 }
+
+/// Messages of the child may quote bytes of a hostile or binary stream (the tar crate shows
+/// a bad header field as is): at most this many characters of them are shown.
+const MAX_MESSAGE_CHARS: usize = 400;
 
 /// A running unpack child.
 pub struct UnpackProcess {
@@ -47,15 +52,18 @@ impl LayerUnpacker {
         Ok((unpacker, warning))
     }
 
-    /// Starts a child unpacking into `diff_dir`; write the tar stream to [`UnpackProcess::stdin`].
-    pub fn spawn(&self, diff_dir: &Path) -> Result<UnpackProcess> {
+    /// Starts a child unpacking into `staging`'s diff dir and recording the layer's tar-split
+    /// next to it; write the tar stream to [`UnpackProcess::stdin`].
+    pub fn spawn(&self, staging: &LayerStaging<'_>) -> Result<UnpackProcess> {
         let mut args: Vec<std::ffi::OsString> = vec![UNPACK_COMMAND.into()];
         if self.ignore_chown_errors {
             args.push("--ignore-chown-errors".into());
         }
         args.push("--xattr-prefix".into());
         args.push(self.xattr_prefix.into());
-        args.push(diff_dir.into());
+        args.push("--tar-split".into());
+        args.push(staging.tar_split_path().into());
+        args.push(staging.diff_dir().into());
         let mut child = UsernsCommand::new("/proc/self/exe", args)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -94,11 +102,11 @@ impl UnpackProcess {
             .wait()
             .context("waiting for the layer unpacker")?;
         if !status.success() {
-            let message = stderr.trim().trim_start_matches("Error: ");
+            let message = printable(stderr.trim().trim_start_matches("Error: "));
             let message = if message.is_empty() {
                 format!("it exited with {status}")
             } else {
-                message.to_string()
+                message
             };
             bail!("{message}");
         }
@@ -111,5 +119,36 @@ impl UnpackProcess {
         drop(self.stdin.take());
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+/// `message` as one printable line: control characters and undecodable bytes dropped, long
+/// messages cut.
+fn printable(message: &str) -> String {
+    let mut line: String = message
+        .chars()
+        .map(|c| if c == '\n' { ' ' } else { c })
+        .filter(|c| !c.is_control() && *c != char::REPLACEMENT_CHARACTER)
+        .take(MAX_MESSAGE_CHARS)
+        .collect();
+    if message.chars().count() > MAX_MESSAGE_CHARS {
+        line.push_str("...");
+    }
+    line
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn child_messages_become_one_printable_line() {
+        let raw = "reading the tar stream: bad cksum for \u{fffd}\u{1}x\ny";
+        assert_eq!(
+            super::printable(raw),
+            "reading the tar stream: bad cksum for x y"
+        );
+        assert_eq!(
+            super::printable(&"a".repeat(1000)).len(),
+            super::MAX_MESSAGE_CHARS + 3
+        );
     }
 }

@@ -1,4 +1,5 @@
-//! Unpacked layers: `<root>/layers/<chain-id hex>/{diff/, layer.json}`.
+//! Unpacked layers: `<root>/layers/<chain-id hex>/{diff/, layer.json, tar-split}`; the
+//! tar-split (see `rootfs::layer_tar`) reproduces the layer's tar from `diff/`.
 //!
 //! A layer is unpacked into a staging directory inside this process's tmp dir and renamed into
 //! `layers/` only once its digest and diff_id checked and `layer.json` is written, so a layer
@@ -19,6 +20,7 @@ use crate::util::fs::write_atomic;
 
 const META_FILE: &str = "layer.json";
 const DIFF_DIR: &str = "diff";
+const TAR_SPLIT_FILE: &str = "tar-split";
 
 /// What `layer.json` records about an unpacked layer.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -30,6 +32,10 @@ pub struct LayerMeta {
     pub compressed_digest: Digest,
     /// Bytes of the uncompressed tar stream.
     pub size: u64,
+    /// The layer has a tar-split, so its exact tar can be rebuilt (layers stored by older
+    /// engines have none).
+    #[serde(default)]
+    pub tar_split: bool,
 }
 
 /// The chain IDs of a stack of diff_ids, bottom layer first:
@@ -59,9 +65,18 @@ impl LayerStaging<'_> {
         self.path.join(DIFF_DIR)
     }
 
+    /// Where the unpacker records the layer's tar-split.
+    pub fn tar_split_path(&self) -> PathBuf {
+        self.path.join(TAR_SPLIT_FILE)
+    }
+
     /// Publishes the layer under its chain ID. A concurrent pull that published the same layer
-    /// first wins; ours is discarded.
+    /// first wins; ours is discarded. `meta.tar_split` is set from what the unpacker recorded.
     pub fn commit(mut self, meta: &LayerMeta) -> Result<()> {
+        let meta = &LayerMeta {
+            tar_split: self.tar_split_path().is_file(),
+            ..meta.clone()
+        };
         let meta_json = serde_json::to_vec_pretty(meta)?;
         write_atomic(&self.path.join(META_FILE), &meta_json, 0o644)
             .with_context(|| format!("writing {META_FILE} of layer {}", meta.chain_id))?;
@@ -106,6 +121,11 @@ impl Store {
     /// The unpacked files of a layer (an overlay lower dir).
     pub fn layer_diff(&self, chain_id: &Digest) -> PathBuf {
         self.layer_path(chain_id).join(DIFF_DIR)
+    }
+
+    /// The layer's tar-split record (present when `LayerMeta::tar_split`).
+    pub fn layer_tar_split(&self, chain_id: &Digest) -> PathBuf {
+        self.layer_path(chain_id).join(TAR_SPLIT_FILE)
     }
 
     /// Whether the layer is unpacked and complete.
@@ -242,6 +262,7 @@ mod tests {
             parent: None,
             compressed_digest: Digest::of(b"gz"),
             size: 5,
+            tar_split: false,
         };
         let staging = store.new_layer_staging().unwrap();
         fs::write(staging.diff_dir().join("f"), b"x").unwrap();

@@ -32,6 +32,7 @@ fn put_layer(store: &Store, data: &[u8]) -> Digest {
             parent: None,
             compressed_digest: chain.clone(),
             size: data.len() as u64,
+            tar_split: false,
         };
         staging.commit(&meta).unwrap();
     }
