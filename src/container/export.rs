@@ -1,0 +1,254 @@
+//! A container's files as a tar stream: its whole filesystem (`engine export`) or its changes
+//! to the image as an OCI layer (`engine commit`).
+//!
+//! The tar is written by `engine __container-tar`, a child in the rootless user namespace (it
+//! must read files of every image owner, and then sees them with the image's IDs). For the
+//! whole filesystem the child mounts, in a mount namespace of its own, a read-only overlay of
+//! the container's upper directory over the image layers, the same for a stopped and a running
+//! container (the upper is only read, so the container's own mount is left alone; /proc, /dev
+//! and volumes are not part of it, as in podman). Either way it chroots into the tree first.
+
+use std::collections::HashMap;
+use std::ffi::OsString;
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdout, ExitCode, Stdio};
+
+use anyhow::{Context, Result, anyhow, bail};
+use nix::mount::{MsFlags, mount};
+use nix::sched::{CloneFlags, unshare};
+
+use super::state;
+use super::tree_tar::{Whiteouts, write_tree};
+use crate::runtime::userns::{UsernsCommand, rootless_mappings};
+use crate::spec::{RootfsDriver, RootfsRecipe};
+use crate::store::{ContainerRecord, Store};
+use crate::util::proc::in_user_namespace;
+
+/// `argv[1]` of the child: `engine __container-tar filesystem|changes BUNDLE`.
+pub const CONTAINER_TAR_COMMAND: &str = "__container-tar";
+
+/// What the tar holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TarContent {
+    /// The merged filesystem the container sees (without its mounts).
+    Filesystem,
+    /// The upper directory, whiteouts as OCI `.wh.` entries: a layer for the image.
+    Changes,
+}
+
+impl TarContent {
+    fn as_arg(self) -> &'static str {
+        match self {
+            TarContent::Filesystem => "filesystem",
+            TarContent::Changes => "changes",
+        }
+    }
+}
+
+/// A running tar child; read it to the end, then [`finish`](Self::finish).
+pub struct ContainerTar {
+    child: Child,
+    /// Taken (closed) once we stop reading.
+    stdout: Option<ChildStdout>,
+    name: String,
+}
+
+/// Starts the child writing the tar of `record`'s files.
+pub fn container_tar(
+    store: &Store,
+    record: &ContainerRecord,
+    content: TarContent,
+) -> Result<ContainerTar> {
+    let bundle = store.container_dir(&record.id);
+    let (mappings, _) = rootless_mappings()?;
+    let mut child = UsernsCommand::new(
+        "/proc/self/exe",
+        [
+            CONTAINER_TAR_COMMAND.as_ref(),
+            content.as_arg().as_ref(),
+            bundle.as_os_str(),
+        ],
+    )
+    .stdin(Stdio::null())
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped())
+    .spawn(&mappings)
+    .with_context(|| format!("starting the archiver of container {}", record.name))?;
+    let stdout = child
+        .stdout
+        .take()
+        .ok_or_else(|| anyhow!("the archiver of container {} has no output", record.name))?;
+    Ok(ContainerTar {
+        child,
+        stdout: Some(stdout),
+        name: record.name.clone(),
+    })
+}
+
+impl Read for ContainerTar {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self.stdout.as_mut() {
+            Some(out) => out.read(buf),
+            None => Ok(0),
+        }
+    }
+}
+
+impl ContainerTar {
+    /// Waits for the child; its error if it failed.
+    pub fn finish(mut self) -> Result<()> {
+        match self.wait()? {
+            None => Ok(()),
+            Some(message) => bail!("archiving container {}: {message}", self.name),
+        }
+    }
+
+    /// After `error` on the reading side: the child's own error if it reported one (a
+    /// failing archiver cuts the stream short, which is all the reader saw), else `error`.
+    pub fn finish_after(mut self, error: anyhow::Error) -> anyhow::Error {
+        match self.wait() {
+            Ok(Some(message)) if !message.is_empty() => {
+                anyhow!("archiving container {}: {message}", self.name)
+            }
+            _ => error,
+        }
+    }
+
+    /// Closes our end and waits; `Some(stderr)` when the child failed.
+    fn wait(&mut self) -> Result<Option<String>> {
+        // Unread output must not keep the child blocked on a full pipe.
+        drop(self.stdout.take());
+        let mut stderr = String::new();
+        if let Some(mut err) = self.child.stderr.take() {
+            let _ = err.read_to_string(&mut stderr);
+        }
+        let status = self.child.wait().context("waiting for the archiver")?;
+        if status.success() {
+            return Ok(None);
+        }
+        let message = stderr.trim().trim_start_matches("Error: ");
+        Ok(Some(if message.is_empty() {
+            format!("the archiver exited with {status}")
+        } else {
+            message.to_string()
+        }))
+    }
+}
+
+/// `engine export`: the container's filesystem as a tar, written to `out`.
+pub fn export(store: &Store, name: &str, out: &mut dyn Write) -> Result<()> {
+    let record = state::find(store, name)?;
+    let mut tar = container_tar(store, &record, TarContent::Filesystem)?;
+    match io::copy(&mut tar, out).and_then(|_| out.flush()) {
+        Ok(()) => tar.finish(),
+        Err(e) => Err(tar.finish_after(anyhow::Error::new(e).context("writing the archive"))),
+    }
+}
+
+/// The child's entry point: exit 0, or 125 after printing the error.
+pub fn container_tar_main(args: &[OsString]) -> ExitCode {
+    let result = match args {
+        [_, _, content, bundle] => write_container_tar(content, Path::new(bundle)),
+        _ => Err(anyhow!(
+            "usage: {CONTAINER_TAR_COMMAND} filesystem|changes BUNDLE"
+        )),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("Error: {e:#}");
+            ExitCode::from(125)
+        }
+    }
+}
+
+fn write_container_tar(content: &OsString, bundle: &Path) -> Result<()> {
+    let recipe = load_recipe(bundle)?;
+    let in_userns = in_user_namespace();
+    let xattr_prefix = if in_userns {
+        "user.overlay."
+    } else {
+        "trusted.overlay."
+    };
+    let (root, whiteouts) = match content.to_str() {
+        Some("changes") => {
+            let Some(upper) = recipe.upperdir.clone() else {
+                bail!(
+                    "the container uses the vfs storage driver, which keeps no record of its \
+                     changes: commit needs a container created with overlay or fuse-overlayfs"
+                );
+            };
+            (upper, Whiteouts::Overlay { xattr_prefix })
+        }
+        Some("filesystem") => (merged_root(bundle, &recipe, in_userns)?, Whiteouts::None),
+        _ => bail!("unknown content {content:?}: use filesystem or changes"),
+    };
+    nix::unistd::chroot(&root).with_context(|| format!("chroot {}", root.display()))?;
+    nix::unistd::chdir("/").context("chdir /")?;
+    let out = io::BufWriter::with_capacity(256 << 10, io::stdout().lock());
+    write_tree(Path::new("/"), whiteouts, out)
+}
+
+/// The rootfs recipe the container was created with (from its spec's annotations).
+fn load_recipe(bundle: &Path) -> Result<RootfsRecipe> {
+    let path = bundle.join("config.json");
+    let spec = oci_spec::runtime::Spec::load(&path)
+        .map_err(|e| anyhow!("reading {}: {e}", path.display()))?;
+    let annotations: HashMap<String, String> = spec.annotations().clone().unwrap_or_default();
+    RootfsRecipe::from_annotations(&annotations)
+}
+
+/// Mounts the read-only merged view on the bundle's `rootfs/` in a private mount namespace
+/// (the vfs driver's `rootfs/` is a plain copy already); returns it.
+fn merged_root(bundle: &Path, recipe: &RootfsRecipe, in_userns: bool) -> Result<PathBuf> {
+    let root = bundle.join("rootfs");
+    if recipe.driver == RootfsDriver::Vfs {
+        return Ok(root);
+    }
+    if !in_userns {
+        // As real root the child has no namespace of its own yet.
+        unshare(CloneFlags::CLONE_NEWNS).context("unshare the mount namespace")?;
+        let private = MsFlags::MS_REC | MsFlags::MS_PRIVATE;
+        mount(None::<&str>, "/", None::<&str>, private, None::<&str>)
+            .context("make the mounts private: mount /")?;
+    }
+    // Top first; the upper directory is only read, as the topmost lower layer.
+    let lowers: Vec<String> = recipe
+        .upperdir
+        .iter()
+        .chain(&recipe.lowerdirs)
+        .map(|dir| dir.display().to_string())
+        .collect();
+    let mut data = format!("lowerdir={}", lowers.join(":"));
+    if in_userns {
+        data.push_str(",userxattr");
+    }
+    if lowers.len() < 2 {
+        // overlay needs two lower layers without an upper: a bind mount shows the one.
+        mount(
+            Some(Path::new(&lowers[0])),
+            &root,
+            None::<&str>,
+            MsFlags::MS_BIND | MsFlags::MS_RDONLY,
+            None::<&str>,
+        )
+        .with_context(|| format!("bind mount {} on {}", lowers[0], root.display()))?;
+        return Ok(root);
+    }
+    mount(
+        Some("overlay"),
+        &root,
+        Some("overlay"),
+        MsFlags::MS_RDONLY,
+        Some(data.as_str()),
+    )
+    .with_context(|| {
+        format!(
+            "mount a read-only overlay on {} ({data}); the fuse-overlayfs driver is not \
+             supported by export",
+            root.display()
+        )
+    })?;
+    Ok(root)
+}
