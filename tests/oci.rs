@@ -238,3 +238,50 @@ subprocess.run([engine, "oci", "--root", root, "delete", "--force", "tty1"], che
         "{out}\ncreate said: {errors}"
     );
 }
+
+/// A bundle as other OCI tools write it: `root.path` a plain directory (no `org.engine.rootfs.*`
+/// annotations), with prestart, poststart and poststop hooks that get the state on stdin.
+#[test]
+fn a_plain_bundle_runs_with_its_hooks() {
+    let (sb, bundle) = bundle_with(&["/bin/busybox", "echo", "plain bundle ran"]);
+    let rootfs = sb.home().join("plain-rootfs");
+    let log = sb.home().join("hooks.log");
+    sb.sh_as_user(&format!(
+        "mkdir -p {root}/bin {root}/proc {root}/dev {root}/sys {root}/etc && cp /bin/busybox {root}/bin/",
+        root = rootfs.display()
+    ))
+    .ok();
+    let config_path = bundle.join("config.json");
+    let mut config: Value = serde_json::from_slice(&fs::read(&config_path).unwrap()).unwrap();
+    let annotations = config["annotations"].as_object_mut().unwrap();
+    annotations.retain(|key, _| !key.starts_with("org.engine.rootfs."));
+    config["root"] = serde_json::json!({"path": rootfs, "readonly": false});
+    let hook = |name: &str| {
+        let script = format!("echo {name} $(cat) >>{}", log.display());
+        serde_json::json!([{"path": "/bin/sh", "args": ["sh", "-c", script]}])
+    };
+    config["hooks"] = serde_json::json!({
+        "prestart": hook("prestart"), "poststart": hook("poststart"), "poststop": hook("poststop")
+    });
+    fs::write(&config_path, serde_json::to_vec(&config).unwrap()).unwrap();
+
+    let bundle = bundle.display().to_string();
+    let out = oci(&sb, &["run", "--bundle", &bundle, "plain"]);
+    out.ok().stdout_has("plain bundle ran");
+    let log = fs::read_to_string(&log).unwrap();
+    let stages: Vec<(&str, Value)> = log
+        .lines()
+        .map(|line| {
+            let (stage, state) = line.split_once(' ').unwrap();
+            (stage, serde_json::from_str(state).unwrap())
+        })
+        .collect();
+    let names: Vec<&str> = stages.iter().map(|(stage, _)| *stage).collect();
+    assert_eq!(names, ["prestart", "poststart", "poststop"], "{log}");
+    let statuses: Vec<&Value> = stages.iter().map(|(_, state)| &state["status"]).collect();
+    assert_eq!(statuses, ["created", "running", "stopped"], "{log}");
+    assert!(
+        stages.iter().all(|(_, state)| state["id"] == "plain"),
+        "{log}"
+    );
+}

@@ -10,7 +10,8 @@ use clap::{Args, Subcommand};
 use nix::sys::signal::Signal;
 
 use super::Session;
-use crate::runtime::builtin::oci_state::{OciState, StateRoot};
+use crate::runtime::builtin::hooks::{self, Stage};
+use crate::runtime::builtin::oci_state::{OciState, StateRoot, Status};
 use crate::runtime::userns::{self, exit_code};
 
 #[derive(Subcommand, Debug)]
@@ -87,13 +88,13 @@ pub fn oci(session: &Session, command: OciCommand) -> Result<ExitCode> {
                 [Stdio::inherit(), Stdio::inherit(), Stdio::inherit()],
             )?;
         }
-        OciCommand::Start(args) => root.start(&args.id)?,
+        OciCommand::Start(args) => start(&root, &args.id)?,
         OciCommand::State(args) => {
             let state = root.state(&args.id)?;
             println!("{}", serde_json::to_string_pretty(&state)?);
         }
         OciCommand::Kill(args) => root.kill(&args.id, parse_signal(&args.signal)?)?,
-        OciCommand::Delete(args) => root.delete(&args.id, args.force)?,
+        OciCommand::Delete(args) => delete(&root, &args.id, args.force)?,
         OciCommand::List(args) => print_list(&root.list()?, args.quiet),
         OciCommand::Run(args) => return run(&root, &args),
     }
@@ -130,18 +131,41 @@ fn create(root: &StateRoot, args: &CreateArgs, stdio: [Stdio; 3]) -> Result<std:
         stdio,
         console.as_ref().map(|c| c.as_fd()),
     )?;
+    let state = root.state(&args.id)?;
+    if let Err(err) = hooks::run(&state, Stage::Created) {
+        // The spec's life cycle: a failed prestart hook stops and deletes the container.
+        let _ = root.delete(&args.id, true);
+        return Err(err);
+    }
     if let Some(pid_file) = &args.pid_file {
-        write_pid_file(pid_file, root.state(&args.id)?.pid)?;
+        write_pid_file(pid_file, state.pid)?;
     }
     Ok(child)
+}
+
+/// Starts the container, then runs its poststart hooks with the state it started in (the
+/// process may already have exited by the time they run).
+fn start(root: &StateRoot, id: &str) -> Result<()> {
+    let mut state = root.state(id)?;
+    root.start(id)?;
+    state.status = Status::Running;
+    hooks::run(&state, Stage::Started)
+}
+
+/// Deletes the container, then runs its poststop hooks with its last state.
+fn delete(root: &StateRoot, id: &str, force: bool) -> Result<()> {
+    let mut state = root.state(id)?;
+    root.delete(id, force)?;
+    state.status = Status::Stopped;
+    hooks::run(&state, Stage::Deleted)
 }
 
 fn run(root: &StateRoot, args: &CreateArgs) -> Result<ExitCode> {
     let stdio = [Stdio::inherit(), Stdio::inherit(), Stdio::inherit()];
     let mut child = create(root, args, stdio)?;
-    root.start(&args.id)?;
+    start(root, &args.id)?;
     let status = child.wait().context("wait for the container")?;
-    root.delete(&args.id, true)?;
+    delete(root, &args.id, true)?;
     Ok(ExitCode::from(exit_code(status).clamp(0, 255) as u8))
 }
 

@@ -1,12 +1,12 @@
 //! The bundle's config.json, loaded and checked for what the runtime relies on.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::{Component, Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use oci_spec::runtime::{Linux, Process, Spec};
 
-use crate::spec::recipe::RootfsRecipe;
+use crate::spec::recipe::{RESERVED_PREFIX, RootfsRecipe};
 
 /// A loaded bundle: the spec and the parts every step needs, checked.
 pub(super) struct Container {
@@ -45,8 +45,9 @@ impl Container {
         if !process.cwd().is_absolute() {
             bail!("process.cwd {} is not absolute", process.cwd().display());
         }
+        check_apparmor(process.apparmor_profile().as_deref())?;
         let annotations = spec.annotations().clone().unwrap_or_default();
-        let recipe = RootfsRecipe::from_annotations(&annotations)?;
+        let recipe = rootfs_recipe(&annotations)?;
         let linux = spec.linux().clone().unwrap_or_default();
         check_paths(&spec, &linux)?;
         check_namespaces(&linux)?;
@@ -76,8 +77,42 @@ impl Container {
     }
 }
 
+/// The engine's recipe when the spec carries one; otherwise the bundle is a plain OCI bundle,
+/// as any OCI tool writes it, whose `root.path` is the root filesystem as is.
+fn rootfs_recipe(annotations: &HashMap<String, String>) -> Result<RootfsRecipe> {
+    if annotations
+        .keys()
+        .any(|key| key.starts_with(RESERVED_PREFIX))
+    {
+        RootfsRecipe::from_annotations(annotations)
+    } else {
+        Ok(RootfsRecipe::vfs())
+    }
+}
+
 /// Mount destinations and masked/read-only paths are absolute and free of `..`: they are
 /// resolved inside the rootfs, and `..` has no meaning the spec author could rely on there.
+/// The built-in runtime cannot apply AppArmor profiles. On a host without AppArmor there is
+/// nothing to confine with (docker and podman apply no profile there either), so the profile is
+/// ignored with a warning; on a host with AppArmor, ignoring it would silently weaken the
+/// container, so the spec is refused.
+fn check_apparmor(profile: Option<&str>) -> Result<()> {
+    let Some(profile) = profile.filter(|p| !p.is_empty()) else {
+        return Ok(());
+    };
+    let enabled = std::fs::read_to_string("/sys/module/apparmor/parameters/enabled")
+        .is_ok_and(|v| v.trim_start().starts_with('Y'));
+    if enabled {
+        bail!(
+            "process.apparmorProfile {profile:?}: the built-in runtime does not apply AppArmor profiles; use --runtime crun or remove the profile"
+        );
+    }
+    eprintln!(
+        "warning: AppArmor is not enabled on this host: process.apparmorProfile {profile:?} is not applied"
+    );
+    Ok(())
+}
+
 fn check_paths(spec: &Spec, linux: &Linux) -> Result<()> {
     for mount in spec.mounts().as_deref().unwrap_or_default() {
         check_container_path("mount destination", mount.destination())?;

@@ -12,8 +12,8 @@ use super::linux::LinuxSyscalls;
 use super::start_gate::StartGate;
 use super::syscalls::Syscalls;
 use super::{
-    EXIT_SETUP_FAILED, console, devices, exec, masks, mounts, namespaces, process, rootfs, status,
-    waiter,
+    EXIT_SETUP_FAILED, cgroups, console, devices, exec, masks, mounts, namespaces, process,
+    root_userns, rootfs, status, waiter,
 };
 use crate::runtime::seccomp;
 use crate::runtime::userns::in_user_namespace;
@@ -51,8 +51,8 @@ pub fn init_main(bundle: &Path) -> ! {
     let in_userns = in_user_namespace();
     // Opened first, while the state directory's path is still the host's.
     let gate = StartGate::from_env().unwrap_or_else(|err| fail(&format!("{err:#}")));
-    let container = match prepare(bundle, in_userns) {
-        Ok(container) => container,
+    let (container, in_userns) = match prepare(bundle, in_userns, gate.as_ref()) {
+        Ok(prepared) => prepared,
         Err(err) => fail(&format!("{err:#}")),
     };
     waiter::fork_container(|| container_main(&container, in_userns, gate.as_ref()))
@@ -100,7 +100,8 @@ pub(super) fn fail_with(code: i32, message: &str) -> ! {
 }
 
 /// Before the fork: load the spec, enter the namespaces, start fuse-overlayfs if needed.
-fn prepare(bundle: &Path, in_userns: bool) -> Result<Container> {
+/// Returns whether the init now runs in a user namespace (real root makes the spec's own).
+fn prepare(bundle: &Path, in_userns: bool, gate: Option<&StartGate>) -> Result<(Container, bool)> {
     let mut container = Container::load(bundle)?;
     container.console_in_container = container.terminal() && status::takes_console();
     // Its own session, so the terminal's ^C and hangup reach the engine only, which forwards
@@ -110,11 +111,25 @@ fn prepare(bundle: &Path, in_userns: bool) -> Result<Container> {
         Ok(_) | Err(Errno::EPERM) => {}
         Err(errno) => return Err(errno).context("setsid"),
     }
-    namespaces::private_mount_namespace(in_userns)?;
+    // First, so that the namespaces made next belong to it (mounting in a mount namespace
+    // needs CAP_SYS_ADMIN in the user namespace that owns it).
+    if !in_userns {
+        // While still real root in the host's namespaces; the container inherits it.
+        cgroups::enter(&container.linux)?;
+    }
+    let makes_userns = !in_userns && root_userns::wanted(&container.linux);
+    if makes_userns {
+        if let (Some(gate), Some((uid, gid))) = (gate, root_userns::host_root(&container.linux)) {
+            gate.hand_to(uid, gid)?;
+        }
+        root_userns::enter(&container.linux)?;
+    }
+    namespaces::mount_namespace(&container, in_userns)?;
+    let in_userns = in_userns || makes_userns;
     // Before the pid namespace: the fuse daemon must not be one of the container's processes.
     rootfs::start_fuse_overlayfs(&LinuxSyscalls::default(), &container)?;
     namespaces::enter_namespaces(&container, in_userns)?;
-    Ok(container)
+    Ok((container, in_userns))
 }
 
 /// PID 1 of the new pid namespace: everything up to exec.
@@ -185,6 +200,7 @@ pub(super) fn setup_filesystem(
     }
     sys.pivot_root(&container.rootfs)
         .with_context(|| format!("pivot_root {}", container.rootfs.display()))?;
+    rootfs::apply_root_propagation(sys, container)?;
     masks::apply_sysctls(sys, container)?;
     masks::mask_paths(sys, container)?;
     masks::make_paths_readonly(sys, container)?;

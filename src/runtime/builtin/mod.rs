@@ -26,6 +26,8 @@
 //! decisions are unit-tested against a recording implementation without root.
 
 mod caps;
+mod cgroup_settings;
+mod cgroups;
 mod config;
 mod console;
 mod copyup;
@@ -33,6 +35,7 @@ mod devices;
 mod exec;
 mod foreground;
 mod fuse;
+pub mod hooks;
 mod in_root;
 mod init;
 mod join;
@@ -44,6 +47,7 @@ pub mod oci_state;
 mod options;
 mod process;
 pub mod pty;
+mod root_userns;
 mod rootfs;
 mod sealed_exe;
 pub mod start_gate;

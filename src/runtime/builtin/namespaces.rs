@@ -29,6 +29,20 @@ pub(super) fn private_mount_namespace(in_userns: bool) -> Result<()> {
     Ok(())
 }
 
+/// The spec's mount namespace to join when it names one (as real root: joined instead of
+/// [`private_mount_namespace`], and the rootfs is mounted there, as runc and crun do), else a
+/// private one of the container's own.
+pub(super) fn mount_namespace(container: &Container, in_userns: bool) -> Result<()> {
+    let namespaces = container.linux.namespaces().as_deref().unwrap_or_default();
+    let to_join = namespaces
+        .iter()
+        .find(|ns| ns.typ() == LinuxNamespaceType::Mount && ns.path().is_some());
+    match to_join {
+        Some(ns) => join(ns, ns.typ(), ns.path().as_deref().unwrap_or(Path::new(""))),
+        None => private_mount_namespace(in_userns),
+    }
+}
+
 /// The other namespaces the spec lists: new ones unshared, those with a path joined. The user
 /// and mount namespaces exist already (see [`private_mount_namespace`]).
 pub(super) fn enter_namespaces(container: &Container, in_userns: bool) -> Result<()> {
@@ -37,13 +51,8 @@ pub(super) fn enter_namespaces(container: &Container, in_userns: bool) -> Result
     for ns in namespaces {
         match (ns.typ(), ns.path()) {
             (LinuxNamespaceType::User, path) => check_user_namespace(path.as_deref(), in_userns)?,
-            (LinuxNamespaceType::Mount, Some(path)) => {
-                bail!(
-                    "joining the mount namespace {} is not supported",
-                    path.display()
-                )
-            }
-            (LinuxNamespaceType::Mount, None) => {}
+            // Joined or made by `mount_namespace`.
+            (LinuxNamespaceType::Mount, _) => {}
             (typ, Some(path)) => join(ns, typ, path)?,
             (typ, None) => new |= clone_flag(typ),
         }
@@ -76,7 +85,7 @@ fn check_user_namespace(path: Option<&Path>, in_userns: bool) -> Result<()> {
     if !in_userns {
         bail!(
             "the spec asks for a user namespace but the runtime runs as real root without one: \
-             user namespaces as root (--userns=auto) are not supported yet"
+             give linux.uidMappings and linux.gidMappings"
         );
     }
     Ok(())

@@ -255,6 +255,7 @@ impl StateRoot {
             }
             Status::Creating | Status::Stopped => {}
         }
+        super::cgroups::remove_for_bundle(&state.bundle)?;
         let dir = self.dir(id);
         fs::remove_dir_all(&dir).with_context(|| format!("remove {}", dir.display()))
     }

@@ -29,6 +29,17 @@ pub(super) fn prepare_rootfs(
     sys.mount(None, Target::Path(Path::new("/")), None, propagation, None)
         .context("make the mounts of the container's namespace private: mount /")?;
     let root = container.rootfs.as_path();
+    if applied_after_pivot(propagation) {
+        // pivot_root refuses a shared parent mount of the new root (and of the current root),
+        // and an unbindable one cannot be bound: the mount holding the rootfs becomes private,
+        // just that one, as in runc, and the new root gets the propagation after pivot_root
+        // (`apply_root_propagation`).
+        let mountinfo =
+            std::fs::read_to_string("/proc/self/mountinfo").context("read /proc/self/mountinfo")?;
+        let parent = mount_point_of(root.parent().unwrap_or(root), &mountinfo);
+        sys.mount(None, Target::Path(&parent), None, MsFlags::MS_PRIVATE, None)
+            .with_context(|| format!("make the mount {} private", parent.display()))?;
+    }
     match container.recipe.driver {
         RootfsDriver::Overlay => mount_overlay(sys, &container.recipe, root, in_userns)?,
         // fuse-overlayfs was mounted before the fork, see `start_fuse_overlayfs`.
@@ -66,6 +77,33 @@ pub(super) fn start_fuse_overlayfs(sys: &dyn Syscalls, container: &Container) ->
     let options = overlay_options(recipe, &absolute_lowers(recipe));
     sys.fuse_overlayfs(&options, root)
         .with_context(|| format!("fuse-overlayfs {}", root.display()))
+}
+
+/// After pivot_root: a shared or unbindable `linux.rootfsPropagation` for the new `/` (see
+/// `prepare_rootfs`).
+pub(super) fn apply_root_propagation(sys: &dyn Syscalls, container: &Container) -> Result<()> {
+    let propagation = root_propagation(container)?;
+    if !applied_after_pivot(propagation) {
+        return Ok(());
+    }
+    sys.mount(None, Target::Path(Path::new("/")), None, propagation, None)
+        .context("set the propagation of the container's / (linux.rootfsPropagation)")
+}
+
+fn applied_after_pivot(propagation: MsFlags) -> bool {
+    propagation.intersects(MsFlags::MS_SHARED | MsFlags::MS_UNBINDABLE)
+}
+
+/// The mount point of the mount holding `path`, from `/proc/self/mountinfo` text: the longest
+/// mount point above it.
+pub(super) fn mount_point_of(path: &Path, mountinfo: &str) -> PathBuf {
+    mountinfo
+        .lines()
+        .filter_map(|line| line.split(' ').nth(4))
+        .map(|field| PathBuf::from(field.replace("\\040", " ")))
+        .filter(|mount_point| path.starts_with(mount_point))
+        .max_by_key(|mount_point| mount_point.components().count())
+        .unwrap_or_else(|| PathBuf::from("/"))
 }
 
 /// `linux.rootfsPropagation` for `/`, else private (nothing the container mounts reaches the

@@ -11,7 +11,7 @@ use std::os::fd::OwnedFd;
 use std::path::Path;
 
 use anyhow::{Context, Result};
-use rustix::fs::{CWD, Mode, OFlags, openat};
+use rustix::fs::{AtFlags, CWD, Mode, OFlags, openat};
 
 /// The variable that makes the init wait at the start gate: the container's state directory.
 pub const START_GATE_ENV: &str = "_ENGINE_OCI_STATE_DIR";
@@ -40,6 +40,26 @@ impl StartGate {
         )
         .with_context(|| format!("open the container state directory {}", dir.display()))?;
         Ok(Some(StartGate { dir: fd }))
+    }
+
+    /// Gives the fifos and their directory to the host IDs of the container's root, for a
+    /// user namespace the init makes itself (real root with `linux.uidMappings`): `create`
+    /// made them for its own user, mode 0600 and 0700.
+    pub(super) fn hand_to(&self, uid: u32, gid: u32) -> Result<()> {
+        let (uid, gid) = (
+            rustix::fs::Uid::from_raw(uid),
+            rustix::fs::Gid::from_raw(gid),
+        );
+        for (name, flags) in [
+            ("", AtFlags::EMPTY_PATH),
+            (READY_FIFO, AtFlags::empty()),
+            (EXEC_FIFO, AtFlags::empty()),
+        ] {
+            rustix::fs::chownat(&self.dir, name, Some(uid), Some(gid), flags).with_context(
+                || format!("chown the state directory's {name:?} to {uid:?}:{gid:?}"),
+            )?;
+        }
+        Ok(())
     }
 
     /// Tells `create` that PID 1 is ready, then blocks until `start`.

@@ -4,6 +4,7 @@ use serde_json::{Value, json};
 
 use super::{BUNDLE, spec_json};
 use crate::runtime::builtin::config::Container;
+use crate::spec::recipe::RootfsRecipe;
 
 fn load_error(edit: impl FnOnce(&mut Value)) -> String {
     match Container::from_spec(spec_json(edit), Path::new(BUNDLE)) {
@@ -67,8 +68,15 @@ fn a_namespace_listed_twice_is_refused() {
 }
 
 #[test]
-fn a_spec_without_the_rootfs_recipe_says_to_recreate_the_container() {
-    let err = load_error(|s| s["annotations"] = json!({}));
+fn a_spec_without_the_rootfs_recipe_is_a_plain_bundle_used_as_is() {
+    let spec = spec_json(|s| s["annotations"] = json!({"org.example": "x"}));
+    let container = Container::from_spec(spec, Path::new(BUNDLE)).unwrap();
+    assert_eq!(container.recipe, RootfsRecipe::vfs());
+}
+
+#[test]
+fn a_partial_rootfs_recipe_says_to_recreate_the_container() {
+    let err = load_error(|s| s["annotations"] = json!({"org.engine.rootfs.upperdir": "/u"}));
     assert!(err.contains("org.engine.rootfs.driver is missing"), "{err}");
 }
 

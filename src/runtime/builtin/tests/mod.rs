@@ -1,8 +1,10 @@
 //! Unit tests of the filesystem setup against the recording [`Syscalls`], and of config
 //! loading. The real thing (namespaces, mounts, exec) is exercised by the integration tests.
 
+mod cgroups;
 mod config;
 mod filesystem;
+mod hooks;
 mod recorder;
 
 use std::path::Path;
