@@ -1,10 +1,19 @@
-//! Hostile layers pushed to the real registry and pulled as the test user: every path in a
-//! layer resolves inside the layer's own directory, whatever `..`, absolute path, symlink or
-//! hardlink it uses. Each case plants a canary on the host where an escape would land and checks
-//! it afterwards.
+//! Hostile images and registries, pulled as the test user. Here: layers pushed to the real
+//! registry whose paths try to leave the layer's own directory (`..`, absolute paths, symlinks,
+//! hardlinks), each checked against a canary on the host where an escape would land. In the
+//! case modules: lying documents, tar and decompression bombs, odd names (served by a fake
+//! registry), and hostile HTTP answers. Every case is recorded for SECURITY.md.
 
 mod common;
+mod hostile_support;
 mod pull_support;
+
+#[path = "hostile_support/answer_cases.rs"]
+mod answer_cases;
+#[path = "hostile_support/document_cases.rs"]
+mod document_cases;
+#[path = "hostile_support/layer_cases.rs"]
+mod layer_cases;
 
 use std::fs;
 use std::os::unix::fs::MetadataExt;
@@ -15,71 +24,15 @@ use serde_json::json;
 use sha2::{Digest as _, Sha256};
 
 use common::{Sandbox, env};
+use hostile_support::tar::Tar;
 use pull_support::assert_engine_error;
-
-/// One tar entry, written with raw header fields so names the tar crate would refuse get through.
-enum Entry<'a> {
-    File(&'a str, &'a [u8]),
-    Dir(&'a str),
-    Symlink(&'a str, &'a str),
-    Hardlink(&'a str, &'a str),
-}
-
-fn raw_name(field: &mut [u8], name: &str) {
-    assert!(
-        name.len() < field.len(),
-        "name too long for a plain header: {name}"
-    );
-    field.fill(0);
-    field[..name.len()].copy_from_slice(name.as_bytes());
-}
-
-fn layer_tar(entries: &[Entry]) -> Vec<u8> {
-    let mut out = Vec::new();
-    for entry in entries {
-        let mut header = tar::Header::new_gnu();
-        header.set_mtime(1_704_067_200);
-        header.set_uid(0);
-        header.set_gid(0);
-        let (name, data): (&str, &[u8]) = match entry {
-            Entry::File(name, data) => {
-                header.set_entry_type(tar::EntryType::Regular);
-                header.set_mode(0o644);
-                (name, data)
-            }
-            Entry::Dir(name) => {
-                header.set_entry_type(tar::EntryType::Directory);
-                header.set_mode(0o755);
-                (name, &[])
-            }
-            Entry::Symlink(name, target) | Entry::Hardlink(name, target) => {
-                let kind = match entry {
-                    Entry::Symlink(..) => tar::EntryType::Symlink,
-                    _ => tar::EntryType::Link,
-                };
-                header.set_entry_type(kind);
-                header.set_mode(0o777);
-                raw_name(&mut header.as_old_mut().linkname, target);
-                (name, &[])
-            }
-        };
-        header.set_size(data.len() as u64);
-        raw_name(&mut header.as_old_mut().name, name);
-        header.set_cksum();
-        out.extend_from_slice(header.as_bytes());
-        out.extend_from_slice(data);
-        out.resize(out.len().div_ceil(512) * 512, 0);
-    }
-    out.resize(out.len() + 1024, 0);
-    out
-}
 
 fn sha256(data: &[u8]) -> String {
     format!("sha256:{}", hex::encode(Sha256::digest(data)))
 }
 
-/// Pushes a one-layer image made of `entries` (uncompressed) to the plain registry.
-fn push_layer(repository: &str, entries: &[Entry]) -> String {
+/// Pushes a one-layer image made of `layer` (uncompressed) to the plain registry.
+fn push_layer(repository: &str, layer: Tar) -> String {
     let layout = tempfile::tempdir().unwrap();
     let blobs = layout.path().join("blobs/sha256");
     fs::create_dir_all(&blobs).unwrap();
@@ -88,7 +41,7 @@ fn push_layer(repository: &str, entries: &[Entry]) -> String {
         fs::write(blobs.join(digest.trim_start_matches("sha256:")), data).unwrap();
         (digest, data.len())
     };
-    let tar = layer_tar(entries);
+    let tar = layer.finish();
     let (layer, layer_size) = put(&tar);
     let config = json!({
         "architecture": env().fixtures["native_arch"], "os": "linux",
@@ -174,11 +127,22 @@ fn dot_dot_paths_are_refused() {
     // Layers are unpacked into <home>/.local/share/engine/tmp/<pid>-<n>/layer-<k>/diff: seven
     // `..` from there name the canary in the home.
     let escape = format!("{}canary-dotdot/pwned", "../".repeat(7));
-    let reference = push_layer("engine-hostile/dotdot", &[Entry::File(&escape, b"x")]);
+    let reference = push_layer("engine-hostile/dotdot", Tar::new().file(&escape, b"x"));
     let out = sb.engine(&["pull", "-q", &reference]);
-    assert_engine_error(&out, &[".."]);
+    let line = assert_engine_error(&out, &[".."]);
     assert_canary_intact(&dir);
     assert_no_layers(&sb);
+    refused("entry whose path climbs out with ../", &line);
+}
+
+/// Records a refused case for SECURITY.md.
+fn refused(case: &str, line: &str) {
+    common::report::record(
+        "hostile",
+        "hostile image",
+        case,
+        &format!("refused, exit 125: {line}"),
+    );
 }
 
 #[test]
@@ -190,14 +154,13 @@ fn absolute_paths_and_symlinks_stay_inside_the_layer() {
     let through_link = "evil/through-symlink";
     let reference = push_layer(
         "engine-hostile/links",
-        &[
-            Entry::File(&absolute, b"absolute"),
-            Entry::Symlink("evil", &target),
-            Entry::File(through_link, b"via symlink"),
-            Entry::Symlink("a", "b"),
-            Entry::Symlink("b", "../../../../../../../../../.."),
-            Entry::Dir("a/contained"),
-        ],
+        Tar::new()
+            .file(&absolute, b"absolute")
+            .symlink("evil", &target)
+            .file(through_link, b"via symlink")
+            .symlink("a", "b")
+            .symlink("b", "../../../../../../../../../..")
+            .dir("a/contained"),
     );
     sb.engine(&["pull", "-q", &reference]).ok();
     assert_canary_intact(&dir);
@@ -233,6 +196,12 @@ fn absolute_paths_and_symlinks_stay_inside_the_layer() {
         layer.join("contained").is_dir(),
         "a/.. chain resolves to the layer's root"
     );
+    common::report::record(
+        "hostile",
+        "hostile image",
+        "absolute paths, writes through a symlink to a host dir, a symlink chain climbing out",
+        "contained: everything landed inside the layer, host canary untouched",
+    );
 }
 
 /// A symlink to a host directory the layer does not have: writing through it is refused (the
@@ -244,12 +213,13 @@ fn writes_through_dangling_symlinks_are_refused() {
     let target = format!("{}/sub", dir.display());
     let reference = push_layer(
         "engine-hostile/dangling",
-        &[Entry::Symlink("c", &target), Entry::File("c/file", b"x")],
+        Tar::new().symlink("c", &target).file("c/file", b"x"),
     );
     let out = sb.engine(&["pull", "-q", &reference]);
-    assert_engine_error(&out, &["c/file"]);
+    let line = assert_engine_error(&out, &["c/file"]);
     assert_canary_intact(&dir);
     assert_no_layers(&sb);
+    refused("write through a dangling symlink to a host dir", &line);
 }
 
 #[test]
@@ -258,14 +228,15 @@ fn hardlinks_to_host_files_are_refused() {
     let links_before = fs::metadata("/etc/passwd").unwrap().nlink();
     let reference = push_layer(
         "engine-hostile/hardlink",
-        &[Entry::Hardlink("passwd-copy", "/etc/passwd")],
+        Tar::new().hardlink("passwd-copy", "/etc/passwd"),
     );
     let out = sb.engine(&["pull", "-q", &reference]);
-    assert_engine_error(&out, &["passwd-copy"]);
+    let line = assert_engine_error(&out, &["passwd-copy"]);
     assert_eq!(
         fs::metadata("/etc/passwd").unwrap().nlink(),
         links_before,
         "/etc/passwd gained a link"
     );
     assert_no_layers(&sb);
+    refused("hardlink to a host file (/etc/passwd)", &line);
 }

@@ -8,6 +8,7 @@ use anyhow::{Context, Result, anyhow, bail};
 use bytes::Bytes;
 use futures_util::StreamExt;
 use indicatif::ProgressBar;
+use oci_client::errors::DigestError;
 use sha2::{Digest as _, Sha256};
 use tokio::sync::mpsc;
 
@@ -16,6 +17,7 @@ use crate::image::registry::{Registry, error_chain};
 use crate::rootfs::unpacker::{LayerUnpacker, UnpackProcess};
 use crate::store::{LayerStaging, Store};
 use crate::util::digest::Digest;
+use crate::util::limits;
 
 /// What a verified layer turned out to be once decompressed.
 #[derive(Clone, Debug)]
@@ -50,9 +52,10 @@ pub async fn fetch_small(
     while let Some(chunk) = stream.next().await {
         let chunk = chunk.map_err(|e| {
             anyhow!(
-                "fetching blob {} from {}: {e}",
+                "fetching blob {} from {}: {}",
                 blob.digest,
-                registry.host()
+                registry.host(),
+                stream_failure(&e, "blob")
             )
         })?;
         if data.len() as u64 + chunk.len() as u64 > blob.size {
@@ -87,6 +90,7 @@ pub async fn fetch_layer<'a>(
     progress: &ProgressBar,
 ) -> Result<FetchedLayer<'a>> {
     let context = || format!("fetching layer {} from {}", blob.digest, registry.host());
+    let max_size = limits::max_layer_size()?;
     let stream = registry
         .blob_stream(repository, &blob.digest, blob.size)
         .await?;
@@ -102,6 +106,7 @@ pub async fn fetch_layer<'a>(
             },
             &expected,
             process,
+            max_size,
         )
     });
 
@@ -112,8 +117,7 @@ pub async fn fetch_layer<'a>(
         let chunk = match chunk {
             Ok(c) => c,
             Err(e) => {
-                // The cause (connection closed, end of file...) sits in the source chain.
-                network_error = Some(anyhow!("the download broke off: {}", error_chain(&e)));
+                network_error = Some(anyhow!(stream_failure(&e, "layer")));
                 let _ = tx.send(Err(io::Error::other("download interrupted"))).await;
                 break;
             }
@@ -157,12 +161,58 @@ pub async fn fetch_layer<'a>(
     Ok(FetchedLayer { info, staging })
 }
 
+/// Words a failed blob stream. oci-client checks the digest as the stream ends and reports a
+/// mismatch as an I/O error carrying a [`DigestError`]; anything else broke the download.
+fn stream_failure(e: &io::Error, kind: &str) -> String {
+    match e
+        .get_ref()
+        .and_then(|inner| inner.downcast_ref::<DigestError>())
+    {
+        Some(DigestError::VerificationError { expected, actual }) => format!(
+            "the {kind}'s content hashes to {actual}, not {expected} as the manifest or the \
+             registry's digest header says; refusing it"
+        ),
+        _ if is_timeout(e) => format!(
+            "the registry stopped sending for longer than the read timeout ({}); raise it with \
+             {} (seconds) for a slow registry",
+            error_chain(e),
+            limits::TIMEOUT_VAR
+        ),
+        // The cause (connection closed, end of file...) sits in the source chain.
+        _ => format!("the download broke off: {}", error_chain(e)),
+    }
+}
+
+/// A read timeout somewhere in the chain. `io::Error::source` skips the error it wraps, so
+/// the walk starts from that one.
+fn is_timeout(e: &io::Error) -> bool {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = match e.get_ref() {
+        Some(inner) => Some(inner),
+        None => Some(e),
+    };
+    while let Some(err) = source {
+        if err
+            .downcast_ref::<reqwest::Error>()
+            .is_some_and(|r| r.is_timeout())
+        {
+            return true;
+        }
+        source = err.source();
+    }
+    false
+}
+
 /// The blocking half: hash the compressed bytes, decompress, hash the tar stream and feed it to
 /// the unpacker. The compressed digest is checked before the unpacker's result is accepted.
-fn ingest(source: ChannelReader, blob: &Blob, mut unpack: UnpackProcess) -> Result<LayerInfo> {
+fn ingest(
+    source: ChannelReader,
+    blob: &Blob,
+    mut unpack: UnpackProcess,
+    max_size: u64,
+) -> Result<LayerInfo> {
     let mut compressed = BufReader::with_capacity(256 << 10, HashingReader::new(source));
     let decoded = match unpack.stdin() {
-        Ok(stdin) => decode_into(&mut compressed, HashingWriter::new(stdin)),
+        Ok(stdin) => decode_into(&mut compressed, HashingWriter::new(stdin, max_size)),
         Err(e) => Err(e),
     };
     let info = match decoded {
@@ -221,25 +271,36 @@ fn decode_into<W: Write>(input: &mut impl BufRead, mut out: HashingWriter<W>) ->
     })
 }
 
-/// Hashes everything written through it, then passes it on.
+/// Hashes everything written through it, then passes it on; refuses to pass on more than
+/// `max_bytes`, so a decompression bomb stops at the ceiling instead of filling the disk.
 struct HashingWriter<W> {
     inner: W,
     hasher: Sha256,
     bytes: u64,
+    max_bytes: u64,
 }
 
 impl<W> HashingWriter<W> {
-    fn new(inner: W) -> Self {
+    fn new(inner: W, max_bytes: u64) -> Self {
         HashingWriter {
             inner,
             hasher: Sha256::new(),
             bytes: 0,
+            max_bytes,
         }
     }
 }
 
 impl<W: Write> Write for HashingWriter<W> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if self.bytes + buf.len() as u64 > self.max_bytes {
+            return Err(io::Error::other(format!(
+                "the layer inflates to more than {} bytes uncompressed, the ceiling set by {} \
+                 (raise it if the image is genuine); refusing it as a decompression bomb",
+                self.max_bytes,
+                limits::LAYER_SIZE_VAR
+            )));
+        }
         let n = self.inner.write(buf)?;
         self.hasher.update(&buf[..n]);
         self.bytes += n as u64;
@@ -319,7 +380,7 @@ mod tests {
             tar.clone(),
         ] {
             let mut out = Vec::new();
-            let info = decode_into(&mut &blob[..], HashingWriter::new(&mut out)).unwrap();
+            let info = decode_into(&mut &blob[..], HashingWriter::new(&mut out, u64::MAX)).unwrap();
             assert_eq!(info.diff_id, want);
             assert_eq!(info.uncompressed_size, tar.len() as u64);
             assert_eq!(out, tar);
@@ -329,7 +390,43 @@ mod tests {
     #[test]
     fn truncated_gzip_is_an_error() {
         let blob = gzip(&vec![1u8; 50_000]);
-        assert!(decode_into(&mut &blob[..blob.len() / 2], HashingWriter::new(io::sink())).is_err());
+        assert!(
+            decode_into(
+                &mut &blob[..blob.len() / 2],
+                HashingWriter::new(io::sink(), u64::MAX)
+            )
+            .is_err()
+        );
+    }
+
+    /// A bomb stops at the ceiling: nothing past it reaches the unpacker, whatever the codec.
+    #[test]
+    fn inflating_past_the_ceiling_is_refused() {
+        let zeros = vec![0u8; 4 << 20];
+        for blob in [gzip(&zeros), zstd::encode_all(&zeros[..], 19).unwrap()] {
+            assert!(blob.len() < 64 << 10, "not a bomb: {} bytes", blob.len());
+            let mut out = Vec::new();
+            let err = decode_into(&mut &blob[..], HashingWriter::new(&mut out, 1 << 20))
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.contains("more than 1048576 bytes uncompressed")
+                    && err.contains(limits::LAYER_SIZE_VAR),
+                "{err}"
+            );
+            assert!(
+                out.len() <= 1 << 20,
+                "{} bytes passed the ceiling",
+                out.len()
+            );
+            let mut out = Vec::new();
+            let info = decode_into(&mut &blob[..], HashingWriter::new(&mut out, 4 << 20)).unwrap();
+            assert_eq!(
+                info.uncompressed_size,
+                4 << 20,
+                "exactly the ceiling is allowed"
+            );
+        }
     }
 
     #[test]

@@ -151,6 +151,60 @@ pub fn parse(bytes: &[u8]) -> Result<Manifest> {
     }
 }
 
+/// Content-Types that say nothing about the kind of manifest: the body's `mediaType` decides
+/// (containers/image guesses from the content in the same cases).
+const GENERIC_CONTENT_TYPES: &[&str] = &[
+    "",
+    "application/json",
+    "text/plain",
+    "application/octet-stream",
+    "binary/octet-stream",
+];
+
+/// Docker schema 1 types: accepted here so that [`parse`] explains they are unsupported.
+const SCHEMA1_TYPES: &[&str] = &[
+    "application/vnd.docker.distribution.manifest.v1+json",
+    "application/vnd.docker.distribution.manifest.v1+prettyjws",
+];
+
+/// Parses a manifest as a registry served it. Its Content-Type must be a manifest type of the
+/// same kind (index or image) as the body, or a generic type; anything else (an HTML login
+/// page, a mislabelled document) is refused, as podman refuses it.
+pub fn parse_served(bytes: &[u8], content_type: Option<&str>) -> Result<Manifest> {
+    let essence = content_type
+        .unwrap_or_default()
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    if GENERIC_CONTENT_TYPES.contains(&essence.as_str())
+        || SCHEMA1_TYPES.contains(&essence.as_str())
+    {
+        return parse(bytes);
+    }
+    let served_index = match essence.as_str() {
+        OCI_INDEX | DOCKER_LIST => true,
+        OCI_MANIFEST | DOCKER_MANIFEST => false,
+        _ => bail!(
+            "the registry sent it as {essence:?}, which is not a manifest type (a proxy or login \
+             page answering for the registry?); refusing it"
+        ),
+    };
+    let manifest = parse(bytes)?;
+    let (is_index, body_type) = match &manifest {
+        Manifest::Index { media_type, .. } => (true, media_type),
+        Manifest::Image { media_type, .. } => (false, media_type),
+    };
+    if is_index != served_index {
+        bail!(
+            "the registry sent it as {essence:?} but it is a {body_type:?}; the registry or a \
+             proxy mislabels it, refusing it"
+        );
+    }
+    Ok(manifest)
+}
+
 /// Validates a descriptor's digest and returns it as a [`Blob`].
 pub fn blob(d: &Descriptor) -> Result<Blob> {
     let digest =
@@ -345,6 +399,37 @@ mod tests {
             Manifest::Index { .. } => Ok(()),
         });
         assert!(bad.is_err(), "a malformed digest must be refused");
+    }
+
+    #[test]
+    fn served_content_type_must_fit_the_body() {
+        let image = br#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a","size":2},"layers":[]}"#;
+        let index = index_json(&[("linux", "amd64", None)]);
+        for ok in [
+            None,
+            Some("application/json; charset=utf-8"),
+            Some("text/plain"),
+            Some(OCI_MANIFEST),
+            Some(DOCKER_MANIFEST),
+        ] {
+            assert!(parse_served(image, ok).is_ok(), "{ok:?}");
+        }
+        assert!(parse_served(&index, Some(DOCKER_LIST)).is_ok());
+        let err = parse_served(image, Some("text/html"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("\"text/html\", which is not a manifest type"),
+            "{err}"
+        );
+        let err = parse_served(&index, Some(OCI_MANIFEST))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("mislabels"), "{err}");
+        let err = parse_served(image, Some(OCI_INDEX))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("mislabels"), "{err}");
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! Images: references and short names, the registry client, manifests, and pulling.
 
+mod bounded_body;
 pub mod changes;
 pub mod fetch;
 pub mod import;
@@ -9,6 +10,7 @@ pub mod pull;
 pub mod reference;
 pub mod registry;
 pub mod shortnames;
+mod token;
 
 use anyhow::{Result, bail};
 

@@ -183,41 +183,48 @@ async fn pull_from_source(
         Some(d) => d.to_string(),
         None => reference.tag.clone().unwrap_or_else(|| "latest".into()),
     };
-    let (bytes, top_digest) = registry.manifest(repository, &wanted).await?;
+    let (bytes, top_digest, content_type) = registry.manifest(repository, &wanted).await?;
     let mut digests = vec![top_digest.clone()];
-    let (manifest_bytes, manifest_digest, media_type, image_manifest) = match manifest::parse(
-        &bytes,
-    )
-    .with_context(|| format!("reading manifest of {reference}"))?
-    {
-        Manifest::Image {
-            media_type,
-            manifest,
-        } => (bytes, top_digest.clone(), media_type, manifest),
-        Manifest::Index { index, .. } => {
-            let chosen = manifest::choose_platform(&index, &opts.platform)
-                .with_context(|| format!("pulling {reference}"))?;
-            let (child, child_digest) = registry
-                .manifest(repository, chosen.digest.as_str())
-                .await?;
-            match manifest::parse(&child)
-                .with_context(|| format!("reading manifest {} of {reference}", chosen.digest))?
-            {
-                Manifest::Image {
-                    media_type,
-                    manifest,
-                } => {
-                    digests.push(child_digest.clone());
-                    (child, child_digest, media_type, manifest)
-                }
-                Manifest::Index { .. } => {
+    let (manifest_bytes, manifest_digest, media_type, image_manifest) =
+        match manifest::parse_served(&bytes, content_type.as_deref())
+            .with_context(|| format!("reading manifest of {reference}"))?
+        {
+            Manifest::Image {
+                media_type,
+                manifest,
+            } => (bytes, top_digest.clone(), media_type, manifest),
+            Manifest::Index { index, .. } => {
+                let chosen = manifest::choose_platform(&index, &opts.platform)
+                    .with_context(|| format!("pulling {reference}"))?;
+                if chosen.size > manifest::MAX_MANIFEST_BYTES as u64 {
                     bail!(
-                        "manifest list of {reference} points to another list; nested lists are not supported"
-                    )
+                        "manifest list of {reference} declares a {}-byte manifest {}, over the {}-byte limit; refusing it",
+                        chosen.size,
+                        chosen.digest,
+                        manifest::MAX_MANIFEST_BYTES
+                    );
+                }
+                let (child, child_digest, child_type) = registry
+                    .manifest(repository, chosen.digest.as_str())
+                    .await?;
+                match manifest::parse_served(&child, child_type.as_deref())
+                    .with_context(|| format!("reading manifest {} of {reference}", chosen.digest))?
+                {
+                    Manifest::Image {
+                        media_type,
+                        manifest,
+                    } => {
+                        digests.push(child_digest.clone());
+                        (child, child_digest, media_type, manifest)
+                    }
+                    Manifest::Index { .. } => {
+                        bail!(
+                            "manifest list of {reference} points to another list; nested lists are not supported"
+                        )
+                    }
                 }
             }
-        }
-    };
+        };
     ctx.store.put_blob(&manifest_bytes, &manifest_digest)?;
     let (config_blob, layers) = manifest::image_parts(&image_manifest)
         .with_context(|| format!("reading manifest of {reference}"))?;

@@ -1,17 +1,23 @@
-//! One registry endpoint, spoken to through oci-client: TLS choice, credentials, and errors turned
-//! into one line that names the registry, the cause and the fix.
+//! One registry endpoint: TLS choice, credentials, and errors turned into one line that names
+//! the registry, the cause and the fix. Blobs stream through oci-client; the ping, tokens and
+//! manifests, whose answers are read whole, are the engine's own requests with size bounds
+//! (session.rs, manifests.rs).
+
+mod manifests;
+mod session;
 
 use std::path::PathBuf;
-use std::time::Duration;
 
 use anyhow::{Context, Result, anyhow, bail};
+use oci_client::Client;
 use oci_client::client::{Certificate, CertificateEncoding, ClientConfig, ClientProtocol};
 use oci_client::errors::OciDistributionError;
-use oci_client::secrets::RegistryAuth;
-use oci_client::{Client, RegistryOperation};
 
 use crate::config::auth::Credentials;
+use crate::image::token::Challenge;
 use crate::util::digest::Digest;
+use crate::util::limits;
+use session::Session;
 
 /// Media types we ask for and understand, most preferred first.
 pub const MANIFEST_MEDIA_TYPES: &[&str] = &[
@@ -58,96 +64,18 @@ pub struct RegistryError {
 
 /// An authenticated connection to one registry endpoint for one repository.
 pub struct Registry {
-    client: Client,
     endpoint: Endpoint,
-    auth: RegistryAuth,
     /// Plain HTTP was needed (insecure endpoints only).
     http: bool,
+    /// Requests whose answers are read whole (manifests, tokens) go through this client, with
+    /// size bounds; blobs are streamed by oci-client.
+    web: reqwest::Client,
+    challenge: Challenge,
+    repository: String,
+    session: tokio::sync::Mutex<Session>,
 }
 
 impl Registry {
-    /// Connects to `endpoint` and authenticates for pulling from `repository`. For an insecure
-    /// endpoint, HTTPS without verification is tried first and plain HTTP second, as podman does.
-    pub async fn connect(endpoint: &Endpoint, repository: &str) -> Result<Registry> {
-        let auth = match &endpoint.credentials {
-            Some(c) => RegistryAuth::Basic(c.username.clone(), c.password.clone()),
-            None => RegistryAuth::Anonymous,
-        };
-        let probe = oci_reference(&endpoint.host, repository, "latest");
-        let https = Registry {
-            client: build_client(endpoint, false)?,
-            endpoint: endpoint.clone(),
-            auth: auth.clone(),
-            http: false,
-        };
-        match https
-            .client
-            .auth(&probe, &auth, RegistryOperation::Pull)
-            .await
-        {
-            Ok(_) => Ok(https),
-            Err(OciDistributionError::RequestError(e)) if endpoint.insecure => {
-                let http = Registry {
-                    client: build_client(endpoint, true)?,
-                    endpoint: endpoint.clone(),
-                    auth,
-                    http: true,
-                };
-                match http
-                    .client
-                    .auth(&probe, &http.auth, RegistryOperation::Pull)
-                    .await
-                {
-                    Ok(_) => Ok(http),
-                    // Neither scheme reached it: the HTTPS failure is the one users care about.
-                    Err(OciDistributionError::RequestError(_)) => Err(http
-                        .describe(
-                            OciDistributionError::RequestError(e),
-                            &format!("pinging registry {}", endpoint.host),
-                        )
-                        .into()),
-                    // Plain HTTP reached the registry, which refused us (credentials): say so.
-                    Err(refused) => Err(http
-                        .describe(refused, &format!("pinging registry {}", endpoint.host))
-                        .into()),
-                }
-            }
-            Err(e) => Err(https
-                .describe(e, &format!("pinging registry {}", endpoint.host))
-                .into()),
-        }
-    }
-
-    /// Fetches a manifest by tag or digest; returns its bytes and verified digest.
-    pub async fn manifest(
-        &self,
-        repository: &str,
-        tag_or_digest: &str,
-    ) -> Result<(Vec<u8>, Digest)> {
-        let reference = oci_reference(&self.endpoint.host, repository, tag_or_digest);
-        let what = format!(
-            "reading manifest {tag_or_digest} in {}/{repository}",
-            self.endpoint.host
-        );
-        let (bytes, digest) = self
-            .client
-            .pull_manifest_raw(&reference, &self.auth, MANIFEST_MEDIA_TYPES)
-            .await
-            .map_err(|e| self.describe(e, &what))?;
-        let computed = Digest::of(&bytes);
-        if tag_or_digest.starts_with("sha256:") && computed.as_str() != tag_or_digest {
-            bail!(
-                "{what}: the registry sent a manifest whose digest is {computed}, not {tag_or_digest}; refusing it"
-            );
-        }
-        if digest != computed.as_str() {
-            bail!(
-                "{what}: the registry announced digest {digest} but the manifest hashes to {computed}; refusing it"
-            );
-        }
-        Ok((bytes.to_vec(), computed))
-    }
-
     /// Opens a stream of the blob's bytes. The caller verifies the digest as bytes arrive.
     pub async fn blob_stream(
         &self,
@@ -161,7 +89,8 @@ impl Registry {
             size: size as i64,
             ..Default::default()
         };
-        self.client
+        let (client, _) = self.session().await?;
+        client
             .pull_blob_stream(&reference, &descriptor)
             .await
             .map_err(|e| {
@@ -212,14 +141,14 @@ pub async fn verify_login(endpoint: &Endpoint) -> Result<()> {
     match response.status().as_u16() {
         401 | 403 => {
             // A bearer registry answers 401 to Basic on /v2/ by design; its token request
-            // (done by connect above) already validated the credentials.
+            // (made with the credentials by connect above) already validated them.
             let bearer = response
                 .headers()
                 .get("www-authenticate")
                 .and_then(|v| v.to_str().ok())
                 .is_some_and(|v| v.to_ascii_lowercase().starts_with("bearer"));
             if bearer {
-                return token_check(&registry).await;
+                return Ok(());
             }
             bail!(
                 "logging in to {}: invalid username or password (the registry answered {})",
@@ -233,20 +162,6 @@ pub async fn verify_login(endpoint: &Endpoint) -> Result<()> {
             endpoint.host
         ),
     }
-}
-
-async fn token_check(registry: &Registry) -> Result<()> {
-    let probe = oci_reference(
-        &registry.endpoint.host,
-        "library/engine-login-check",
-        "latest",
-    );
-    registry
-        .client
-        .auth(&probe, &registry.auth, RegistryOperation::Pull)
-        .await
-        .map(|_| ())
-        .map_err(|e| registry.describe(e, "logging in").into())
 }
 
 fn oci_reference(host: &str, repository: &str, tag_or_digest: &str) -> oci_client::Reference {
@@ -285,6 +200,7 @@ fn load_certificates(endpoint: &Endpoint) -> Result<Vec<Certificate>> {
 }
 
 fn build_client(endpoint: &Endpoint, http: bool) -> Result<Client> {
+    let timeouts = limits::registry_timeouts()?;
     let config = ClientConfig {
         protocol: if http {
             ClientProtocol::Http
@@ -294,8 +210,8 @@ fn build_client(endpoint: &Endpoint, http: bool) -> Result<Client> {
         accept_invalid_certificates: endpoint.insecure,
         extra_root_certificates: load_certificates(endpoint)?,
         platform_resolver: None,
-        connect_timeout: Some(Duration::from_secs(30)),
-        read_timeout: Some(Duration::from_secs(60)),
+        connect_timeout: Some(timeouts.connect),
+        read_timeout: Some(timeouts.read),
         user_agent: USER_AGENT,
         ..Default::default()
     };
@@ -305,10 +221,11 @@ fn build_client(endpoint: &Endpoint, http: bool) -> Result<Client> {
 }
 
 fn reqwest_client(endpoint: &Endpoint) -> Result<reqwest::Client> {
+    let timeouts = limits::registry_timeouts()?;
     let mut builder = reqwest::Client::builder()
         .user_agent(USER_AGENT)
-        .connect_timeout(Duration::from_secs(30))
-        .read_timeout(Duration::from_secs(60))
+        .connect_timeout(timeouts.connect)
+        .read_timeout(timeouts.read)
         .tls_danger_accept_invalid_certs(endpoint.insecure);
     for cert in load_certificates(endpoint)? {
         builder = builder.add_root_certificate(
@@ -388,7 +305,11 @@ fn classify(endpoint: &Endpoint, err: OciDistributionError, what: &str) -> Regis
                     "{what}: connection refused by {host}; is the registry running at that address?"
                 )
             } else if e.is_timeout() {
-                format!("{what}: {host} did not answer in time ({chain})")
+                format!(
+                    "{what}: {host} did not answer in time ({chain}); for a slow registry raise \
+                     {} (seconds)",
+                    limits::TIMEOUT_VAR
+                )
             } else if lower.contains("http/")
                 || lower.contains("invalid http")
                 || lower.contains("corrupt")

@@ -29,7 +29,7 @@ use std::io::Read;
 use std::os::fd::AsFd;
 use std::path::Path;
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
 use rustix::fs::{FileType, Timespec};
 use tar::EntryType;
 
@@ -77,7 +77,8 @@ pub fn unpack_layer(
     dest: &Path,
     opts: &UnpackOptions,
 ) -> Result<UnpackStats> {
-    unpack(tar_stream, dest, opts, None).context("unpacking layer")
+    let max_entries = crate::util::limits::max_layer_entries()?;
+    unpack(tar_stream, dest, opts, max_entries, None).context("unpacking layer")
 }
 
 /// [`unpack_layer`], recording the layer's tar-split (see `layer_tar`) into `split`. Returns
@@ -90,15 +91,20 @@ pub fn unpack_layer_recording(
     split: File,
 ) -> Result<(UnpackStats, bool)> {
     let (recorder, reader) = record(tar_stream, split).context("starting the tar-split")?;
-    let stats = unpack(reader, dest, opts, Some(&recorder)).context("unpacking layer")?;
+    let max_entries = crate::util::limits::max_layer_entries()?;
+    let stats =
+        unpack(reader, dest, opts, max_entries, Some(&recorder)).context("unpacking layer")?;
     let complete = recorder.finish().context("writing the layer's tar-split")?;
     Ok((stats, complete))
 }
 
+/// Unpacks, refusing a layer of more than `max_entries` entries (a tar bomb: each directory
+/// costs memory until [`Unpacker::finish`]).
 fn unpack(
     tar_stream: impl Read,
     dest: &Path,
     opts: &UnpackOptions,
+    max_entries: u64,
     split: Option<&SplitRecorder>,
 ) -> Result<UnpackStats> {
     let mut unpacker = Unpacker::new(dest, opts, split)?;
@@ -107,6 +113,13 @@ fn unpack(
         let mut entry =
             entry.context("reading the tar stream (truncated or not a tar archive?)")?;
         let raw_name = entry.path_bytes().into_owned();
+        if unpacker.entries >= max_entries {
+            bail!(
+                "the layer has more than {max_entries} entries, the ceiling set by {} (raise it \
+                 if the image is genuine); refusing it as a tar bomb",
+                crate::util::limits::LAYER_ENTRIES_VAR
+            );
+        }
         unpacker
             .entry(&mut entry, &raw_name)
             .with_context(|| format!("entry {}", quoted(&raw_name)))?;

@@ -2,6 +2,7 @@
 
 pub mod digest;
 pub mod fs;
+pub mod limits;
 pub mod log;
 pub mod proc;
 pub mod signal;

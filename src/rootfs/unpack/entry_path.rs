@@ -11,6 +11,12 @@ const WHITEOUT_PREFIX: &[u8] = b".wh.";
 const WHITEOUT_META_PREFIX: &[u8] = b".wh..wh.";
 /// Hides everything the layers below have in the directory holding it.
 const OPAQUE_MARKER: &[u8] = b".wh..wh..opq";
+/// Longest path Linux resolves (PATH_MAX counts the terminating NUL).
+const PATH_MAX: usize = libc::PATH_MAX as usize - 1;
+/// Longest name of one component (NAME_MAX).
+const NAME_MAX: usize = 255;
+/// Names longer than this are cut in messages.
+const SHOWN_BYTES: usize = 96;
 
 /// A tar entry name relative to the layer root: components joined by single slashes, with no
 /// empty, `.` or `..` component, never empty. Leading slashes are dropped, so absolute names
@@ -50,6 +56,13 @@ impl EntryPath {
                 b"" | b"." => {}
                 b".." => bail!("path contains \"..\"; the layer is malformed or hostile"),
                 _ => {
+                    if part.len() > NAME_MAX {
+                        bail!(
+                            "a name in the path is {} bytes long, over the {NAME_MAX} bytes Linux \
+                             allows (NAME_MAX); the layer is malformed or hostile",
+                            part.len()
+                        );
+                    }
                     if !bytes.is_empty() {
                         bytes.push(b'/');
                     }
@@ -57,6 +70,13 @@ impl EntryPath {
                     bytes.extend_from_slice(part);
                 }
             }
+        }
+        if bytes.len() > PATH_MAX {
+            bail!(
+                "path is {} bytes long, over the {PATH_MAX} bytes Linux resolves (PATH_MAX); the \
+                 layer is malformed or hostile",
+                bytes.len()
+            );
         }
         Ok((!bytes.is_empty()).then_some(EntryPath { bytes, name_start }))
     }
@@ -115,7 +135,12 @@ impl EntryPath {
     }
 }
 
-/// Raw name bytes quoted for a one-line message (invalid UTF-8 shown as U+FFFD).
+/// Raw name bytes quoted for a one-line message (invalid UTF-8 shown as U+FFFD, control
+/// characters escaped); a very long name keeps its start and says how long it is.
 pub(super) fn quoted(bytes: &[u8]) -> String {
-    format!("{:?}", String::from_utf8_lossy(bytes))
+    if bytes.len() <= SHOWN_BYTES {
+        return format!("{:?}", String::from_utf8_lossy(bytes));
+    }
+    let start = String::from_utf8_lossy(&bytes[..SHOWN_BYTES]);
+    format!("{start:?}... ({} bytes)", bytes.len())
 }

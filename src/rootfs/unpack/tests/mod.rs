@@ -3,6 +3,7 @@
 
 mod entries;
 mod hostile;
+mod limits;
 mod special;
 mod whiteouts;
 

@@ -105,16 +105,20 @@ fn gnu_sparse_file_keeps_its_holes() {
     assert_eq!(stats.bytes, HOLE + 512 + 1);
 }
 
-/// Runs `inner` in a fresh single-id user namespace (`unshare -Ur`): only our own id is mapped,
+/// Runs test `inner` in a fresh single-id user namespace (`unshare -Ur`): only our own id is mapped,
 /// as for a rootless user without /etc/subuid entries.
-fn run_in_single_id_namespace(inner: &str) {
+pub(super) fn run_in_single_id_namespace(inner: &str) {
     let Ok(exe) = std::env::current_exe() else {
         return;
     };
-    let test = format!(
-        "{}::{inner}",
-        module_path!().split_once("::").map_or("", |(_, rest)| rest)
-    );
+    // `inner` names a test of this module, or of another one by its path below the crate.
+    let test = match inner.contains("::") {
+        true => inner.to_string(),
+        false => format!(
+            "{}::{inner}",
+            module_path!().split_once("::").map_or("", |(_, rest)| rest)
+        ),
+    };
     let output = Command::new("unshare")
         .args(["--user", "--map-root-user", "--"])
         .arg(exe)
@@ -150,7 +154,7 @@ fn run_in_single_id_namespace(inner: &str) {
     );
 }
 
-fn in_namespace() -> bool {
+pub(super) fn in_namespace() -> bool {
     std::env::var_os("UNPACK_TEST_IN_USERNS").is_some()
 }
 
