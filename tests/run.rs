@@ -872,21 +872,6 @@ fn ps_lists_exited_containers_and_rm_removes_them() {
     );
 }
 
-/// keep-id and auto would need the image's files under other ids than they were unpacked with;
-/// engine refuses them clearly instead of running with a mapping unlike podman's.
-#[test]
-fn userns_modes_engine_cannot_honour_are_refused() {
-    let sb = sandbox();
-    for mode in ["keep-id", "auto"] {
-        let out = sb.engine(&["run", "--rm", "--userns", mode, busybox(), "true"]);
-        assert_engine_error(&out, &[mode]);
-    }
-    assert_eq!(
-        lines(run(&sb, &["--userns", "host"], &["id", "-u"]).ok()),
-        ["0"]
-    );
-}
-
 // ---- volumes ----
 
 #[test]

@@ -193,6 +193,12 @@ pub enum Command {
     /// Unpack a layer from stdin (the engine's own helper)
     #[command(name = "__unpack-layer", hide = true)]
     UnpackLayer(internal::UnpackLayerArgs),
+    /// Copy layers with shifted owners for --userns=keep-id|auto (the engine's own helper)
+    #[command(name = crate::rootfs::shift::SHIFT_COMMAND, hide = true)]
+    ShiftLayers(crate::rootfs::shift::ShiftArgs),
+    /// Print the largest owner IDs in layers (the engine's own helper)
+    #[command(name = crate::rootfs::shift::MAX_IDS_COMMAND, hide = true)]
+    LayerMaxIds(crate::rootfs::shift::MaxIdsArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -511,6 +517,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::UnpackLayer(a) => internal::unpack_layer_command(a),
         Command::OverlayProbe(a) => internal::overlay_probe_command(a),
         Command::VfsCopy(a) => internal::vfs_copy_command(a),
+        Command::ShiftLayers(a) => crate::rootfs::shift::shift_command(a),
+        Command::LayerMaxIds(a) => crate::rootfs::shift::max_ids_command(a),
     }
     .map(|()| ExitCode::SUCCESS)
 }

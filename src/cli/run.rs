@@ -110,8 +110,19 @@ pub struct RunArgs {
     /// Security options: seccomp=unconfined|PROFILE.json, no-new-privileges
     #[arg(long, value_name = "OPT")]
     pub security_opt: Vec<String>,
-    /// User namespace: host (the default: root inside is you, ids 1.. are your subordinate ids)
-    #[arg(long)]
+    /// User namespace: host (the default), keep-id[:uid=N,gid=N] or auto[:size=N]
+    ///
+    /// host: root in the container is you, IDs 1.. are your subordinate IDs. keep-id: your UID
+    /// and GID are the same numbers inside (or N with uid=, gid=), the command runs as you
+    /// unless -u or the image's USER says otherwise, and the image gets an /etc/passwd and
+    /// /etc/group entry for you if it has none. auto: the container gets its own range of your
+    /// subordinate IDs, never shared with another auto container and freed when it is removed;
+    /// its root is not you; size=N sets the range's size (default: the largest ID the image
+    /// uses + 1, at least 1024). With keep-id and auto, image files keep their owners: the
+    /// image's layers are copied once per ID mapping with shifted owners (this first run takes
+    /// a while; auto containers' copies go with them). auto needs every directory above the
+    /// store to let others pass (chmod o+x), as the container's root is a stranger to you.
+    #[arg(long, value_name = "MODE")]
     pub userns: Option<String>,
     /// Run a tiny init as PID 1 that reaps zombies and forwards signals
     #[arg(long)]
@@ -239,6 +250,9 @@ fn create_container(session: &Session, args: &RunArgs) -> Result<(Store, Contain
     let (mut options, anonymous_volumes) = run_options(args, &store)?;
     let containers_conf = ContainersConf::load(&session.paths)?;
     apply_containers_conf(&mut options, &containers_conf);
+    if let (None, Some(mode)) = (&args.userns, &containers_conf.containers.userns) {
+        options.userns = UsernsMode::parse(mode).context("containers.conf [containers] userns")?;
+    }
     args.network.apply(&mut options, &store, &containers_conf)?;
     let runtime = match session
         .global
@@ -249,6 +263,14 @@ fn create_container(session: &Session, args: &RunArgs) -> Result<(Store, Contain
         None | Some("") | Some("engine") | Some("builtin") => None,
         Some(name) => Some(external::find_runtime(name)?),
     };
+    if let (Some(runtime), UsernsMode::Auto { .. }) = (&runtime, options.userns) {
+        bail!(
+            "--userns=auto does not work with --runtime {} yet: its state directory is yours \
+             alone and an auto container's root is not you; use the built-in runtime or \
+             --userns=keep-id",
+            runtime.display()
+        );
+    }
     let storage_driver = match &session.global.storage_driver {
         Some(d) => Some(d.clone()),
         None => StorageConf::load(&session.paths)?.driver,
@@ -380,18 +402,7 @@ fn run_options(args: &RunArgs, store: &Store) -> Result<(RunOptions, Vec<String>
             .collect::<Result<_>>()?,
         ..RunOptions::default()
     };
-    opts.userns = match args.userns.as_deref() {
-        None | Some("") => UsernsMode::Default,
-        Some("host") => UsernsMode::Host,
-        // Both need the image's files to appear under other ids than the layers were unpacked
-        // with (podman copies and chowns them, or uses idmapped mounts); until engine can do
-        // that, refusing is better than a mapping that silently differs from podman's.
-        Some(mode @ ("keep-id" | "auto")) => bail!(
-            "--userns={mode} is not available in engine: containers use your subordinate ids \
-             (root inside = you outside); run with the default --userns, or with -u UID:GID"
-        ),
-        Some(other) => bail!("invalid --userns {other:?}: use host, keep-id or auto"),
-    };
+    opts.userns = UsernsMode::parse(args.userns.as_deref().unwrap_or(""))?;
     for opt in &args.security_opt {
         match opt.as_str() {
             "no-new-privileges" | "no-new-privileges=true" | "no-new-privileges:true" => {

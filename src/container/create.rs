@@ -7,7 +7,7 @@ use anyhow::{Context, Result, anyhow, bail};
 use oci_spec::image::ImageConfiguration;
 use oci_spec::runtime::{LinuxIdMapping, LinuxIdMappingBuilder};
 
-use super::names;
+use super::{names, userns};
 use crate::network::port_check::resolve_ports;
 use crate::rootfs::driver::choose_driver;
 use crate::rootfs::image_files::read_image_file;
@@ -144,17 +144,67 @@ pub fn create(store: &Store, req: CreateRequest<'_>) -> Result<Created> {
         restart_count: 0,
         stop_requested: false,
         restart_requested: false,
+        userns: None,
     };
-    let bundle = store.create_container(&record)?;
-    let result = write_bundle(
-        &bundle,
-        &image_config,
-        &options,
-        &layers,
-        driver,
+    let opaque = match req.rootless {
+        true => "user.overlay.opaque",
+        false => "trusted.overlay.opaque",
+    };
+    let account = |path: &str| {
+        read_image_file(&layers, path, opaque).map(|b| String::from_utf8_lossy(&b).into_owned())
+    };
+    let (passwd, group) = (account("/etc/passwd"), account("/etc/group"));
+    let from_image = !record.layers.is_empty();
+    let userns_plan = userns::plan(
+        options.userns,
         req.rootless,
         req.mappings,
-    );
+        (
+            nix::unistd::getuid().as_raw(),
+            nix::unistd::getgid().as_raw(),
+        ),
+        if from_image { &layers } else { &[] },
+        [passwd.as_deref(), group.as_deref()],
+    )?;
+    let mut record = record;
+    let mut own_mappings = None;
+    let bundle = store.create_container_with(&mut record, |existing, rec| {
+        own_mappings = userns_plan.assign(req.mappings, existing, rec)?;
+        Ok(())
+    })?;
+    let result = own_mappings
+        .as_ref()
+        .map_or(Ok(layers.clone()), |mappings| {
+            let mode = record.userns.as_ref().map_or("", |u| u.mode.as_str());
+            let directory = layers.first().filter(|_| !from_image).map(PathBuf::as_path);
+            userns::prepare_rootfs(
+                store,
+                &bundle,
+                req.mappings,
+                mappings,
+                &record.layers,
+                directory,
+                mode,
+            )
+        })
+        .and_then(|lowers| {
+            write_bundle(
+                &bundle,
+                &image_config,
+                &options,
+                &lowers,
+                driver,
+                req.rootless,
+                [req.mappings, own_mappings.as_ref().unwrap_or(req.mappings)],
+            )
+        })
+        .and_then(|command| match &own_mappings {
+            Some(mappings) => {
+                userns::give_fresh_volumes(&bundle, req.mappings, mappings, &options.mounts)
+                    .map(|()| command)
+            }
+            None => Ok(command),
+        });
     match result {
         Ok(command) => {
             let record = store.update_container(&id, |r| r.command = command)?;
@@ -175,7 +225,7 @@ fn write_bundle(
     layers: &[PathBuf],
     driver: RootfsDriver,
     rootless: bool,
-    mappings: &IdMappings,
+    [storage, mappings]: [&IdMappings; 2],
 ) -> Result<Vec<String>> {
     let (upper, work) = (bundle.join("upper"), bundle.join("work"));
     for dir in [bundle.join("rootfs"), upper.clone(), work.clone()] {
@@ -189,7 +239,7 @@ fn write_bundle(
     let opaque = format!("{prefix}opaque");
     let recipe = match driver {
         RootfsDriver::Vfs => {
-            copy_for_vfs(&bundle.join("rootfs"), layers, prefix, mappings)?;
+            copy_for_vfs(&bundle.join("rootfs"), layers, prefix, storage)?;
             RootfsRecipe::vfs()
         }
         _ => RootfsRecipe {

@@ -15,3 +15,4 @@ pub mod names;
 pub mod state;
 pub mod top;
 mod tree_tar;
+pub mod userns;

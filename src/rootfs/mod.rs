@@ -7,6 +7,7 @@
 pub mod driver;
 pub mod image_files;
 pub mod layer_tar;
+pub mod shift;
 pub mod unpack;
 pub mod unpacker;
 pub mod vfs;

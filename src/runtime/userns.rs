@@ -36,14 +36,20 @@
 //! The `Child` the parent gets back is the helper, which after `exec` *is* PROGRAM (same PID):
 //! waiting on it gives PROGRAM's status and signals sent to it reach PROGRAM.
 
+mod bundle;
 mod command;
 mod helper;
 mod id_map;
+mod layout;
 mod mappings;
 mod subid;
 
 #[cfg(test)]
+mod layout_tests;
+#[cfg(test)]
 mod tests;
+
+pub use bundle::bundle_mappings;
 
 pub use command::{UsernsCommand, exit_code};
 pub use helper::userns_exec_main;

@@ -18,6 +18,8 @@ use crate::util::fs::write_replace;
 pub const HOSTS_FILE: &str = "hosts";
 pub const HOSTNAME_FILE: &str = "hostname";
 pub const RESOLV_CONF_FILE: &str = "resolv.conf";
+pub const PASSWD_FILE: &str = "passwd";
+pub const GROUP_FILE: &str = "group";
 
 /// The generated contents; `None`: the image's file is used.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -25,6 +27,10 @@ pub struct EtcFiles {
     pub hosts: Option<String>,
     pub hostname: String,
     pub resolv_conf: Option<String>,
+    /// The image's /etc/passwd and /etc/group plus the `--userns keep-id` account, when it
+    /// adds one (see [`super::keep_id`]).
+    pub passwd: Option<String>,
+    pub group: Option<String>,
 }
 
 impl EtcFiles {
@@ -67,6 +73,8 @@ impl EtcFiles {
             hosts,
             hostname: format!("{hostname}\n"),
             resolv_conf,
+            passwd: None,
+            group: None,
         })
     }
 
@@ -80,6 +88,12 @@ impl EtcFiles {
         if self.resolv_conf.is_some() {
             out.push(("/etc/resolv.conf", RESOLV_CONF_FILE));
         }
+        if self.passwd.is_some() {
+            out.push(("/etc/passwd", PASSWD_FILE));
+        }
+        if self.group.is_some() {
+            out.push(("/etc/group", GROUP_FILE));
+        }
         out
     }
 
@@ -90,6 +104,8 @@ impl EtcFiles {
             (HOSTS_FILE, self.hosts.as_ref()),
             (HOSTNAME_FILE, Some(&self.hostname)),
             (RESOLV_CONF_FILE, self.resolv_conf.as_ref()),
+            (PASSWD_FILE, self.passwd.as_ref()),
+            (GROUP_FILE, self.group.as_ref()),
         ] {
             let path = bundle.join(name);
             let result = match text {

@@ -16,6 +16,7 @@ use super::defaults::{INIT_DESTINATION, KernelMounts, MASKED_PATHS, READONLY_PAT
 use super::env::{EnvSources, build_environment};
 use super::etc_files::EtcFiles;
 use super::host::HostContext;
+use super::keep_id::{account_files, keep_id_ids};
 use super::mounts::{
     etc_file_mounts, init_binary, init_mount, merge, read_only_tmpfs_mounts, user_mounts,
 };
@@ -65,7 +66,24 @@ pub fn build_spec(inputs: &SpecInputs) -> Result<Generated> {
     check_mappings(user_namespace, inputs.uid_mappings, inputs.gid_mappings)?;
 
     let image_config = inputs.image.config().as_ref();
-    let user = container_user(image_config, opts, host, inputs.image_files)?;
+    let text = |path: &str| {
+        (inputs.image_files)(path).map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
+    };
+    let (passwd, group) = (text("/etc/passwd"), text("/etc/group"));
+    let accounts = account_files(
+        opts,
+        host,
+        passwd.as_deref(),
+        group.as_deref(),
+        &working_dir(image_config, opts)?,
+    );
+    let user = container_user(
+        image_config,
+        opts,
+        host,
+        accounts.passwd.as_deref().or(passwd.as_deref()),
+        accounts.group.as_deref().or(group.as_deref()),
+    )?;
     if user_namespace {
         check_mapped("user", user.uid, inputs.uid_mappings)?;
         check_mapped("group", user.gid, inputs.gid_mappings)?;
@@ -92,13 +110,14 @@ pub fn build_spec(inputs: &SpecInputs) -> Result<Generated> {
             .readonly(opts.read_only)
             .build()?,
     ));
-    let etc_files = EtcFiles::generate(
+    let mut etc_files = EtcFiles::generate(
         host,
         &hostname,
         &opts.container_name,
         &opts.network,
         opts.joined_network.as_ref(),
     )?;
+    (etc_files.passwd, etc_files.group) = (accounts.passwd, accounts.group);
     spec.set_mounts(Some(container_mounts(inputs, &kernel, &etc_files)?));
     spec.set_process(Some(container_process(inputs, &user, &hostname)?));
     spec.set_hostname(Some(hostname.clone()));
@@ -236,26 +255,21 @@ pub fn command_args(image: Option<&Config>, opts: &RunOptions) -> Result<Vec<Str
     Ok(args)
 }
 
-/// `--user`, else the image's `User`, else the caller's own IDs with `--userns keep-id`, else root.
+/// `--user`, else the image's `User`, else the keep-id IDs, else root; names are looked up in
+/// the container's `passwd`/`group` (the image's, plus the keep-id account).
 fn container_user(
     image: Option<&Config>,
     opts: &RunOptions,
     host: &HostContext,
-    files: ImageFiles,
+    passwd: Option<&str>,
+    group: Option<&str>,
 ) -> Result<ResolvedUser> {
     let image_user = image
         .and_then(|c| c.user().clone())
         .filter(|u| !u.is_empty());
-    let keep_id = (opts.userns == UsernsMode::KeepId).then(|| format!("{}:{}", host.uid, host.gid));
+    let keep_id = keep_id_ids(opts, host).map(|(uid, gid)| format!("{uid}:{gid}"));
     let spec = opts.user.clone().or(image_user).or(keep_id);
-    let text = |path: &str| files(path).map(|bytes| String::from_utf8_lossy(&bytes).into_owned());
-    let (passwd, group) = (text("/etc/passwd"), text("/etc/group"));
-    resolve_user(
-        spec.as_deref(),
-        &opts.groups,
-        passwd.as_deref(),
-        group.as_deref(),
-    )
+    resolve_user(spec.as_deref(), &opts.groups, passwd, group)
 }
 
 /// `--hostname`, else the host's name when sharing its network (as podman and docker do), else
@@ -301,13 +315,13 @@ fn working_dir(image: Option<&Config>, opts: &RunOptions) -> Result<String> {
 fn needs_user_namespace(mode: UsernsMode, rootless: bool) -> Result<bool> {
     match (mode, rootless) {
         (_, true) => Ok(true),
-        (UsernsMode::KeepId, false) => {
+        (UsernsMode::KeepId { .. }, false) => {
             bail!(
                 "--userns keep-id maps the calling user and only works rootless: remove it when \
                  running as root"
             )
         }
-        (UsernsMode::Auto, false) => Ok(true),
+        (UsernsMode::Auto { .. }, false) => Ok(true),
         (UsernsMode::Default | UsernsMode::Host, false) => Ok(false),
     }
 }

@@ -36,6 +36,37 @@ pub struct HostContext {
     pub resolv_conf: String,
     /// The host's address and gateway: what the container's /etc/hosts names.
     pub network: HostNetwork,
+    /// The user's passwd and group entries: the account `--userns keep-id` adds to the image.
+    pub account: HostAccount,
+}
+
+/// The user's name, full name, home and primary group name on the host.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct HostAccount {
+    pub name: String,
+    pub gecos: String,
+    pub home: String,
+    pub group_name: String,
+}
+
+impl HostAccount {
+    /// From the host's passwd and group databases; numbers when the IDs have no entry.
+    pub fn of(uid: u32, gid: u32) -> HostAccount {
+        use nix::unistd::{Gid, Group, Uid, User};
+        let user = User::from_uid(Uid::from_raw(uid)).ok().flatten();
+        let group = Group::from_gid(Gid::from_raw(gid)).ok().flatten();
+        HostAccount {
+            name: user.as_ref().map_or(uid.to_string(), |u| u.name.clone()),
+            gecos: user
+                .as_ref()
+                .map(|u| u.gecos.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            home: user
+                .as_ref()
+                .map_or("/".to_string(), |u| u.dir.display().to_string()),
+            group_name: group.map_or(gid.to_string(), |g| g.name),
+        }
+    }
 }
 
 impl HostContext {
@@ -70,6 +101,10 @@ impl HostContext {
                 Path::new(RESOLVED_UPSTREAM),
             ),
             network: HostNetwork::current(),
+            account: HostAccount::of(
+                nix::unistd::getuid().as_raw(),
+                nix::unistd::getgid().as_raw(),
+            ),
         })
     }
 }

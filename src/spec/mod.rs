@@ -19,6 +19,7 @@ pub mod etc_files;
 pub mod exec;
 pub mod generate;
 pub mod host;
+pub mod keep_id;
 pub mod mount_options;
 pub mod mount_request;
 pub mod mounts;
@@ -34,7 +35,7 @@ mod tests;
 
 pub use etc_files::EtcFiles;
 pub use generate::{Generated, ImageFiles, SpecInputs, build_spec};
-pub use host::HostContext;
+pub use host::{HostAccount, HostContext};
 pub use mount_request::{
     MountRequest, ParsedMount, VolumeRequest, parse_mount_flag, parse_tmpfs_flag, parse_volume_flag,
 };

@@ -30,10 +30,65 @@ pub enum UsernsMode {
     Default,
     /// Rootless: same as `Default` (there is no outer namespace to share). Real root: none.
     Host,
-    /// The user's own UID/GID appear unchanged inside; the process runs as them by default.
-    KeepId,
-    /// An automatically allocated range of IDs.
-    Auto,
+    /// `keep-id[:uid=N,gid=N]`: the user's own UID/GID appear inside as `uid`/`gid` (default:
+    /// unchanged); the process runs as them by default.
+    KeepId { uid: Option<u32>, gid: Option<u32> },
+    /// `auto[:size=N]`: a range of subordinate IDs of the container's own.
+    Auto { size: Option<u32> },
+}
+
+impl UsernsMode {
+    /// Parses `--userns` (and containers.conf `userns`): `host`, `keep-id[:uid=N,gid=N]`,
+    /// `auto[:size=N]`; empty means the default.
+    pub fn parse(text: &str) -> anyhow::Result<UsernsMode> {
+        let (name, options) = match text.split_once(':') {
+            Some((name, options)) => (name, Some(options)),
+            None => (text, None),
+        };
+        let allowed: &[&str] = match name {
+            "" | "host" if options.is_none() => {
+                return Ok(match name {
+                    "" => UsernsMode::Default,
+                    _ => UsernsMode::Host,
+                });
+            }
+            "keep-id" => &["uid", "gid"],
+            "auto" => &["size"],
+            _ => anyhow::bail!(
+                "invalid --userns {text:?}: use host, keep-id[:uid=N,gid=N] or auto[:size=N]"
+            ),
+        };
+        let mut values = std::collections::BTreeMap::new();
+        for option in options.into_iter().flat_map(|o| o.split(',')) {
+            let parsed = option
+                .split_once('=')
+                .filter(|(key, _)| allowed.contains(key))
+                .and_then(|(key, value)| Some((key, value.parse::<u32>().ok()?)));
+            let Some((key, value)) = parsed else {
+                anyhow::bail!(
+                    "invalid --userns {text:?}: {option:?} is not one of {name}'s options ({}=N)",
+                    allowed.join("=N, ")
+                );
+            };
+            values.insert(key, value);
+        }
+        Ok(match name {
+            "keep-id" => UsernsMode::KeepId {
+                uid: values.get("uid").copied(),
+                gid: values.get("gid").copied(),
+            },
+            _ => match values.get("size") {
+                Some(0) => anyhow::bail!("invalid --userns {text:?}: size must be at least 1"),
+                size => UsernsMode::Auto {
+                    size: size.copied(),
+                },
+            },
+        })
+    }
+
+    pub fn is_keep_id(self) -> bool {
+        matches!(self, UsernsMode::KeepId { .. })
+    }
 }
 
 /// Everything `engine run` needs to know to describe the container, minus the image.

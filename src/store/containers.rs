@@ -142,6 +142,9 @@ pub struct ContainerRecord {
     /// (whatever the policy; `--rm` does not apply).
     #[serde(default)]
     pub restart_requested: bool,
+    /// `--userns=keep-id|auto`: its own ID layout (None: the storage layout).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub userns: Option<super::UsernsRecord>,
 }
 
 impl Store {
@@ -156,19 +159,27 @@ impl Store {
 
     /// Records a new container and creates its directory. Fails if the name is taken.
     pub fn create_container(&self, rec: &ContainerRecord) -> Result<PathBuf> {
+        self.create_container_with(&mut rec.clone(), |_, _| Ok(()))
+    }
+
+    /// [`Store::create_container`], where `assign` first completes the record from every
+    /// existing one, under the same lock (an auto user namespace range must not overlap theirs).
+    pub fn create_container_with(
+        &self,
+        rec: &mut ContainerRecord,
+        assign: impl FnOnce(&[ContainerRecord], &mut ContainerRecord) -> Result<()>,
+    ) -> Result<PathBuf> {
         check_id(&rec.id)?;
         let _lock = self.lock_exclusive()?;
-        if let Some(other) = self
-            .read_containers()?
-            .into_iter()
-            .find(|c| c.name == rec.name)
-        {
+        let existing = self.read_containers()?;
+        if let Some(other) = existing.iter().find(|c| c.name == rec.name) {
             bail!(
                 "the container name {:?} is already in use by container {}; remove that container or choose another name",
                 rec.name,
                 &other.id[..12]
             );
         }
+        assign(&existing, rec)?;
         let dir = self.container_dir(&rec.id);
         fs::create_dir_all(&dir)
             .with_context(|| format!("creating container directory {}", dir.display()))?;
@@ -225,6 +236,7 @@ impl Store {
         check_id(id)?;
         let _lock = self.lock_exclusive()?;
         let dir = self.container_dir(id);
+        let removed = self.read_record(id).ok();
         // The record goes first, so a half-removed directory is never listed as a container.
         match fs::remove_file(dir.join(RECORD_FILE)) {
             Err(e) if e.kind() != io::ErrorKind::NotFound => {
@@ -244,7 +256,8 @@ impl Store {
                 dir.display(),
                 dir.display()
             )
-        })
+        })?;
+        removed.map_or(Ok(()), |rec| self.release_userns(&rec))
     }
 
     /// Volumes containers still use.
@@ -264,7 +277,7 @@ impl Store {
         Ok((images, layers))
     }
 
-    fn read_containers(&self) -> Result<Vec<ContainerRecord>> {
+    pub(super) fn read_containers(&self) -> Result<Vec<ContainerRecord>> {
         let dir = self.containers_dir();
         let entries = match fs::read_dir(&dir) {
             Ok(e) => e,
@@ -350,6 +363,7 @@ mod tests {
             restart_count: 0,
             stop_requested: false,
             restart_requested: false,
+            userns: None,
         }
     }
 

@@ -8,7 +8,9 @@
 //! <root>/images.json           the image index {"version": 1, "images": [...]}, replaced by rename
 //! <root>/blobs/sha256/<hex>    content-addressed blobs: manifests and configs
 //! <root>/layers/<chain-hex>/   unpacked layers (`diff/` + `layer.json`), keyed by chain ID so
-//!                              equal chains are shared; compressed layers are not kept
+//!                              equal chains are shared; compressed layers are not kept;
+//!                              `shifted/<key>/diff`: a copy with owners moved for a keep-id
+//!                              or auto container's ID mapping (see `rootfs::shift`)
 //! <root>/containers/<id>/      one container: container.json (its record) and its bundle
 //! <root>/volumes/<name>/_data named volumes
 //! <root>/tmp/<pid>-<n>/        per-process scratch dirs, each holding a flock'd `lock` file
@@ -32,6 +34,7 @@ mod lock;
 mod lookup;
 mod rename;
 mod tmp;
+mod userns;
 mod volumes;
 
 #[cfg(test)]
@@ -41,6 +44,7 @@ pub use blobs::BlobWriter;
 pub use containers::{ContainerRecord, ContainerStatus, RestartPolicy, RunSettings};
 pub use images::{ImageRecord, LayerRecord, MissingBlobs, RemovedImage};
 pub use layers::{LayerMeta, LayerStaging, chain_ids};
+pub use userns::{UsernsRecord, auto_ranges, free_range};
 
 use anyhow::{Context, Result, anyhow};
 use lock::LockGuard;

@@ -141,7 +141,12 @@ pub fn container_json(
         "PidMode": namespace_mode(&spec, LinuxNamespaceType::Pid),
         "UTSMode": namespace_mode(&spec, LinuxNamespaceType::Uts),
         "CgroupMode": namespace_mode(&spec, LinuxNamespaceType::Cgroup),
-        "UsernsMode": if has_namespace(&spec, LinuxNamespaceType::User) { "" } else { "host" },
+        "UsernsMode": match &record.userns {
+            Some(userns) => userns.mode.as_str(),
+            None if has_namespace(&spec, LinuxNamespaceType::User) => "",
+            None => "host",
+        },
+        "IDMappings": id_mappings(&spec),
         "Privileged": privileged,
         "ReadonlyRootfs": spec.root().as_ref().and_then(|r| r.readonly()).unwrap_or(false),
         "SecurityOpt": security_opt,
@@ -301,3 +306,20 @@ fn live_capabilities(live: &Isolation) -> Value {
 
 #[cfg(test)]
 mod tests;
+
+/// podman's `HostConfig.IDMappings`: the container's maps as `CONTAINER:HOST:SIZE` strings.
+fn id_mappings(spec: &Spec) -> Value {
+    let lines = |maps: Option<&Vec<oci_spec::runtime::LinuxIdMapping>>| -> Vec<String> {
+        maps.map(|maps| {
+            maps.iter()
+                .map(|m| format!("{}:{}:{}", m.container_id(), m.host_id(), m.size()))
+                .collect()
+        })
+        .unwrap_or_default()
+    };
+    let linux = spec.linux().as_ref();
+    json!({
+        "UidMap": lines(linux.and_then(|l| l.uid_mappings().as_ref())),
+        "GidMap": lines(linux.and_then(|l| l.gid_mappings().as_ref())),
+    })
+}

@@ -32,7 +32,7 @@ use self::extract::ExtractOptions;
 use self::helper::{CopyRequest, Operation, REQUEST_ENV, Root};
 use self::paths::Location;
 use crate::container::state;
-use crate::runtime::userns::{IdMappings, UsernsCommand, rootless_mappings};
+use crate::runtime::userns::{IdMappings, UsernsCommand, bundle_mappings};
 use crate::store::Store;
 
 /// `engine cp`'s flags.
@@ -173,7 +173,8 @@ fn spawn_helper(root: &Root, op: &Operation, stdin: Stdio, stdout: Stdio) -> Res
                 .spawn()
                 .context("start the copy helper");
         }
-        Root::Stopped { .. } => rootless_mappings()?.0,
+        // Its own maps (keep-id, auto): what it writes gets the owners the container sees.
+        Root::Stopped { bundle } => bundle_mappings(bundle)?,
         Root::Host => {
             let (uid, gid) = (rustix::process::geteuid(), rustix::process::getegid());
             IdMappings::single(uid.as_raw(), gid.as_raw())

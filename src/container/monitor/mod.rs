@@ -40,7 +40,7 @@ use self::session::{Run, Start};
 use crate::container::logs::{LOG_FILE, LogWriter};
 use crate::container::state::{self, now};
 use crate::network::NetworkHelper;
-use crate::runtime::userns::rootless_mappings;
+use crate::runtime::userns::bundle_mappings;
 use crate::store::{ContainerRecord, ContainerStatus, RestartPolicy, Store};
 use crate::util::proc::ProcessRef;
 
@@ -164,13 +164,17 @@ fn supervise(
     attach: bool,
     sync: &mut Option<File>,
 ) -> Result<i32> {
-    let store = Store::open(root)?;
+    // `--rm` removes files the container's users own: that takes the user namespace.
+    let store = Store::open_with(
+        root,
+        std::sync::Arc::new(crate::runtime::userns::remove_tree),
+    )?;
     let record = store
         .find_container(id)?
         .filter(|r| r.id == id)
         .ok_or_else(|| anyhow!("no such container {id}"))?;
     let bundle = store.container_dir(id);
-    let (mappings, _) = rootless_mappings()?;
+    let mappings = bundle_mappings(&bundle)?;
     write_pid_files(&bundle, &record)?;
     let mut clients = Clients::bind(&bundle)?;
     let mut window = None;

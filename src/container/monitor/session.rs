@@ -91,7 +91,11 @@ fn start_builtin(run: &Run, window: Option<(u16, u16)>) -> Result<(Start, Monito
     // PID 1 then waits at the start gate while the helper connects it.
     let needs_helper = settings.network.mode.has_helper();
     let gate = match needs_helper {
-        true => Some(GateFifos::create(run.bundle)?),
+        true => {
+            let fifos = GateFifos::create(run.bundle)?;
+            crate::container::userns::open_gate_to_container_root(run.bundle, run.mappings)?;
+            Some(fifos)
+        }
         false => None,
     };
     let join_userns = match &settings.network.mode {

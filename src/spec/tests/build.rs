@@ -130,13 +130,16 @@ fn user_namespace_mappings_are_checked() {
     let mut rootful = Fixture::rootful();
     assert!(
         err_text(rootful.build(&RunOptions {
-            userns: UsernsMode::KeepId,
+            userns: UsernsMode::KeepId {
+                uid: None,
+                gid: None
+            },
             ..opts()
         }))
         .contains("only works rootless")
     );
     let auto = RunOptions {
-        userns: UsernsMode::Auto,
+        userns: UsernsMode::Auto { size: None },
         ..opts()
     };
     assert!(err_text(rootful.build(&auto)).contains("needs UID and GID mappings"));

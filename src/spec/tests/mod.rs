@@ -4,6 +4,7 @@ mod build;
 mod caps;
 mod command_env;
 mod etc_files;
+mod keep_id;
 mod mount_flags;
 mod mounts;
 mod recipe;
@@ -60,6 +61,12 @@ pub fn host() -> HostContext {
         network: crate::network::HostNetwork {
             address: Some([192, 0, 2, 2].into()),
             gateway: Some([192, 0, 2, 1].into()),
+        },
+        account: super::host::HostAccount {
+            name: "alice".into(),
+            gecos: "Alice A".into(),
+            home: "/home/alice".into(),
+            group_name: "alice".into(),
         },
     }
 }

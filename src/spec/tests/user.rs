@@ -140,7 +140,10 @@ fn spec_user_comes_from_flag_image_or_keep_id() {
     ];
     fx.gids = fx.uids.clone();
     let keep = RunOptions {
-        userns: crate::spec::UsernsMode::KeepId,
+        userns: crate::spec::UsernsMode::KeepId {
+            uid: None,
+            gid: None,
+        },
         ..opts()
     };
     // "UID:GID" names the group, so /etc/group memberships are not added (as with podman).
