@@ -5,6 +5,8 @@
 pub mod cli;
 pub mod config;
 pub mod container;
+#[doc(hidden)]
+pub mod fuzz_api;
 pub mod image;
 pub mod network;
 pub mod quadlet;

@@ -15,6 +15,10 @@
 #                              pasting the exports. Rebuilt? `cp target/debug/engine $W/bin/`.
 #   ENGINE_TEST_PREBUILT=PATH  use this engine binary instead of `cargo build`.
 #   ENGINE_TEST_KEEP=1         keep $W (and the tests' homes) for a post-mortem.
+#   ENGINE_TEST_FUZZ_SECONDS=N after the tests, run each fuzz target N s (default 15; 0 skips):
+#                              tests/fuzz/run.sh, only in a full run (no arguments).
+#   ENGINE_TEST_WRITE_REPORT=1 after a passing full run, rewrite SECURITY.md from the rows the
+#                              tests and the fuzz run recorded in $W/report (tests/security/report.sh).
 # Arguments replace `--all-targets` as cargo test's, e.g. `tests/run.sh --test pull -- --nocapture`.
 #
 # Variables for the tests (the contract with tests/common/mod.rs):
@@ -30,6 +34,8 @@
 #   ENGINE_TEST_REG_USER/_PASS   the TLS registry's credentials (tester / random)
 #   ENGINE_TEST_FIXTURES         $W/fixtures.json, digests of every pushed image (see
 #                                tests/setup/record_fixtures.py for the format)
+#   ENGINE_TEST_REPORT_DIR       $W/report, where security tests record rows for SECURITY.md
+#                                (tests/common/report.rs)
 set -euo pipefail
 export LC_ALL=C
 
@@ -126,13 +132,14 @@ export ENGINE_TEST_CA="$W/ca.crt"
 export ENGINE_TEST_REG_USER=$REG_USER
 export ENGINE_TEST_REG_PASS=$REG_PASS
 export ENGINE_TEST_FIXTURES="$W/fixtures.json"
+export ENGINE_TEST_REPORT_DIR="$W/report"
 
 if [[ -n ${ENGINE_TEST_SETUP_ONLY:-} ]]; then
     trap - EXIT INT TERM
     end_phase
     echo "# The test environment is up. Paste these, then run cargo test as root:"
     for var in BIN USER WORK REGISTRY REGISTRY_DIR REGISTRY_LOG TLS_REGISTRY TLS_REGISTRY_DIR \
-        CA REG_USER REG_PASS FIXTURES; do
+        CA REG_USER REG_PASS FIXTURES REPORT_DIR; do
         var=ENGINE_TEST_$var
         printf 'export %s=%q\n' "$var" "${!var}"
     done
@@ -150,4 +157,19 @@ set +e
 cargo test --no-fail-fast "${cargo_locked[@]}" "${test_args[@]}"
 status=$?
 set -e
+
+fuzz_seconds=${ENGINE_TEST_FUZZ_SECONDS:-15}
+if (($# == 0 && fuzz_seconds > 0)); then
+    phase "fuzz: tests/fuzz/run.sh $fuzz_seconds"
+    # An unoptimized build: a cold release build of the targets takes a quarter of an hour here.
+    FUZZ_PROFILE=dev "$REPO/tests/fuzz/run.sh" "$fuzz_seconds" || status=1
+fi
+if [[ -n ${ENGINE_TEST_WRITE_REPORT:-} ]]; then
+    phase "report: SECURITY.md"
+    if ((status == 0 && $# == 0)); then
+        "$REPO/tests/security/report.sh" "$ENGINE_TEST_REPORT_DIR"
+    else
+        log "  SECURITY.md not rewritten: it needs a full run (no arguments) that passed"
+    fi
+fi
 exit "$status"

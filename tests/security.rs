@@ -32,6 +32,11 @@ use security_support::{
     user_script,
 };
 
+/// A row for SECURITY.md (tests/common/report.rs), once the test's checks have passed.
+fn record(area: &str, case: &str, outcome: &str) {
+    common::report::record("security", area, case, outcome);
+}
+
 // ---- host descriptors and working directories (the class of CVE-2024-21626) ----
 
 /// runc leaked a host directory descriptor into the container's init, and an image whose
@@ -69,6 +74,11 @@ fn workdir_through_proc_self_fd_never_reaches_a_host_directory() {
     assert!(
         !out.stdout.contains(CANARY),
         "a container started in a host directory the caller held open\n{out}"
+    );
+    record(
+        "host descriptors (CVE-2024-21626 class)",
+        "run/exec -w /proc/self/fd/N with host dirs open on fds 5 and 7",
+        "contained: no container starts in a host directory",
     );
 }
 
@@ -115,6 +125,11 @@ fn no_descriptor_of_the_caller_reaches_a_container() {
     let expected: BTreeMap<&str, String> =
         modes.iter().map(|(m, _)| (*m, "0 1 2".into())).collect();
     assert_eq!(seen, expected, "descriptors in the container\n{outputs}");
+    record(
+        "host descriptors (CVE-2024-21626 class)",
+        "caller holds extra descriptors; run, run -d, run -t, exec",
+        "contained: the container sees fds 0 1 2 only",
+    );
 }
 
 // ---- the engine binary (the class of CVE-2019-5736) ----
@@ -158,6 +173,11 @@ fn a_proc_self_exe_entrypoint_cannot_change_the_engine_binary() {
         before,
         "the container changed the engine binary {}\nattacker: {report}\n{out}",
         engine.display()
+    );
+    record(
+        "engine binary (CVE-2019-5736 class)",
+        "#!/proc/self/exe entrypoint writes and chmods the engine binary",
+        "refused: the binary is unchanged (read-only init mount)",
     );
 }
 
@@ -205,6 +225,11 @@ fn exec_cannot_change_the_engine_binary_through_proc_self_exe() {
         before,
         "the container changed the engine binary {}\nattacker: {report}\n{out}",
         engine.display()
+    );
+    record(
+        "engine binary (CVE-2019-5736 class)",
+        "#!/proc/self/exe script run by exec, written once no engine process runs",
+        "refused: exec runs a sealed copy; the binary is unchanged",
     );
 }
 
@@ -261,6 +286,11 @@ fn cp_resolves_container_symlinks_inside_the_container() {
             "cp of {special}\n{out}"
         );
     }
+    record(
+        "engine cp (CVE-2018-15664 class)",
+        "cp through symlinks to / and to host paths, and of special files",
+        "contained: resolved inside the container; special files skipped",
+    );
 }
 
 /// The race of CVE-2018-15664: while `cp` runs, the container swaps a directory with a
@@ -306,6 +336,11 @@ fn cp_is_not_fooled_by_a_symlink_swapped_during_the_copy() {
     assert!(
         planted.is_empty(),
         "cp wrote {planted:?} into the host's {victim}\n{out}"
+    );
+    record(
+        "engine cp (CVE-2018-15664 class)",
+        "symlink swapped in during cp",
+        "contained: nothing read or written on the host",
     );
 }
 
@@ -374,6 +409,11 @@ fn mount_targets_that_are_symlinks_stay_inside_the_root_filesystem() {
         let written = fs::read_to_string(&file).unwrap_or_default();
         assert_eq!(written, expected, "{}\n{out}", file.display());
     }
+    record(
+        "mounts (CVE-2021-30465 class)",
+        "volume, bind and tmpfs targets that are symlinks (absolute or ..)",
+        "contained: mounts land inside the root filesystem",
+    );
 }
 
 /// `top` names users from the container's /etc/passwd and /etc/group, files the container
@@ -420,6 +460,11 @@ fn top_is_not_fooled_by_the_containers_passwd_file() {
         !out.stdout.contains("HOSTSECRET") && !out.stdout.contains("HOSTGROUP"),
         "top read the host's files through the container's symlinks\n{out}"
     );
+    record(
+        "host tools",
+        "top with /etc/passwd as a FIFO, /dev/zero or a host file link",
+        "contained: no hang, no host file shown",
+    );
 }
 
 /// `rm` removes what a container leaves in its writable layer whatever the container did to
@@ -449,6 +494,11 @@ fn rm_removes_what_a_container_locked_up() {
         let dir = run_support::containers_dir(&sb).join(&id);
         assert!(!dir.exists(), "{driver}: rm left {}", dir.display());
     }
+    record(
+        "host tools",
+        "rm after the container locked its files (no permissions, subordinate owners)",
+        "contained: everything removed",
+    );
 }
 
 // ---- the caller's secrets ----
@@ -498,6 +548,11 @@ fn the_callers_session_keyring_stays_outside_containers() {
         "containers reached the caller's session keyring (or keyctl failed):\n{}",
         reached.join("\n")
     );
+    record(
+        "default confinement",
+        "keys in the caller's session keyring",
+        "contained: each container gets a new, empty session keyring",
+    );
 }
 
 // ---- a default container ----
@@ -527,6 +582,11 @@ fn host_processes_cannot_be_signalled() {
             "{out}"
         );
     }
+    record(
+        "default confinement",
+        "signal host processes and the container's own monitor",
+        "refused: host processes cannot be named",
+    );
 }
 
 /// Every path podman masks reads as empty, and stays so: root in the container cannot unmount
@@ -575,6 +635,11 @@ fn masked_paths_stay_masked_even_from_a_nested_user_namespace() {
         host_sys.ok().line(),
         "0",
         "/sys/kernel with the host's /sys\n{host_sys}"
+    );
+    record(
+        "default confinement",
+        "masked /proc and /sys paths, also from a nested user namespace",
+        "refused: masked paths read empty, masks cannot be removed",
     );
 }
 
@@ -653,6 +718,11 @@ fn privileged_operations_are_refused_as_podman_refuses_them() {
         ),
         "{privileged}"
     );
+    record(
+        "default confinement",
+        "raw/packet sockets, init_module, finit_module, reboot, mount, unshare -U",
+        "refused as podman refuses them (EPERM); allowed with the capabilities",
+    );
 }
 
 /// A setuid-root binary (the probe, setuid, owned by the container's root) makes a user root
@@ -693,6 +763,11 @@ fn no_new_privileges_holds_for_exec_too() {
         "uid 1000 euid 1000",
         "exec into a no-new-privileges container"
     );
+    record(
+        "default confinement",
+        "setuid binary under --security-opt no-new-privileges (run and exec)",
+        "refused: no privilege gained",
+    );
 }
 
 /// The engine is a Rust program, whose runtime ignores SIGPIPE: its containers must not
@@ -722,4 +797,9 @@ fn sigpipe_is_default_and_no_signal_is_blocked_in_containers() {
         );
         assert_eq!(mask("SigBlk"), 0, "{mode}: signals are blocked\n{text}");
     }
+    record(
+        "default confinement",
+        "SIGPIPE ignored or signals blocked in run, run -d, exec",
+        "contained: default dispositions, nothing blocked",
+    );
 }

@@ -1,0 +1,8 @@
+//! Containers.conf (src/config/containers_conf.rs).
+#![no_main]
+
+mod common;
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+    let _ = engine::fuzz_api::containers_conf(common::scratch(), data);
+});
