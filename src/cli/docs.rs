@@ -122,6 +122,10 @@ fn examples(page: &str) -> &'static [(&'static str, &'static str)] {
                 "Show one field",
                 "engine image inspect --format '{{.Architecture}}' busybox",
             ),
+            (
+                "Look at an image in a registry without pulling it (image inspect only)",
+                "engine image inspect --remote docker://quay.io/org/app:1\nengine image inspect --remote --raw docker://quay.io/org/app:1",
+            ),
         ],
         "engine-image-prune" => &[(
             "Remove dangling images without asking",
@@ -435,6 +439,55 @@ fn examples(page: &str) -> &'static [(&'static str, &'static str)] {
             ),
             ("Where the container's port 80 is", "engine port web 80/tcp"),
         ],
+        "engine-push" | "engine-image-push" => &[
+            (
+                "Push a local image to a registry under another name",
+                "engine push busybox registry.example.com/team/busybox:1",
+            ),
+            (
+                "Push with zstd layers and record the manifest digest",
+                "engine push --compression-format zstd --digestfile digest.txt registry.example.com/app:2",
+            ),
+        ],
+        "engine-save" | "engine-image-save" => &[
+            (
+                "Save an image to a docker-archive",
+                "engine save -o busybox.tar busybox",
+            ),
+            (
+                "Save two images as an OCI archive, through a pipe",
+                "engine save --format oci-archive busybox alpine | gzip > images.tar.gz",
+            ),
+        ],
+        "engine-load" | "engine-image-load" => &[
+            (
+                "Load the images of an archive",
+                "engine load -i busybox.tar",
+            ),
+            ("Load from a pipe", "gzip -dc images.tar.gz | engine load"),
+        ],
+        "engine-image-copy" => &[
+            (
+                "Copy between registries without the local store",
+                "engine image copy docker://quay.io/org/app:1 docker://registry.example.com/app:1",
+            ),
+            (
+                "Copy every platform of a multi-arch image",
+                "engine image copy --all docker://docker.io/library/busybox docker://127.0.0.1:5000/busybox",
+            ),
+            (
+                "Write a local image to an OCI archive",
+                "engine image copy local:busybox oci-archive:busybox.tar:latest",
+            ),
+        ],
+        "engine-image-sync" => &[(
+            "Copy every tag of a repository to another registry",
+            "engine image sync --src docker --dest docker quay.io/org/app registry.example.com/mirror",
+        )],
+        "engine-image-delete" => &[(
+            "Delete a tag's manifest from a registry",
+            "engine image delete docker://registry.example.com/app:old",
+        )],
         _ => &[],
     }
 }

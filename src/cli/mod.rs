@@ -1,6 +1,7 @@
 //! The command line: clap definitions, dispatch, and printing. No business logic lives here, and
 //! no clap type leaves this module.
 
+mod archive;
 pub mod complete;
 mod container_image;
 mod cp;
@@ -28,6 +29,8 @@ mod run_settings;
 mod system;
 mod timefmt;
 mod top;
+mod transport;
+mod transport_registry;
 mod unshare;
 mod volume;
 
@@ -98,6 +101,12 @@ pub struct GlobalOpts {
 pub enum Command {
     /// Pull an image from a registry
     Pull(image::PullArgs),
+    /// Push an image to a registry or another transport
+    Push(transport::PushArgs),
+    /// Save images to a docker-archive, oci-archive or OCI layout directory
+    Save(archive::SaveArgs),
+    /// Load images from a docker-archive or oci-archive
+    Load(archive::LoadArgs),
     /// List images in local storage
     Images(image::ImagesArgs),
     /// Remove one or more images from local storage
@@ -213,12 +222,24 @@ pub enum ImageCommand {
     Rm(image::RmiArgs),
     /// Add an additional name to a local image
     Tag(image::TagArgs),
-    /// Display the configuration of an image
-    Inspect(image::InspectArgs),
+    /// Display the configuration of an image, local or (--remote) in a registry
+    Inspect(transport::ImageInspectArgs),
     /// Remove unused images
     Prune(image::PruneArgs),
     /// Create an image from a root filesystem tarball
     Import(container_image::ImportArgs),
+    /// Push an image to a registry or another transport
+    Push(transport::PushArgs),
+    /// Save images to a docker-archive, oci-archive or OCI layout directory
+    Save(archive::SaveArgs),
+    /// Load images from a docker-archive or oci-archive
+    Load(archive::LoadArgs),
+    /// Copy an image between two transports (registries, archives, directories, the local store)
+    Copy(transport::CopyArgs),
+    /// Copy every tag of a repository to another registry
+    Sync(transport_registry::SyncArgs),
+    /// Delete an image from a registry
+    Delete(transport_registry::DeleteArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -445,7 +466,13 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Rmi(a) | Command::Image(ImageCommand::Rm(a)) => image::rmi(&session, a),
         Command::Tag(a) | Command::Image(ImageCommand::Tag(a)) => image::tag(&session, a),
         Command::Inspect(a) => inspect::inspect(&session, a),
-        Command::Image(ImageCommand::Inspect(a)) => image::inspect(&session, a),
+        Command::Image(ImageCommand::Inspect(a)) => transport::image_inspect(&session, a),
+        Command::Push(a) | Command::Image(ImageCommand::Push(a)) => transport::push(&session, a),
+        Command::Save(a) | Command::Image(ImageCommand::Save(a)) => archive::save(&session, a),
+        Command::Load(a) | Command::Image(ImageCommand::Load(a)) => archive::load(&session, a),
+        Command::Image(ImageCommand::Copy(a)) => transport::copy(&session, a),
+        Command::Image(ImageCommand::Sync(a)) => transport_registry::sync(&session, a),
+        Command::Image(ImageCommand::Delete(a)) => transport_registry::delete(&session, a),
         Command::Container(ContainerCommand::Inspect(a)) => inspect::container_inspect(&session, a),
         Command::Top(a) | Command::Container(ContainerCommand::Top(a)) => top::top(&session, a),
         Command::Rename(a) | Command::Container(ContainerCommand::Rename(a)) => {

@@ -1,6 +1,6 @@
 //! Images: references and short names, the registry client, manifests, and pulling.
 
-mod bounded_body;
+pub(crate) mod bounded_body;
 pub mod changes;
 pub mod fetch;
 pub mod import;
@@ -10,7 +10,8 @@ pub mod pull;
 pub mod reference;
 pub mod registry;
 pub mod shortnames;
-mod token;
+pub(crate) mod token;
+pub mod transport;
 
 use anyhow::{Result, bail};
 

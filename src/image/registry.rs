@@ -220,7 +220,8 @@ fn build_client(endpoint: &Endpoint, http: bool) -> Result<Client> {
     Ok(client)
 }
 
-fn reqwest_client(endpoint: &Endpoint) -> Result<reqwest::Client> {
+/// The HTTP client for `endpoint`: its CAs, TLS choice and the registry timeouts.
+pub(crate) fn reqwest_client(endpoint: &Endpoint) -> Result<reqwest::Client> {
     let timeouts = limits::registry_timeouts()?;
     let mut builder = reqwest::Client::builder()
         .user_agent(USER_AGENT)

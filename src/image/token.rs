@@ -98,13 +98,14 @@ fn parse_params(text: &str) -> Vec<(String, String)> {
     }
 }
 
-/// Asks the token server in `realm` for a pull token for `repository`, with the credentials if
-/// any. The answer is read with a size bound, and the client's timeouts apply.
+/// Asks the token server in `realm` for a token granting `actions` ("pull", "pull,push") on
+/// `repository`, with the credentials if any. The answer is read with a size bound, and the client's timeouts apply.
 pub async fn fetch(
     http: &reqwest::Client,
     realm: &str,
     service: Option<&str>,
     repository: &str,
+    actions: &str,
     credentials: Option<&Credentials>,
 ) -> Result<Token, TokenFailure> {
     let mut url = Url::parse(realm)
@@ -114,7 +115,7 @@ pub async fn fetch(
             TokenFailure::Bad(format!("its token realm {realm:?} is not an HTTP URL"))
         })?;
     url.query_pairs_mut()
-        .append_pair("scope", &format!("repository:{repository}:pull"));
+        .append_pair("scope", &format!("repository:{repository}:{actions}"));
     if let Some(service) = service {
         url.query_pairs_mut().append_pair("service", service);
     }

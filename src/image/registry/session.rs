@@ -107,6 +107,7 @@ impl Registry {
                     realm,
                     service.as_deref(),
                     &self.repository,
+                    "pull",
                     credentials.as_ref(),
                 )
                 .await
