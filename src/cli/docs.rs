@@ -376,6 +376,16 @@ fn examples(page: &str) -> &'static [(&'static str, &'static str)] {
             "Disk usage per image, container and volume",
             "engine system df -v",
         )],
+        "engine-system-check" => &[
+            (
+                "A quick check that removes what is damaged",
+                "engine system check --quick --repair",
+            ),
+            (
+                "A thorough check; unused layers older than an hour count as leftovers",
+                "engine system check --max 1h",
+            ),
+        ],
         "engine-exec" | "engine-container-exec" => &[
             ("A shell in a running container", "engine exec -it web sh"),
             (

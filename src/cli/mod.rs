@@ -300,6 +300,8 @@ pub enum SystemCommand {
     Prune(system::SystemPruneArgs),
     /// Show the disk space used by images, containers and volumes
     Df(system::DfArgs),
+    /// Check the store for damage, and with --repair remove it
+    Check(system::CheckArgs),
 }
 
 /// What every command needs: where the files are.
@@ -481,6 +483,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Container(ContainerCommand::Prune(a)) => prune::container_prune(&session, a),
         Command::System(SystemCommand::Prune(a)) => system::system_prune(&session, a),
         Command::System(SystemCommand::Df(a)) => system::df(&session, a),
+        Command::System(SystemCommand::Check(a)) => system::check(&session, a),
         Command::Image(ImageCommand::Prune(a)) => image::prune(&session, a),
         Command::Unshare(a) => return unshare::unshare(&session, a),
         Command::Run(a) | Command::Container(ContainerCommand::Run(a)) => {

@@ -1,6 +1,7 @@
 //! `system prune` (stopped containers, unused images, with `--volumes` unused volumes) and
 //! `system df` (what images, containers and volumes use, and what pruning would reclaim).
 
+mod check;
 mod df;
 
 use std::io::Write;
@@ -12,6 +13,7 @@ use clap::Args;
 use super::Session;
 use super::prune::{PruneFilter, confirm, prune_containers};
 use crate::container::disk_usage;
+pub use check::{CheckArgs, check};
 pub use df::{DfArgs, df};
 
 #[derive(Args, Debug)]

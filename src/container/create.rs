@@ -62,7 +62,16 @@ pub fn create(store: &Store, req: CreateRequest<'_>) -> Result<Created> {
     // Layer dirs bottom first; the recipe reverses them into overlay's top-first order.
     let (image_config, layers, image_id, chains) = match req.source {
         RootfsSource::Image(image) => {
-            let config_bytes = store.read_blob(&image.config_digest)?;
+            // A concurrent rmi may have removed the image since the caller found it.
+            let config_bytes = store.read_blob(&image.config_digest).map_err(|e| {
+                match store.find_image(&image.id) {
+                    Ok(None) => anyhow!(
+                        "image {} was removed by another command while the container was being created; pull it again",
+                        req.image_name
+                    ),
+                    _ => e,
+                }
+            })?;
             let config: ImageConfiguration =
                 serde_json::from_slice(&config_bytes).with_context(|| {
                     format!(
@@ -205,11 +214,20 @@ pub fn create(store: &Store, req: CreateRequest<'_>) -> Result<Created> {
             }
             None => Ok(command),
         });
+    // A concurrent `rm` of the new name may remove the container under our feet: say so
+    // rather than report the files or the record that vanished.
+    let removed_meanwhile = || anyhow!("container {} was removed before it started", record.name);
     match result {
         Ok(command) => {
-            let record = store.update_container(&id, |r| r.command = command)?;
+            let record = store
+                .update_container(&id, |r| r.command = command)
+                .map_err(|e| match store.container_dir(&id).exists() {
+                    true => e,
+                    false => removed_meanwhile(),
+                })?;
             Ok(Created { record, bundle })
         }
+        Err(_) if !store.container_dir(&id).exists() => Err(removed_meanwhile()),
         Err(e) => {
             let _ = store.remove_container(&id);
             Err(e)

@@ -42,7 +42,10 @@ pub fn start(
     if state::is_running(record) {
         bail!("container {} is already running", record.name);
     }
-    store.update_container(&record.id, |r| r.stop_requested = false)?;
+    // A concurrent `rm` may have removed it since the caller found or created it.
+    store
+        .update_container(&record.id, |r| r.stop_requested = false)
+        .with_context(|| format!("container {} was removed before it started", record.name))?;
     let (sync_read, sync_write) =
         pipe2(OFlag::O_CLOEXEC).context("create the monitor's sync pipe")?;
     let mut command = Command::new("/proc/self/exe");

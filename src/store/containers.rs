@@ -18,7 +18,7 @@ use crate::util::digest::Digest;
 use crate::util::fs::write_replace;
 use crate::util::proc::ProcessRef;
 
-const RECORD_FILE: &str = "container.json";
+pub(super) const RECORD_FILE: &str = "container.json";
 
 #[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
@@ -179,6 +179,20 @@ impl Store {
                 &other.id[..12]
             );
         }
+        // The caller found the image before taking the lock; a concurrent rmi may have removed
+        // it since. Checked under the lock, so from here on rmi sees the container using it.
+        let image_gone = !rec.image_id.is_empty()
+            && !self
+                .read_index()?
+                .images()
+                .iter()
+                .any(|i| i.id == rec.image_id);
+        if image_gone || rec.layers.iter().any(|l| !self.has_layer(l)) {
+            bail!(
+                "image {} was removed by another command while the container was being created; pull it again",
+                rec.image_name
+            );
+        }
         assign(&existing, rec)?;
         let dir = self.container_dir(&rec.id);
         fs::create_dir_all(&dir)
@@ -235,6 +249,12 @@ impl Store {
     pub fn remove_container(&self, id: &str) -> Result<()> {
         check_id(id)?;
         let _lock = self.lock_exclusive()?;
+        self.remove_container_locked(id)
+    }
+
+    /// [`Store::remove_container`] for a caller holding the exclusive lock.
+    pub(super) fn remove_container_locked(&self, id: &str) -> Result<()> {
+        check_id(id)?;
         let dir = self.container_dir(id);
         let removed = self.read_record(id).ok();
         // The record goes first, so a half-removed directory is never listed as a container.
@@ -250,7 +270,7 @@ impl Store {
             dir.join("work/work"),
             std::os::unix::fs::PermissionsExt::from_mode(0o700),
         );
-        super::tmp::remove_any(&dir, &self.remover).with_context(|| {
+        remove_tree_retrying(&dir, &self.remover).with_context(|| {
             format!(
                 "removing container directory {}: run `engine unshare rm -rf {}`",
                 dir.display(),
@@ -278,26 +298,31 @@ impl Store {
     }
 
     pub(super) fn read_containers(&self) -> Result<Vec<ContainerRecord>> {
+        let mut all = Vec::new();
+        for id in self.container_dir_names()? {
+            if self.container_dir(&id).join(RECORD_FILE).is_file() {
+                all.push(self.read_record(&id)?);
+            }
+        }
+        Ok(all)
+    }
+
+    /// The directories under `containers/` named like container ids (records or not).
+    pub(super) fn container_dir_names(&self) -> Result<Vec<String>> {
         let dir = self.containers_dir();
         let entries = match fs::read_dir(&dir) {
             Ok(e) => e,
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
             Err(e) => return Err(e).with_context(|| format!("listing {}", dir.display())),
         };
-        let mut all = Vec::new();
-        for entry in entries.flatten() {
-            let Some(id) = entry.file_name().to_str().map(String::from) else {
-                continue;
-            };
-            if check_id(&id).is_err() || !entry.path().join(RECORD_FILE).is_file() {
-                continue;
-            }
-            all.push(self.read_record(&id)?);
-        }
-        Ok(all)
+        Ok(entries
+            .flatten()
+            .filter_map(|e| e.file_name().to_str().map(String::from))
+            .filter(|id| check_id(id).is_ok())
+            .collect())
     }
 
-    fn read_record(&self, id: &str) -> Result<ContainerRecord> {
+    pub(super) fn read_record(&self, id: &str) -> Result<ContainerRecord> {
         let path = self.container_dir(id).join(RECORD_FILE);
         let data = fs::read(&path).map_err(|e| match e.kind() {
             io::ErrorKind::NotFound => anyhow!("no such container {id}"),
@@ -321,6 +346,22 @@ impl Store {
     }
 }
 
+/// Removes a container directory. The command that created the container may still be
+/// writing its bundle (an `rm -f` racing `run`): a file it adds makes the removal fail with
+/// "directory not empty", so try again; it gives up once it sees the record gone.
+fn remove_tree_retrying(dir: &std::path::Path, remover: &super::TreeRemover) -> io::Result<()> {
+    let mut attempts = 0;
+    loop {
+        match super::tmp::remove_any(dir, remover) {
+            Err(e) if e.kind() == io::ErrorKind::DirectoryNotEmpty && attempts < 10 => {
+                attempts += 1;
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            other => return other,
+        }
+    }
+}
+
 fn check_id(id: &str) -> Result<()> {
     if id.len() == 64
         && id
@@ -341,12 +382,13 @@ mod tests {
         ContainerRecord {
             id: id.to_string().repeat(64),
             name: name.into(),
-            image_id: "a".repeat(64),
+            // A `--rootfs` container: no image.
+            image_id: String::new(),
             image_name: "busybox".into(),
             command: vec!["true".into()],
             created: "2026-01-01T00:00:00Z".into(),
             labels: BTreeMap::new(),
-            layers: vec![Digest::of(b"layer")],
+            layers: Vec::new(),
             volumes: Vec::new(),
             rootfs_driver: "overlay".into(),
             status: ContainerStatus::Created,
@@ -388,6 +430,20 @@ mod tests {
         assert_eq!(winners, 1);
         let store = Store::open(dir.path()).unwrap();
         assert_eq!(store.containers().unwrap().len(), 1);
+    }
+
+    #[test]
+    fn an_image_removed_before_the_create_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let mut rec = record('e', "late");
+        rec.image_id = "a".repeat(64);
+        let err = store.create_container(&rec).unwrap_err().to_string();
+        assert!(err.contains("was removed by another command"), "{err}");
+        rec.image_id = String::new();
+        rec.layers = vec![Digest::of(b"gone")];
+        assert!(store.create_container(&rec).is_err());
+        assert!(!store.container_dir(&rec.id).exists());
     }
 
     #[test]

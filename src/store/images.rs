@@ -108,6 +108,17 @@ pub(super) struct ImageIndex {
 }
 
 impl ImageIndex {
+    pub(super) fn images(&self) -> &[ImageRecord] {
+        &self.images
+    }
+
+    /// Drops the images with these ids and returns their records.
+    pub(super) fn remove_images(&mut self, ids: &[String]) -> Vec<ImageRecord> {
+        let (removed, kept) = self.images.drain(..).partition(|i| ids.contains(&i.id));
+        self.images = kept;
+        removed
+    }
+
     pub(super) fn referenced_blobs(&self) -> BTreeSet<&Digest> {
         self.images.iter().flat_map(ImageRecord::blobs).collect()
     }
@@ -193,12 +204,11 @@ impl Store {
             return Err(MissingBlobs(missing).into());
         }
         let replaced = index.insert(rec);
-        self.write_index(&index)?;
         // Same config from a different manifest (say, other compression): its old blobs are
         // unreferenced now unless another image shares them.
         match replaced {
-            Some(old) => self.delete_unreferenced(&index, &[old]).map(drop),
-            None => Ok(()),
+            Some(old) => self.write_index_and_delete(&index, &[old]).map(drop),
+            None => self.write_index(&index),
         }
     }
 
@@ -257,8 +267,7 @@ impl Store {
             );
         }
         let removed = index.images.remove(pos);
-        self.write_index(&index)?;
-        let deleted_blobs = self.delete_unreferenced(&index, std::slice::from_ref(&removed))?;
+        let deleted_blobs = self.write_index_and_delete(&index, std::slice::from_ref(&removed))?;
         let mut untagged = removed.names;
         untagged.extend(removed.digests);
         Ok(RemovedImage {
@@ -308,9 +317,27 @@ impl Store {
         if dangling.is_empty() {
             return Ok(Vec::new());
         }
-        self.write_index(&index)?;
-        self.delete_unreferenced(&index, &dangling)?;
+        self.write_index_and_delete(&index, &dangling)?;
         Ok(dangling.into_iter().map(|i| i.id).collect())
+    }
+
+    /// Writes `index` and deletes the blobs and layers of `gone` that it no longer references.
+    /// The caller holds the exclusive lock. What is to go is journaled first: a crash after the
+    /// index write leaves the journal, and the next `Store::open` finishes the deletion.
+    fn write_index_and_delete(&self, index: &ImageIndex, gone: &[ImageRecord]) -> Result<usize> {
+        let doomed = super::pending::Doomed {
+            layers: gone
+                .iter()
+                .flat_map(ImageRecord::layer_chains)
+                .cloned()
+                .collect(),
+            blobs: gone.iter().flat_map(ImageRecord::blobs).cloned().collect(),
+        };
+        self.journal_deletion(&doomed)?;
+        self.write_index(index)?;
+        let deleted = self.delete_unreferenced(index, gone)?;
+        self.finish_deletion();
+        Ok(deleted)
     }
 
     /// Deletes the blobs and layers of `gone` that no image of `index` references. The caller
@@ -373,7 +400,7 @@ impl Store {
     }
 
     /// Replaces the index atomically. The caller holds the exclusive lock.
-    fn write_index(&self, index: &ImageIndex) -> Result<()> {
+    pub(super) fn write_index(&self, index: &ImageIndex) -> Result<()> {
         let path = self.index_path();
         #[derive(Serialize)]
         struct Current<'a> {

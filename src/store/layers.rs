@@ -18,9 +18,11 @@ use super::Store;
 use crate::util::digest::Digest;
 use crate::util::fs::write_atomic;
 
-const META_FILE: &str = "layer.json";
-const DIFF_DIR: &str = "diff";
+pub(super) const META_FILE: &str = "layer.json";
+pub(super) const DIFF_DIR: &str = "diff";
 const TAR_SPLIT_FILE: &str = "tar-split";
+/// A layer being deleted is first renamed to this prefix and its chain hex.
+pub(super) const REMOVING_PREFIX: &str = ".removing-";
 
 /// What `layer.json` records about an unpacked layer.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -186,7 +188,7 @@ impl Store {
             let doomed = self
                 .root
                 .join("layers")
-                .join(format!(".removing-{}", chain.hex()));
+                .join(format!("{REMOVING_PREFIX}{}", chain.hex()));
             fs::rename(&path, &doomed)
                 .with_context(|| format!("removing layer {}", path.display()))?;
             super::tmp::remove_any(&doomed, &self.remover).with_context(|| {

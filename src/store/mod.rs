@@ -6,6 +6,7 @@
 //! ```text
 //! <root>/store.lock            flock: shared while reading images.json, exclusive for changes
 //! <root>/images.json           the image index {"version": 1, "images": [...]}, replaced by rename
+//! <root>/removing.json         what an index update is deleting (see pending.rs)
 //! <root>/blobs/sha256/<hex>    content-addressed blobs: manifests and configs
 //! <root>/layers/<chain-hex>/   unpacked layers (`diff/` + `layer.json`), keyed by chain ID so
 //!                              equal chains are shared; compressed layers are not kept;
@@ -23,15 +24,19 @@
 //!   is lost. Blobs are deleted only under that lock, and only when no image references them.
 //! - A blob may vanish between download and `add_image` (a concurrent rmi dropped it); the add
 //!   then fails with [`MissingBlobs`] and the puller fetches it again.
-//! - At [`Store::open`], tmp dirs whose owner died (their lock is free) and index temp files left
-//!   by a crash are removed; a live process's files are never touched.
+//! - At [`Store::open`], tmp dirs whose owner died (their lock is free), index temp files left
+//!   by a crash, and what an interrupted removal left (a `layers/.removing-*` dir, a container
+//!   dir whose record is gone) are removed; a live process's files are never touched.
+//! - `Store::check` (`system check`) finds and repairs what remains damaged.
 
 mod blobs;
+mod check;
 mod containers;
 mod images;
 mod layers;
 mod lock;
 mod lookup;
+mod pending;
 mod rename;
 mod tmp;
 mod userns;
@@ -41,6 +46,7 @@ mod volumes;
 mod tests;
 
 pub use blobs::BlobWriter;
+pub use check::{CheckOptions, CheckReport};
 pub use containers::{ContainerRecord, ContainerStatus, RestartPolicy, RunSettings};
 pub use images::{ImageRecord, LayerRecord, MissingBlobs, RemovedImage};
 pub use layers::{LayerMeta, LayerStaging, chain_ids};
@@ -143,14 +149,33 @@ impl Store {
             .ok_or_else(|| anyhow!("internal error: store tmp dir not initialised"))
     }
 
-    /// Sweeps tmp dirs of dead processes and `images.json` temp files of crashed writers. Takes
-    /// the exclusive lock only when there is something to look at, so a clean open stays cheap.
+    /// Sweeps tmp dirs of dead processes, `images.json` temp files of crashed writers and what
+    /// interrupted removals left. Takes the exclusive lock only when there is something to look
+    /// at, so a clean open stays cheap.
     fn remove_stale_files(&self) -> Result<()> {
-        if !tmp::has_candidates(&self.tmp_root())? && self.index_temp_files()?.is_empty() {
+        if !tmp::has_candidates(&self.tmp_root())?
+            && self.index_temp_files()?.is_empty()
+            && self.interrupted_removals()?.is_empty()
+            && !self.has_deletion_journal()
+        {
             return Ok(());
         }
         let _lock = self.lock_exclusive()?;
         tmp::remove_stale(&self.tmp_root(), &self.remover)?;
+        // Removals and creations run under the exclusive lock, which we hold: what looks
+        // half-removed now was left by a process that died.
+        // Best effort: a failure must not stop every command; `system check` reports it.
+        if let Err(e) = self.finish_journaled_deletion() {
+            crate::util::log::debug(&format!("finishing an interrupted deletion: {e:#}"));
+        }
+        for path in self.interrupted_removals()? {
+            if let Err(e) = tmp::remove_any(&path, &self.remover) {
+                crate::util::log::debug(&format!(
+                    "removing {}, left by an interrupted removal: {e}",
+                    path.display()
+                ));
+            }
+        }
         // The index is written only under the exclusive lock, which we hold: any temp file
         // of it now belongs to a writer that died mid-write.
         for path in self.index_temp_files()? {
@@ -167,6 +192,24 @@ impl Store {
             }
         }
         Ok(())
+    }
+
+    /// Layers renamed for removal (`layers/.removing-*`) and container directories whose record
+    /// is gone (`remove_container` deletes the record first).
+    fn interrupted_removals(&self) -> Result<Vec<PathBuf>> {
+        let mut found: Vec<PathBuf> = self
+            .stored_layers()?
+            .into_iter()
+            .filter(|name| name.starts_with(layers::REMOVING_PREFIX))
+            .map(|name| self.layers_dir().join(name))
+            .collect();
+        for id in self.container_dir_names()? {
+            let dir = self.container_dir(&id);
+            if !dir.join(containers::RECORD_FILE).exists() {
+                found.push(dir);
+            }
+        }
+        Ok(found)
     }
 
     /// Leftovers of `util::fs::write_atomic` for the index: `.images.json.tmp-<pid>-<n>`.

@@ -131,6 +131,26 @@ pub fn remove_stale(tmp_root: &Path, remover: &TreeRemover) -> Result<usize> {
     Ok(removed)
 }
 
+/// The `<pid>-<n>` directories under `tmp_root` whose owner is gone (what [`remove_stale`]
+/// would remove). The caller holds the store lock, so no directory is being born meanwhile.
+pub fn stale_dirs(tmp_root: &Path) -> Result<Vec<PathBuf>> {
+    let mut stale = Vec::new();
+    for dir in candidate_dirs(tmp_root)? {
+        let lock_path = dir.join(LOCK_FILE);
+        match lock::try_lock_exclusive(&lock_path) {
+            Ok(Some(_owner_gone)) => stale.push(dir),
+            Ok(None) => {}
+            Err(e) if e.kind() == io::ErrorKind::NotFound => stale.push(dir),
+            Err(e) => {
+                return Err(e).with_context(|| {
+                    format!("checking whether {} is still in use", lock_path.display())
+                });
+            }
+        }
+    }
+    Ok(stale)
+}
+
 /// Whether `tmp_root` holds anything a sweep would look at (cheap: no locking).
 pub fn has_candidates(tmp_root: &Path) -> Result<bool> {
     Ok(!candidate_dirs(tmp_root)?.is_empty())

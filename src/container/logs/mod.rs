@@ -26,7 +26,7 @@ use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
 pub use reader::{LogOptions, copy_logs};
-pub use time_arg::{parse_since, parse_until};
+pub use time_arg::{go_duration, parse_since, parse_until};
 pub use writer::LogWriter;
 
 /// The log's file name in the container's directory (`store.container_dir(id)`).

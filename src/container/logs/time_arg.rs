@@ -62,7 +62,7 @@ fn unix_timestamp(text: &str) -> Option<DateTime<Utc>> {
 
 /// A Go duration: `[-+]` then one or more NUMBER UNIT, NUMBER with an optional fraction, UNIT
 /// one of ns, us (µs), ms, s, m, h; or `0`.
-fn go_duration(text: &str) -> Option<TimeDelta> {
+pub fn go_duration(text: &str) -> Option<TimeDelta> {
     let (negative, mut rest) = match text.as_bytes().first()? {
         b'-' => (true, &text[1..]),
         b'+' => (false, &text[1..]),

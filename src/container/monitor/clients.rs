@@ -68,15 +68,34 @@ impl Clients {
     /// Blocks until a client connected (the `engine` command that asked to attach) and said
     /// hello (its terminal size, `Resize` with zeros when it has none), or fails after
     /// `timeout`. Returns the size, which the container's pty gets before the container runs.
-    pub fn wait_first(&mut self, timeout: Duration) -> Result<Option<(u16, u16)>> {
+    /// `starter` is the sync pipe to the starting command: once that command is gone (killed
+    /// before it connected), nobody will attach, so waiting stops at once.
+    pub fn wait_first(
+        &mut self,
+        timeout: Duration,
+        starter: Option<BorrowedFd<'_>>,
+    ) -> Result<Option<(u16, u16)>> {
         let millis = u16::try_from(timeout.as_millis()).unwrap_or(u16::MAX);
-        let mut fds = [PollFd::new(self.listener.as_fd(), PollFlags::POLLIN)];
+        let mut fds = vec![PollFd::new(self.listener.as_fd(), PollFlags::POLLIN)];
+        // The write end of a pipe reports POLLERR once its reader closed it.
+        fds.extend(starter.map(|fd| PollFd::new(fd, PollFlags::empty())));
         loop {
             match poll(&mut fds, PollTimeout::from(millis)) {
                 Err(nix::errno::Errno::EINTR) => continue,
                 Err(e) => return Err(e).context("wait for the attaching client"),
                 Ok(0) => bail!("no client attached within {} s", timeout.as_secs()),
-                Ok(_) => break,
+                Ok(_) => {}
+            }
+            let listener_ready = fds[0].revents().is_some_and(|r| !r.is_empty());
+            let starter_gone = fds
+                .get(1)
+                .and_then(PollFd::revents)
+                .is_some_and(|r| r.intersects(PollFlags::POLLERR | PollFlags::POLLHUP));
+            if listener_ready {
+                break;
+            }
+            if starter_gone {
+                bail!("the command that started the container exited before attaching to it");
             }
         }
         self.accept_pending();

@@ -106,6 +106,10 @@ pub fn monitor_main(args: &[OsString]) -> ! {
 /// The monitor itself failed: tell the starting command if it still listens, and leave the
 /// reason where `inspect` shows it.
 fn report_failure(root: &Path, id: &str, sync: &mut Option<File>, message: &str) {
+    // A concurrent `rm` that removed the container while it started is the real cause.
+    let removed = Store::open(root).is_ok_and(|s| s.find_container(id).is_ok_and(|c| c.is_none()));
+    let removed_message = format!("container {id} was removed before it started");
+    let message = if removed { &removed_message } else { message };
     if let Some(mut sync) = sync.take() {
         let failed = SyncMessage::Failed {
             code: 125,
@@ -172,7 +176,8 @@ fn supervise(
     let record = store
         .find_container(id)?
         .filter(|r| r.id == id)
-        .ok_or_else(|| anyhow!("no such container {id}"))?;
+        // A concurrent `rm` between the create and this start.
+        .ok_or_else(|| anyhow!("container {id} was removed before it started"))?;
     let bundle = store.container_dir(id);
     let mappings = bundle_mappings(&bundle)?;
     write_pid_files(&bundle, &record)?;
@@ -180,7 +185,7 @@ fn supervise(
     let mut window = None;
     if attach {
         send(sync, &SyncMessage::Listening)?;
-        window = clients.wait_first(ATTACH_TIMEOUT)?;
+        window = clients.wait_first(ATTACH_TIMEOUT, sync.as_ref().map(std::os::fd::AsFd::as_fd))?;
     }
     let mut log = match record.settings.log_driver.as_str() {
         "none" => None,
