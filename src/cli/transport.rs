@@ -77,6 +77,25 @@ pub struct CopyArgs {
     /// Copy every image of a multi-platform index, not only the one for this machine
     #[arg(short, long)]
     pub all: bool,
+    #[command(flatten)]
+    pub registries: RegistryPairArgs,
+    /// Path of the authentication file (default: ${XDG_RUNTIME_DIR}/containers/auth.json)
+    #[arg(long, env = "REGISTRY_AUTH_FILE")]
+    pub authfile: Option<PathBuf>,
+    /// Compress layers leaving the local store with gzip or zstd
+    #[arg(long, value_name = "FORMAT")]
+    pub compression_format: Option<String>,
+    /// Write the digest of the copied manifest to this file
+    #[arg(long, value_name = "FILE")]
+    pub digestfile: Option<PathBuf>,
+    /// Print no progress information
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+/// TLS, credentials and CAs for both ends of a copy (skopeo's --src-*/--dest-* flags).
+#[derive(Args, Debug)]
+pub struct RegistryPairArgs {
     /// Require HTTPS and verified certificates from the source registry
     #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
     pub src_tls_verify: Option<bool>,
@@ -95,18 +114,24 @@ pub struct CopyArgs {
     /// CA certificates (*.crt) for the destination registry
     #[arg(long, value_name = "DIR")]
     pub dest_cert_dir: Option<PathBuf>,
-    /// Path of the authentication file (default: ${XDG_RUNTIME_DIR}/containers/auth.json)
-    #[arg(long, env = "REGISTRY_AUTH_FILE")]
-    pub authfile: Option<PathBuf>,
-    /// Compress layers leaving the local store with gzip or zstd
-    #[arg(long, value_name = "FORMAT")]
-    pub compression_format: Option<String>,
-    /// Write the digest of the copied manifest to this file
-    #[arg(long, value_name = "FILE")]
-    pub digestfile: Option<PathBuf>,
-    /// Print no progress information
-    #[arg(short, long)]
-    pub quiet: bool,
+}
+
+impl RegistryPairArgs {
+    /// The source's and the destination's registry flags.
+    pub fn flags(&self) -> Result<(RegistryFlags, RegistryFlags)> {
+        let side = |tls_verify, creds: &Option<String>, cert_dir: &Option<PathBuf>| {
+            RegistryArgs {
+                tls_verify,
+                creds: creds.clone(),
+                cert_dir: cert_dir.clone(),
+            }
+            .flags()
+        };
+        Ok((
+            side(self.src_tls_verify, &self.src_creds, &self.src_cert_dir)?,
+            side(self.dest_tls_verify, &self.dest_creds, &self.dest_cert_dir)?,
+        ))
+    }
 }
 
 /// The configuration files registry connections need, loaded once per command.
@@ -172,18 +197,10 @@ pub fn push(session: &Session, args: PushArgs) -> Result<()> {
 pub fn copy(session: &Session, args: CopyArgs) -> Result<()> {
     let source = TransportRef::parse(&args.source)?;
     let destination = TransportRef::parse(&args.destination)?;
-    let side =
-        |tls_verify, creds: &Option<String>, cert_dir: &Option<PathBuf>| -> Result<RegistryFlags> {
-            RegistryArgs {
-                tls_verify,
-                creds: creds.clone(),
-                cert_dir: cert_dir.clone(),
-            }
-            .flags()
-        };
+    let (source_flags, destination_flags) = args.registries.flags()?;
     let opts = CopyOptions {
-        source: side(args.src_tls_verify, &args.src_creds, &args.src_cert_dir)?,
-        destination: side(args.dest_tls_verify, &args.dest_creds, &args.dest_cert_dir)?,
+        source: source_flags,
+        destination: destination_flags,
         compression: args
             .compression_format
             .as_deref()

@@ -6,7 +6,7 @@ use anyhow::{Result, bail};
 use clap::Args;
 
 use super::Session;
-use super::transport::{Access, RegistryArgs};
+use super::transport::{Access, RegistryArgs, RegistryPairArgs};
 use crate::image::manifest::Platform;
 use crate::image::reference::Reference;
 use crate::image::transport::{self, CopyOptions, TransportRef};
@@ -64,18 +64,8 @@ pub struct SyncArgs {
     /// Copy every image of multi-platform indexes
     #[arg(short, long)]
     pub all: bool,
-    /// Require HTTPS and verified certificates from the source registry
-    #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
-    pub src_tls_verify: Option<bool>,
-    /// Require HTTPS and verified certificates from the destination registry
-    #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
-    pub dest_tls_verify: Option<bool>,
-    /// Credentials USERNAME[:PASSWORD] for the source registry
-    #[arg(long, value_name = "USERNAME[:PASSWORD]")]
-    pub src_creds: Option<String>,
-    /// Credentials USERNAME[:PASSWORD] for the destination registry
-    #[arg(long, value_name = "USERNAME[:PASSWORD]")]
-    pub dest_creds: Option<String>,
+    #[command(flatten)]
+    pub registries: RegistryPairArgs,
     /// Path of the authentication file (default: ${XDG_RUNTIME_DIR}/containers/auth.json)
     #[arg(long, env = "REGISTRY_AUTH_FILE")]
     pub authfile: Option<PathBuf>,
@@ -98,17 +88,10 @@ pub fn sync(session: &Session, args: SyncArgs) -> Result<()> {
     let last = source.path.rsplit('/').next().unwrap_or(&source.path);
     let target = format!("{}/{last}", args.destination.trim_end_matches('/'));
     let target = registry_reference(&target, "image sync")?;
-    let side = |tls_verify, creds: &Option<String>| {
-        RegistryArgs {
-            tls_verify,
-            creds: creds.clone(),
-            cert_dir: None,
-        }
-        .flags()
-    };
+    let (source_flags, destination_flags) = args.registries.flags()?;
     let opts = CopyOptions {
-        source: side(args.src_tls_verify, &args.src_creds)?,
-        destination: side(args.dest_tls_verify, &args.dest_creds)?,
+        source: source_flags,
+        destination: destination_flags,
         compression: None,
         all: args.all,
         platform: Platform::host(),

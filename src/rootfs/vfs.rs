@@ -11,7 +11,7 @@ use std::os::unix::fs::{FileTypeExt, MetadataExt, PermissionsExt, symlink};
 use std::path::Path;
 
 use anyhow::{Context, Result};
-use rustix::fs::{AtFlags, CWD, Timestamps, XattrFlags};
+use rustix::fs::{AtFlags, CWD, XattrFlags};
 
 /// The hidden command: `engine __vfs-copy XATTR_PREFIX ROOTFS LAYER...` (layers bottom first).
 pub const VFS_COPY_COMMAND: &str = "__vfs-copy";
@@ -106,16 +106,7 @@ fn apply_metadata(from: &Path, to: &Path, meta: &fs::Metadata, xattr_prefix: &st
         fs::set_permissions(to, fs::Permissions::from_mode(meta.mode() & 0o7777))?;
     }
     copy_xattrs(from, to, xattr_prefix)?;
-    let time = |s: i64, ns: i64| rustix::fs::Timespec {
-        tv_sec: s,
-        tv_nsec: ns as _,
-    };
-    let times = Timestamps {
-        last_access: time(meta.atime(), meta.atime_nsec()),
-        last_modification: time(meta.mtime(), meta.mtime_nsec()),
-    };
-    rustix::fs::utimensat(CWD, to, &times, AtFlags::SYMLINK_NOFOLLOW)
-        .with_context(|| format!("setting the times of {}", to.display()))?;
+    crate::util::fs::copy_times(meta, to)?;
     Ok(())
 }
 

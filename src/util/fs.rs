@@ -81,6 +81,28 @@ pub fn read_in_root(root: std::os::fd::BorrowedFd, rel: &str, max: u64) -> Optio
     Some(data)
 }
 
+/// Gives `to` (not following a symlink) the access and modification times in `meta`, as a
+/// copy that keeps a file's times needs.
+pub fn copy_times(meta: &std::fs::Metadata, to: &Path) -> anyhow::Result<()> {
+    use anyhow::Context as _;
+    use std::os::unix::fs::MetadataExt;
+    let time = |s: i64, ns: i64| rustix::fs::Timespec {
+        tv_sec: s,
+        tv_nsec: ns as _,
+    };
+    let times = rustix::fs::Timestamps {
+        last_access: time(meta.atime(), meta.atime_nsec()),
+        last_modification: time(meta.mtime(), meta.mtime_nsec()),
+    };
+    rustix::fs::utimensat(
+        rustix::fs::CWD,
+        to,
+        &times,
+        rustix::fs::AtFlags::SYMLINK_NOFOLLOW,
+    )
+    .with_context(|| format!("setting the times of {}", to.display()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

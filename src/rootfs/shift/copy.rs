@@ -8,7 +8,7 @@ use std::os::unix::fs::{FileTypeExt, MetadataExt, PermissionsExt, symlink};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
-use rustix::fs::{AtFlags, CWD, Timestamps};
+use rustix::fs::{AtFlags, CWD};
 
 use super::xattrs::copy_xattrs;
 use super::{IdShift, gid_of, uid_of};
@@ -99,16 +99,7 @@ fn apply_metadata(from: &Path, to: &Path, meta: &Metadata, shift: &IdShift) -> R
             .with_context(|| format!("setting the mode of {}", to.display()))?;
     }
     copy_xattrs(from, to, shift)?;
-    let time = |s: i64, ns: i64| rustix::fs::Timespec {
-        tv_sec: s,
-        tv_nsec: ns as _,
-    };
-    let times = Timestamps {
-        last_access: time(meta.atime(), meta.atime_nsec()),
-        last_modification: time(meta.mtime(), meta.mtime_nsec()),
-    };
-    rustix::fs::utimensat(CWD, to, &times, AtFlags::SYMLINK_NOFOLLOW)
-        .with_context(|| format!("setting the times of {}", to.display()))?;
+    crate::util::fs::copy_times(meta, to)?;
     Ok(())
 }
 
