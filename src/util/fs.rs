@@ -103,6 +103,26 @@ pub fn copy_times(meta: &std::fs::Metadata, to: &Path) -> anyhow::Result<()> {
     .with_context(|| format!("setting the times of {}", to.display()))
 }
 
+/// `openat2`, retried when it fails with EAGAIN: the kernel returns that when a concurrent
+/// rename anywhere on the system could have raced a RESOLVE_IN_ROOT/BENEATH lookup, which a
+/// busy machine does often enough to fail a container start now and then.
+pub fn openat2_retrying(
+    dir: impl rustix::fd::AsFd,
+    path: impl AsRef<Path>,
+    flags: rustix::fs::OFlags,
+    mode: rustix::fs::Mode,
+    resolve: rustix::fs::ResolveFlags,
+) -> rustix::io::Result<rustix::fd::OwnedFd> {
+    const RETRIES: usize = 16;
+    let mut retries = 0;
+    loop {
+        match rustix::fs::openat2(dir.as_fd(), path.as_ref(), flags, mode, resolve) {
+            Err(rustix::io::Errno::AGAIN) if retries < RETRIES => retries += 1,
+            result => return result,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

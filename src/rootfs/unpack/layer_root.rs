@@ -4,7 +4,9 @@
 //! planted by the layer (`etc -> /`, `x -> ../../..`) resolve as if the layer root were `/`,
 //! so no name in the tar can reach a file outside it, whatever came before it in the stream.
 
+use std::ffi::OsStr;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
 use anyhow::{Context, Result};
@@ -15,8 +17,6 @@ use super::entry_path::{EntryPath, quoted};
 
 /// Symlinks stay inside the root; `/proc/self/fd`-style magic links are refused outright.
 const RESOLVE: ResolveFlags = ResolveFlags::IN_ROOT.union(ResolveFlags::NO_MAGICLINKS);
-/// `openat2` fails with EAGAIN when a concurrent rename could have raced the lookup.
-const EAGAIN_RETRIES: usize = 16;
 /// Implicitly created parents get the mode containers/storage gives them.
 const PARENT_MODE: u32 = 0o755;
 
@@ -39,14 +39,8 @@ impl LayerRoot {
     /// Opens directory `path` (relative to the root; empty for the root) as an `O_PATH` fd.
     pub(super) fn open_dir(&self, path: &[u8]) -> rustix::io::Result<OwnedFd> {
         let path: &[u8] = if path.is_empty() { b"." } else { path };
-        let mut retries = 0;
-        loop {
-            let flags = OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC;
-            match rustix::fs::openat2(&self.fd, path, flags, Mode::empty(), RESOLVE) {
-                Err(Errno::AGAIN) if retries < EAGAIN_RETRIES => retries += 1,
-                result => return result,
-            }
-        }
+        let flags = OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC;
+        crate::util::fs::openat2_retrying(&self.fd, bytes_path(path), flags, Mode::empty(), RESOLVE)
     }
 
     /// Opens directory `path` like [`Self::open_dir`], first creating whatever is missing one
@@ -133,4 +127,8 @@ fn parent_error(path: &[u8], err: Errno) -> anyhow::Error {
         ),
         _ => anyhow::Error::new(err).context(format!("resolving parent {shown}")),
     }
+}
+
+fn bytes_path(path: &[u8]) -> &Path {
+    Path::new(OsStr::from_bytes(path))
 }

@@ -8,7 +8,7 @@ use std::os::fd::{BorrowedFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Component, Path};
 
-use rustix::fs::{Mode, OFlags, ResolveFlags, mkdirat, openat, openat2, readlinkat};
+use rustix::fs::{Mode, OFlags, ResolveFlags, mkdirat, openat, readlinkat};
 use rustix::io::Errno;
 
 /// Confined to the rootfs, and no /proc magic links (a `/proc/self/root` planted in the image
@@ -26,7 +26,7 @@ pub(super) enum NewKind {
 
 /// Opens `path` (absolute or not, always taken from `root`) with `flags` and close-on-exec.
 pub(super) fn open(root: BorrowedFd, path: &Path, flags: OFlags) -> io::Result<OwnedFd> {
-    Ok(openat2(
+    Ok(crate::util::fs::openat2_retrying(
         root,
         path,
         flags | OFlags::CLOEXEC,
