@@ -6,11 +6,8 @@
 TEST_PACKAGES=(
     uidmap docker-registry skopeo busybox-static apache2-utils openssl python3 passt
     slirp4netns fuse-overlayfs crun runc catatonit util-linux procps curl ca-certificates man-db groff-base zsh fish systemd
-<<<<<<< ours
     golang-go golang-github-opencontainers-runtime-tools-dev golang-github-google-uuid-dev xz-utils
-=======
     g++ # libFuzzer, built by cargo fuzz (tests/fuzz/run.sh)
->>>>>>> theirs
 )
 
 install_packages() {
