@@ -240,3 +240,42 @@ fn hardlinks_to_host_files_are_refused() {
     assert_no_layers(&sb);
     refused("hardlink to a host file (/etc/passwd)", &line);
 }
+
+/// The tar crate reads a pax record whole, whatever size its header declares; the unpack child's
+/// heap is capped so such a layer ends in a failed allocation, not in the host running out of
+/// memory. Fed straight to the child (as the engine feeds it): a pax header declaring 3 GiB,
+/// then zeros.
+#[test]
+fn an_endless_pax_record_stops_at_the_unpackers_memory_cap() {
+    let sb = Sandbox::new();
+    let mut header = tar::Header::new_ustar();
+    header.set_path("PaxHeaders/x").unwrap();
+    header.set_entry_type(tar::EntryType::XHeader);
+    header.set_size(3 << 30);
+    header.set_mode(0o644);
+    header.set_cksum();
+    sb.write_file("pax-header", header.as_bytes());
+    fs::create_dir(sb.home().join("layer")).unwrap();
+    Command::new("chown")
+        .arg(format!("{}:{}", env().uid, env().gid))
+        .arg(sb.home().join("layer"))
+        .status()
+        .unwrap();
+    let engine = env().bin.display().to_string();
+    let out = sb.sh_as_user(&format!(
+        "cat pax-header /dev/zero | head -c $((512 + (3 << 30))) | \
+         {engine} __unpack-layer --ignore-chown-errors --xattr-prefix user.overlay. layer"
+    ));
+    assert!(
+        out.code != 0 && out.stderr.contains("out of memory"),
+        "the unpacker should have failed to allocate: exit {}, stderr {}",
+        out.code,
+        out.stderr
+    );
+    common::report::record(
+        "hostile",
+        "hostile image",
+        "a pax record declaring 3 GiB (the tar crate reads it whole)",
+        "contained: the unpack child's 2 GiB heap cap fails the allocation; the pull fails with one line",
+    );
+}

@@ -33,6 +33,7 @@ pub fn unpack_layer_command(args: UnpackLayerArgs) -> Result<()> {
         whiteouts: WhiteoutFormat::Overlay { xattr_prefix },
         ignore_chown_errors: args.ignore_chown_errors,
     };
+    crate::rootfs::unpacker::cap_child_memory()?;
     let stdin = std::io::stdin().lock();
     let stats = match &args.tar_split {
         None => unpack_layer(stdin, &args.dir, &opts)?,

@@ -15,6 +15,25 @@ use crate::store::LayerStaging;
 /// `engine __unpack-layer [--ignore-chown-errors] --xattr-prefix P --tar-split FILE DIR`.
 pub const UNPACK_COMMAND: &str = "__unpack-layer";
 
+/// The unpack child's data segment (heap) ceiling. The tar crate reads a pax record or a GNU
+/// long name whole into memory, however large the layer declares it, so a hostile layer could
+/// otherwise make the child allocate until the host runs out; unpacking itself needs little
+/// (a few hundred bytes per directory until the layer ends).
+const CHILD_MEMORY_LIMIT: u64 = 2 << 30;
+
+/// What the child says when an allocation failed: the tar crate's `try_reserve` error, or
+/// what Rust prints before aborting on a failed allocation elsewhere.
+const ALLOCATION_FAILED: [&str; 2] = ["out of memory", "memory allocation of"];
+
+/// Caps the calling process's heap at [`CHILD_MEMORY_LIMIT`] (or keeps a lower limit).
+pub fn cap_child_memory() -> Result<()> {
+    use nix::sys::resource::{Resource, getrlimit, setrlimit};
+    let (soft, hard) = getrlimit(Resource::RLIMIT_DATA).context("reading RLIMIT_DATA")?;
+    let cap = CHILD_MEMORY_LIMIT.min(soft).min(hard);
+    setrlimit(Resource::RLIMIT_DATA, cap, cap).context("setting RLIMIT_DATA")?;
+    Ok(())
+}
+
 /// How layers of this engine process are unpacked.
 pub struct LayerUnpacker {
     mappings: IdMappings,
@@ -101,6 +120,12 @@ impl UnpackProcess {
             .child
             .wait()
             .context("waiting for the layer unpacker")?;
+        if !status.success() && ALLOCATION_FAILED.iter().any(|m| stderr.contains(m)) {
+            bail!(
+                "unpacking the layer needs more than {} GiB of memory (a tar header of absurd size?); refusing it",
+                CHILD_MEMORY_LIMIT >> 30
+            );
+        }
         if !status.success() {
             let message = printable(stderr.trim().trim_start_matches("Error: "));
             let message = if message.is_empty() {
