@@ -12,12 +12,11 @@ use reqwest::header::{
 use reqwest::{Method, RequestBuilder, Response, StatusCode, Url};
 
 use crate::image::bounded_body::{self, BodyError};
+// The same ceiling as pull's, for manifests and configs alike (both are 4 MiB there).
+use crate::image::manifest::MAX_MANIFEST_BYTES;
 use crate::image::registry::{Endpoint, MANIFEST_MEDIA_TYPES, error_chain, reqwest_client};
 use crate::image::token::{self, Challenge, TokenFailure};
 use crate::util::digest::Digest;
-
-/// Manifests and configs are small; a larger answer is not one.
-const MAX_MANIFEST_BYTES: usize = 8 << 20;
 
 /// An authenticated connection to `host/repository`.
 pub struct RemoteRepo {
