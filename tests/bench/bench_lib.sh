@@ -1,9 +1,43 @@
 # shellcheck shell=bash
-# Helpers shared by the benchmarks in tests/bench/ (sourced after tests/setup/common.sh).
+# Helpers shared by the benchmarks in tests/bench/. Each script starts with
+#   source "$(dirname "${BASH_SOURCE[0]}")/bench_lib.sh"
+# which loads the test harness's setup functions (tests/setup/*.sh: log/die/phase, packages,
+# registry, images) and sets REPO (the checkout), BENCH ($REPO/tests/bench) and TEST_USER.
 #
-# The caller sets: REPO (the checkout), BENCH ($REPO/tests/bench), TEST_USER, W (its fresh
-# world-readable work dir, with $W/homes and $W/bin), and before new_home, REGISTRY
-# (127.0.0.1:PORT, plain HTTP); before image_layout, CACHE.
+# The caller then sets W (its fresh world-readable work dir, with $W/homes and $W/bin), and
+# before new_home, REGISTRY (127.0.0.1:PORT, plain HTTP); before image_layout, CACHE.
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+BENCH="$REPO/tests/bench"
+TEST_USER=enginetest
+# shellcheck source-path=SCRIPTDIR/../..
+source "$REPO/tests/setup/common.sh"
+source "$REPO/tests/setup/host.sh"
+source "$REPO/tests/setup/registry.sh"
+source "$REPO/tests/setup/images.sh"
+
+# The harness's helpers log as tests/run.sh; say which benchmark is talking.
+log() { printf '[tests/bench/%s] %s\n' "$(basename "$0")" "$*" >&2; }
+
+# bench_count NAME DEFAULT [MIN]: the whole number in environment variable NAME (DEFAULT when
+# unset), at least MIN (default 0); dies naming the variable otherwise.
+bench_count() {
+    local name=$1 value=${!1:-$2} min=${3:-0}
+    if [[ ! $value =~ ^[0-9]+$ ]] || ((value < min)); then
+        die "$name must be a whole number of at least $min, not '$value'"
+    fi
+    echo "$value"
+}
+
+# podman_wanted: 1 when podman is installed and ENGINE_BENCH_PODMAN is not 0, else 0.
+podman_wanted() {
+    if [[ ${ENGINE_BENCH_PODMAN:-1} != 0 ]] && command -v podman >/dev/null; then echo 1; else echo 0; fi
+}
+
+# require_root WHAT: dies unless run as root, saying why root is needed.
+require_root() {
+    ((EUID == 0)) || die "run as root ($1): sudo $0"
+}
 
 # install_engine: $W/bin/engine from $ENGINE_BENCH_BIN, or from a fresh release build. A copy,
 # because the checkout may be unreadable to the test user.
@@ -137,4 +171,11 @@ bench_cleanup() {
     end_phase
     log "finished with status $status after $(seconds_since "$RUN_STARTED")"
     exit "$status"
+}
+
+# bench_traps: cleans up on exit, and exits (running the cleanup) on ^C or TERM.
+bench_traps() {
+    trap bench_cleanup EXIT
+    trap 'exit 130' INT
+    trap 'exit 143' TERM
 }

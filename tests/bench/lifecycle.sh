@@ -26,24 +26,12 @@
 set -euo pipefail
 export LC_ALL=C
 
-# shellcheck source-path=SCRIPTDIR/../..
-REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-BENCH="$REPO/tests/bench"
-TEST_USER=enginetest
-source "$REPO/tests/setup/common.sh"
-source "$REPO/tests/setup/host.sh"
-source "$REPO/tests/setup/registry.sh"
-source "$REPO/tests/setup/images.sh"
 # shellcheck source-path=SCRIPTDIR
-source "$BENCH/bench_lib.sh"
-
-log() { printf '[tests/bench/lifecycle.sh] %s\n' "$*" >&2; }
+source "$(dirname "${BASH_SOURCE[0]}")/bench_lib.sh"
 
 COUNTS=${ENGINE_BENCH_COUNTS:-0 100 1000}
-WARMUPS=${ENGINE_BENCH_WARMUPS:-2}
-RUNS=${ENGINE_BENCH_RUNS:-10}
-[[ $RUNS =~ ^[1-9][0-9]*$ ]] || die "ENGINE_BENCH_RUNS must be a positive number, not '$RUNS'"
-[[ $WARMUPS =~ ^[0-9]+$ ]] || die "ENGINE_BENCH_WARMUPS must be a number, not '$WARMUPS'"
+WARMUPS=$(bench_count ENGINE_BENCH_WARMUPS 2)
+RUNS=$(bench_count ENGINE_BENCH_RUNS 10 1)
 previous=-1
 for count in $COUNTS; do
     if [[ ! $count =~ ^[0-9]+$ ]] || ((count <= previous)); then
@@ -51,15 +39,12 @@ for count in $COUNTS; do
     fi
     previous=$count
 done
-((EUID == 0)) || die "run as root (it starts a registry and runs containers as $TEST_USER): sudo $0"
+require_root "it starts a registry and runs containers as $TEST_USER"
 
 TEST_PACKAGES=(docker-registry skopeo uidmap python3 busybox-static)
-USE_PODMAN=0
-if [[ ${ENGINE_BENCH_PODMAN:-1} != 0 ]] && command -v podman >/dev/null; then USE_PODMAN=1; fi
+USE_PODMAN=$(podman_wanted)
 
-trap bench_cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+bench_traps
 
 # tool_argv TOOL: sets TOOL_ARGV to the command that runs TOOL as the benchmark sees it.
 tool_argv() {

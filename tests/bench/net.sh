@@ -22,37 +22,22 @@
 set -euo pipefail
 export LC_ALL=C
 
-# shellcheck source-path=SCRIPTDIR/../..
-REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-BENCH="$REPO/tests/bench"
-TEST_USER=enginetest
-source "$REPO/tests/setup/common.sh"
-source "$REPO/tests/setup/host.sh"
-source "$REPO/tests/setup/registry.sh"
-source "$REPO/tests/setup/images.sh"
 # shellcheck source-path=SCRIPTDIR
-source "$BENCH/bench_lib.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/bench_lib.sh"
 
-log() { printf '[tests/bench/net.sh] %s\n' "$*" >&2; }
-
-DOWNLOADS=${ENGINE_BENCH_DOWNLOADS:-5}
-RATE_SECONDS=${ENGINE_BENCH_RATE_SECONDS:-10}
-[[ $DOWNLOADS =~ ^[1-9][0-9]*$ ]] || die "ENGINE_BENCH_DOWNLOADS must be a positive number, not '$DOWNLOADS'"
-[[ $RATE_SECONDS =~ ^[1-9][0-9]*$ ]] || die "ENGINE_BENCH_RATE_SECONDS must be a positive number, not '$RATE_SECONDS'"
-((EUID == 0)) || die "run as root (it starts a registry and runs containers as $TEST_USER): sudo $0"
+DOWNLOADS=$(bench_count ENGINE_BENCH_DOWNLOADS 5 1)
+RATE_SECONDS=$(bench_count ENGINE_BENCH_RATE_SECONDS 10 1)
+require_root "it starts a registry and runs containers as $TEST_USER"
 
 # passt (pasta) and slirp4netns: the helpers measured; busybox-static: the fixture image and
 # the ceiling's httpd.
 TEST_PACKAGES=(docker-registry skopeo uidmap python3 busybox-static passt slirp4netns)
-USE_PODMAN=0
-if [[ ${ENGINE_BENCH_PODMAN:-1} != 0 ]] && command -v podman >/dev/null; then USE_PODMAN=1; fi
+USE_PODMAN=$(podman_wanted)
 MODES=(pasta slirp4netns)
 # The container's port, unprivileged so the ceiling's httpd can use it as well.
 SERVE_PORT=8080
 
-trap bench_cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+bench_traps
 
 # container_cmd TOOL HOME: sets CMD to the command line of TOOL as the test user in HOME.
 container_cmd() {

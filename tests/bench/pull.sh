@@ -24,34 +24,19 @@
 set -euo pipefail
 export LC_ALL=C
 
-# shellcheck source-path=SCRIPTDIR/../..
-REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-BENCH="$REPO/tests/bench"
-TEST_USER=enginetest
-source "$REPO/tests/setup/common.sh"
-source "$REPO/tests/setup/host.sh"
-source "$REPO/tests/setup/registry.sh"
-source "$REPO/tests/setup/images.sh"
 # shellcheck source-path=SCRIPTDIR
-source "$BENCH/bench_lib.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/bench_lib.sh"
 
-# The harness's helpers log as tests/run.sh; say who is talking.
-log() { printf '[tests/bench/pull.sh] %s\n' "$*" >&2; }
-
-RUNS=${ENGINE_BENCH_RUNS:-3}
+RUNS=$(bench_count ENGINE_BENCH_RUNS 3 1)
 CACHE=${ENGINE_BENCH_CACHE:-/var/tmp/engine-bench}
-[[ $RUNS =~ ^[1-9][0-9]*$ ]] || die "ENGINE_BENCH_RUNS must be a positive number, not '$RUNS'"
-((EUID == 0)) || die "run as root (it starts a registry and runs pulls as $TEST_USER): sudo $0"
+require_root "it starts a registry and runs pulls as $TEST_USER"
 
 # What the benchmark needs; install_packages (host.sh) installs whichever is missing.
 # `time` is GNU time, for the peak RSS that bash's builtin cannot report.
 TEST_PACKAGES=(docker-registry skopeo uidmap python3 time curl openssl gzip)
-USE_PODMAN=0
-if [[ ${ENGINE_BENCH_PODMAN:-1} != 0 ]] && command -v podman >/dev/null; then USE_PODMAN=1; fi
+USE_PODMAN=$(podman_wanted)
 
-trap bench_cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+bench_traps
 
 # timed_pull TOOL RUN HOME CMD...: runs CMD as the user under GNU time, checks that it printed
 # the image id, and appends "tool run wall rss_kib user sys load" to $W/runs.tsv.

@@ -34,41 +34,23 @@
 set -euo pipefail
 export LC_ALL=C
 
-# shellcheck source-path=SCRIPTDIR/../..
-REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-BENCH="$REPO/tests/bench"
-TEST_USER=enginetest
-source "$REPO/tests/setup/common.sh"
-source "$REPO/tests/setup/host.sh"
-source "$REPO/tests/setup/registry.sh"
-source "$REPO/tests/setup/images.sh"
 # shellcheck source-path=SCRIPTDIR
-source "$BENCH/bench_lib.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/bench_lib.sh"
 
-# The harness's helpers log as tests/run.sh; say who is talking.
-log() { printf '[tests/bench/run.sh] %s\n' "$*" >&2; }
-
-RUNS=${ENGINE_BENCH_RUNS:-20}
-WARMUPS=${ENGINE_BENCH_WARMUPS:-3}
-RSS_RUNS=${ENGINE_BENCH_RSS_RUNS:-3}
-PULL_RUNS=${ENGINE_BENCH_PULL_RUNS:-2}
+RUNS=$(bench_count ENGINE_BENCH_RUNS 20 1)
+WARMUPS=$(bench_count ENGINE_BENCH_WARMUPS 3)
+RSS_RUNS=$(bench_count ENGINE_BENCH_RSS_RUNS 3)
+PULL_RUNS=$(bench_count ENGINE_BENCH_PULL_RUNS 2)
 CACHE=${ENGINE_BENCH_CACHE:-/var/tmp/engine-bench}
-[[ $RUNS =~ ^[1-9][0-9]*$ ]] || die "ENGINE_BENCH_RUNS must be a positive number, not '$RUNS'"
-[[ $WARMUPS =~ ^[0-9]+$ ]] || die "ENGINE_BENCH_WARMUPS must be a number, not '$WARMUPS'"
-[[ $RSS_RUNS =~ ^[0-9]+$ ]] || die "ENGINE_BENCH_RSS_RUNS must be a number, not '$RSS_RUNS'"
-[[ $PULL_RUNS =~ ^[0-9]+$ ]] || die "ENGINE_BENCH_PULL_RUNS must be a number, not '$PULL_RUNS'"
-((EUID == 0)) || die "run as root (it starts a registry and runs containers as $TEST_USER): sudo $0"
+require_root "it starts a registry and runs containers as $TEST_USER"
 
 # What the benchmark needs; install_packages (host.sh) installs whichever is missing.
 # busybox-static: the fixture image and the floor's rootfs are made of /bin/busybox; `time` is
 # GNU time, for the peak RSS (see repeat.py).
 TEST_PACKAGES=(docker-registry skopeo uidmap python3 busybox-static crun time curl openssl)
-USE_PODMAN=0
-if [[ ${ENGINE_BENCH_PODMAN:-1} != 0 ]] && command -v podman >/dev/null; then USE_PODMAN=1; fi
+USE_PODMAN=$(podman_wanted)
 
-trap bench_cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+bench_traps
 
 # layout_image_id DIR: the image id (config digest, hex) of the `latest` tag of an OCI layout,
 # which `pull -q` prints.
