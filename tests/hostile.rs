@@ -6,6 +6,8 @@
 
 mod common;
 mod hostile_support;
+#[path = "pull_support/http_front/mod.rs"]
+mod http_front;
 mod pull_support;
 
 #[path = "hostile_support/answer_cases.rs"]

@@ -6,7 +6,7 @@
 mod common;
 mod pull_support;
 
-#[path = "pull_support/http_front.rs"]
+#[path = "pull_support/http_front/mod.rs"]
 mod http_front;
 #[path = "pull_support/small_fs.rs"]
 mod small_fs;

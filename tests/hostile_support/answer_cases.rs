@@ -10,8 +10,8 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 
 use crate::common::report;
 use crate::hostile_support::image::{Content, OCI_INDEX, good_image, sha256};
-use crate::hostile_support::server::{Answer, HostileServer, Request};
 use crate::hostile_support::{FakeRegistry, assert_refused};
+use crate::http_front::{HttpFront, Reply, Request, Response};
 use crate::pull_support::assert_engine_error_any;
 
 const AREA: &str = "hostile registry";
@@ -19,26 +19,6 @@ const USER: &str = "hostile-user";
 const PASS: &str = "hostile-pass";
 /// Seconds: the engine's connect and read timeouts in the stall tests.
 const TIMEOUT: &str = "2";
-
-/// `answer` with its Content-Type (or Content-Length) replaced.
-fn relabel(answer: Answer, name: &str, value: &str) -> Answer {
-    match answer {
-        Answer::Send {
-            status,
-            mut headers,
-            body,
-        } => {
-            headers.retain(|(n, _)| !n.eq_ignore_ascii_case(name));
-            headers.push((name.into(), value.into()));
-            Answer::Send {
-                status,
-                headers,
-                body,
-            }
-        }
-        other => other,
-    }
-}
 
 fn is_manifest_of(request: &Request, repository: &str) -> bool {
     request
@@ -56,7 +36,7 @@ fn manifest_with_a_wrong_content_type_is_refused() {
         } else {
             return None;
         };
-        Some(relabel(content.answer(request), "Content-Type", label))
+        Some(content.answer(request).with("Content-Type", label))
     });
     let sb = fake.sandbox();
     for (repository, case, words) in [
@@ -82,20 +62,20 @@ fn content_length_that_lies_is_refused() {
         let path = request.path();
         let answer = || content.answer(request);
         let body_len = || match answer() {
-            Answer::Send { body, .. } => body.len(),
+            Reply::Respond(Response { body, .. }) => body.len(),
             _ => 0,
         };
         if path.contains("/hostile/short/blobs/") && !is_config(content, request) {
             let shorter = (body_len() - 10).to_string();
-            return Some(relabel(answer(), "Content-Length", &shorter));
+            return Some(answer().with("Content-Length", &shorter));
         }
         if path.contains("/hostile/long/blobs/") && !is_config(content, request) {
             let longer = (body_len() + 1000).to_string();
-            return Some(relabel(answer(), "Content-Length", &longer));
+            return Some(answer().with("Content-Length", &longer));
         }
         if is_manifest_of(request, "hostile/short-manifest") {
             let shorter = (body_len() - 10).to_string();
-            return Some(relabel(answer(), "Content-Length", &shorter));
+            return Some(answer().with("Content-Length", &shorter));
         }
         None
     });
@@ -130,7 +110,7 @@ fn content_length_that_lies_is_refused() {
 
 /// Configs are the small JSON blobs; layers are gzip.
 fn is_config(content: &Content, request: &Request) -> bool {
-    matches!(content.answer(request), Answer::Send { body, .. } if body.first() == Some(&b'{'))
+    matches!(content.answer(request), Reply::Respond(Response { body, .. }) if body.first() == Some(&b'{'))
 }
 
 #[test]
@@ -161,12 +141,9 @@ fn credentials_do_not_follow_a_redirect_to_another_host() {
     for bearer in [false, true] {
         let content = Content::shared();
         let held = Arc::clone(&content);
-        let blob_host = HostileServer::start(move |request| {
+        let blob_host = HttpFront::start(None, move |request| {
             let digest = request.path().trim_start_matches('/');
-            let forged = Request {
-                target: format!("/v2/any/blobs/{digest}"),
-                ..request.clone()
-            };
+            let forged = Request::get(&format!("/v2/any/blobs/{digest}"));
             held.lock().unwrap().answer(&forged)
         });
         let blob_port = blob_host.port();
@@ -176,7 +153,7 @@ fn credentials_do_not_follow_a_redirect_to_another_host() {
             let realm = format!("http://{}/token", addr.get()?);
             guard(request, bearer, &realm).or_else(|| {
                 let (_, digest) = request.path().split_once("/blobs/")?;
-                Some(Answer::status(307, "").with(
+                Some(Reply::status(307, "").with(
                     "Location",
                     &format!("http://localhost:{blob_port}/{digest}"),
                 ))
@@ -195,16 +172,16 @@ fn credentials_do_not_follow_a_redirect_to_another_host() {
             .engine_cmd(&["pull", "-q", "--creds", &creds, &reference])
             .run();
         out.ok();
-        let sent: Vec<_> = fake.server.requests();
+        let sent: Vec<_> = fake.server.request_log();
         assert!(
             sent.iter()
-                .any(|r| r.path().contains("/manifests/") && r.authorization.is_some()),
+                .any(|r| r.path().contains("/manifests/") && r.authorization().is_some()),
             "the registry got no credentials: {sent:?}"
         );
-        let seen = blob_host.requests();
+        let seen = blob_host.request_log();
         assert!(!seen.is_empty(), "no blob was fetched from the other host");
         assert!(
-            seen.iter().all(|r| r.authorization.is_none()),
+            seen.iter().all(|r| r.authorization().is_none()),
             "credentials followed the redirect to localhost:{blob_port}: {seen:?}"
         );
         let scheme = if bearer { "bearer token" } else { "basic auth" };
@@ -218,18 +195,16 @@ fn credentials_do_not_follow_a_redirect_to_another_host() {
 }
 
 /// The registry's side of authentication: Basic credentials, or a bearer token from `realm`.
-fn guard(request: &Request, bearer: bool, realm: &str) -> Option<Answer> {
+fn guard(request: &Request, bearer: bool, realm: &str) -> Option<Reply> {
     let basic = format!("Basic {}", BASE64.encode(format!("{USER}:{PASS}")));
     if request.path() == "/token" {
-        return Some(
-            match request.authorization.as_deref() == Some(basic.as_str()) {
-                true => Answer::ok(
-                    "application/json",
-                    r#"{"token":"tok-123","expires_in":300}"#,
-                ),
-                false => Answer::status(401, "{}"),
-            },
-        );
+        return Some(match request.authorization() == Some(basic.as_str()) {
+            true => Reply::ok(
+                "application/json",
+                r#"{"token":"tok-123","expires_in":300}"#,
+            ),
+            false => Reply::status(401, "{}"),
+        });
     }
     let (expected, challenge) = match bearer {
         true => (
@@ -238,8 +213,8 @@ fn guard(request: &Request, bearer: bool, realm: &str) -> Option<Answer> {
         ),
         false => (basic, "Basic realm=\"fake\"".to_string()),
     };
-    (request.authorization.as_deref() != Some(expected.as_str()))
-        .then(|| Answer::status(401, "{}").with("WWW-Authenticate", &challenge))
+    (request.authorization() != Some(expected.as_str()))
+        .then(|| Reply::status(401, "{}").with("WWW-Authenticate", &challenge))
 }
 
 #[test]
@@ -247,12 +222,12 @@ fn stalled_or_silent_servers_time_out() {
     let fake = FakeRegistry::start(|request, content| {
         let path = request.path();
         if path.contains("/hostile/stall/blobs/") && !is_config(content, request) {
-            return Some(Answer::StallAfterHeaders {
+            return Some(Reply::StallAfterHeaders {
                 content_length: 100_000,
             });
         }
         if is_manifest_of(request, "hostile/silent") {
-            return Some(Answer::Silent);
+            return Some(Reply::Silent);
         }
         None
     });
@@ -284,7 +259,7 @@ fn stalled_or_silent_servers_time_out() {
     }
 
     // A registry that accepts connections and never says a word.
-    let silent = HostileServer::start(|_| Answer::Silent);
+    let silent = HttpFront::start(None, |_| Reply::Silent);
     let sb = FakeRegistry::start(|_, _| None).sandbox();
     let reference = format!("{}/hostile/mute:latest", silent.addr());
     let out = sb
@@ -309,13 +284,13 @@ fn huge_token_answers_are_refused() {
         let realm = format!("http://{}/token", addr.get()?);
         match request.path() {
             "/token" if request.target.contains("declared") => {
-                Some(Answer::ok("application/json", "{}").with("Content-Length", "10000000000"))
+                Some(Reply::ok("application/json", "{}").with("Content-Length", "10000000000"))
             }
-            "/token" => Some(Answer::Endless {
+            "/token" => Some(Reply::Endless {
                 content_type: "application/json".into(),
                 total: 256 << 20,
             }),
-            _ if request.authorization.is_none() => Some(Answer::status(401, "{}").with(
+            _ if request.authorization().is_none() => Some(Reply::status(401, "{}").with(
                 "WWW-Authenticate",
                 &format!("Bearer realm=\"{realm}\",service=\"fake\""),
             )),

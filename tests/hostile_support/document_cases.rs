@@ -4,9 +4,9 @@
 use serde_json::json;
 
 use crate::hostile_support::image::{Codec, Image, Layer, OCI_INDEX, OCI_MANIFEST, good_image};
-use crate::hostile_support::server::Answer;
 use crate::hostile_support::tar::Tar;
 use crate::hostile_support::{FakeRegistry, assert_refused};
+use crate::http_front::{Reply, Request, Response};
 
 const AREA: &str = "hostile image";
 
@@ -36,13 +36,9 @@ fn layer_whose_digest_lies_is_refused() {
 }
 
 fn fake_blob_len(fake: &FakeRegistry, digest: &str) -> usize {
-    let request = crate::hostile_support::server::Request {
-        method: "GET".into(),
-        target: format!("/v2/x/blobs/{digest}"),
-        authorization: None,
-    };
+    let request = Request::get(&format!("/v2/x/blobs/{digest}"));
     match fake.content.lock().unwrap().answer(&request) {
-        Answer::Send { body, .. } => body.len(),
+        Reply::Respond(Response { body, .. }) => body.len(),
         _ => 0,
     }
 }
@@ -105,10 +101,10 @@ fn manifest_of_absurd_size_is_refused() {
     let fake = FakeRegistry::start(|request, _| {
         let path = request.path();
         if path.ends_with("/huge-declared/manifests/latest") {
-            return Some(Answer::ok(OCI_MANIFEST, "{}").with("Content-Length", "10000000000"));
+            return Some(Reply::ok(OCI_MANIFEST, "{}").with("Content-Length", "10000000000"));
         }
         if path.ends_with("/huge-actual/manifests/latest") {
-            return Some(Answer::Endless {
+            return Some(Reply::Endless {
                 content_type: OCI_MANIFEST.into(),
                 total: 256 << 20,
             });

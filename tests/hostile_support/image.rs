@@ -1,4 +1,4 @@
-//! Images made by the test, served by a [`HostileServer`](super::server::HostileServer) acting
+//! Images made by the test, served by a [`HttpFront`](crate::http_front::HttpFront) acting
 //! as a registry: nothing goes through a real registry, which would refuse to store a blob
 //! whose digest lies. [`Content`] answers `/v2/`, manifests and blobs like a registry does;
 //! a test changes what it holds (or answers some requests itself) to make it lie.
@@ -10,8 +10,8 @@ use std::sync::{Arc, Mutex};
 use serde_json::{Value, json};
 use sha2::{Digest as _, Sha256};
 
-use super::server::{Answer, Request};
 use crate::common::env;
+use crate::http_front::{Reply, Request};
 
 pub const OCI_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
 pub const OCI_INDEX: &str = "application/vnd.oci.image.index.v1+json";
@@ -153,34 +153,34 @@ impl Content {
     }
 
     /// A registry's answer to `request`, from what is held.
-    pub fn answer(&self, request: &Request) -> Answer {
+    pub fn answer(&self, request: &Request) -> Reply {
         let path = request.path();
         if request.method != "GET" && request.method != "HEAD" {
-            return Answer::status(
+            return Reply::status(
                 405,
                 r#"{"errors":[{"code":"UNSUPPORTED","message":"read-only"}]}"#,
             );
         }
         if path == "/v2/" || path == "/v2" {
-            return Answer::ok("application/json", "{}");
+            return Reply::ok("application/json", "{}");
         }
         let found = path.strip_prefix("/v2/").and_then(|rest| {
             if let Some((repository, reference)) = rest.split_once("/manifests/") {
                 let (media_type, bytes) =
                     self.manifests.get(&format!("{repository}:{reference}"))?;
                 Some(
-                    Answer::ok(media_type, bytes.clone())
+                    Reply::ok(media_type, bytes.clone())
                         .with("Docker-Content-Digest", &sha256(bytes)),
                 )
             } else if let Some((_, digest)) = rest.split_once("/blobs/") {
                 let bytes = self.blobs.get(digest)?;
-                Some(Answer::ok("application/octet-stream", bytes.clone()))
+                Some(Reply::ok("application/octet-stream", bytes.clone()))
             } else {
                 None
             }
         });
         found.unwrap_or_else(|| {
-            Answer::status(
+            Reply::status(
                 404,
                 r#"{"errors":[{"code":"MANIFEST_UNKNOWN","message":"unknown to the test"}]}"#,
             )

@@ -4,7 +4,6 @@
 //! a good image works.
 
 pub mod image;
-pub mod server;
 pub mod tar;
 
 use std::fs;
@@ -12,25 +11,25 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::common::{Out, Sandbox, report};
+use crate::http_front::{HttpFront, Reply, Request};
 use crate::pull_support::store::{self, assert_blobs_intact, assert_tmp_empty, layer_entries};
 use crate::pull_support::{assert_engine_error, insecure_registry, registries_conf_with};
 use image::{Content, Image, Shared, good_image};
-use server::{Answer, HostileServer, Request};
 
 /// A hostile server acting as a registry for what `content` holds; `spoil` answers the
 /// requests it picks instead.
 pub struct FakeRegistry {
-    pub server: HostileServer,
+    pub server: HttpFront,
     pub content: Shared,
 }
 
 impl FakeRegistry {
     pub fn start(
-        spoil: impl Fn(&Request, &Content) -> Option<Answer> + Send + Sync + 'static,
+        spoil: impl Fn(&Request, &Content) -> Option<Reply> + Send + Sync + 'static,
     ) -> FakeRegistry {
         let content = Content::shared();
         let held = std::sync::Arc::clone(&content);
-        let server = HostileServer::start(move |request| {
+        let server = HttpFront::start(None, move |request| {
             let content = held.lock().expect("registry content");
             spoil(request, &content).unwrap_or_else(|| content.answer(request))
         });

@@ -3,50 +3,29 @@
 //! Unlike `proxy::Proxy` (a byte pipe) it parses requests, so a test can fault one blob or demand
 //! a bearer token. One request per connection (`Connection: close` both ways) keeps relaying
 //! trivial; the engine's HTTP client opens a new connection for each request then.
+//!
+//! It is written on raw sockets so a test can also make it lie in ways a server library would
+//! not (tests/hostile.rs): a Content-Length that does not match the body, headers followed by
+//! silence, no answer at all, an endless body.
+
+// Each test binary uses a different part of this module.
+#![allow(dead_code)]
+
+mod request;
 
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::{self, JoinHandle};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-/// A parsed request head (the engine's requests have no body).
-pub struct Request {
-    pub method: String,
-    /// Path and query, as sent: "/v2/engine-test/busybox/blobs/sha256:...".
-    pub target: String,
-    headers: Vec<(String, String)>,
-}
+pub use request::Request;
+use request::read_request;
 
-impl Request {
-    /// The first header called `name` (case-insensitive).
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(key, _)| key.eq_ignore_ascii_case(name))
-            .map(|(_, value)| value.as_str())
-    }
-
-    /// The target without its query.
-    pub fn path(&self) -> &str {
-        self.target.split_once('?').map_or(&self.target, |(p, _)| p)
-    }
-
-    /// Query parameter `key`, percent-decoded; None when absent.
-    pub fn query(&self, key: &str) -> Option<String> {
-        let (_, query) = self.target.split_once('?')?;
-        query.split('&').find_map(|pair| {
-            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-            (percent_decode(k) == key).then(|| percent_decode(v))
-        })
-    }
-
-    /// True for a GET of blob `digest` in any repository.
-    pub fn is_blob_get(&self, digest: &str) -> bool {
-        self.method == "GET" && self.path().ends_with(&format!("/blobs/{digest}"))
-    }
-}
+/// Stalled and silent connections are held at most this long (past any engine timeout a test
+/// sets), so a test that fails does not leave threads behind forever.
+const HOLD_LIMIT: Duration = Duration::from_secs(120);
 
 /// An answer made up by the test.
 pub struct Response {
@@ -77,7 +56,41 @@ pub enum Reply {
     /// Relay the upstream's status line, headers (Content-Length as declared) and the first half
     /// of the body, then close: a download cut off half way.
     ForwardTruncated,
+    /// The test's answer. A Content-Length among its headers is sent as given, lie or not.
     Respond(Response),
+    /// The headers of a 200 answer announcing `content_length` bytes, then nothing: the
+    /// connection stays open and silent.
+    StallAfterHeaders { content_length: u64 },
+    /// Reads the request and never answers.
+    Silent,
+    /// A 200 answer of `total` bytes without Content-Length (it ends when the server closes),
+    /// written as fast as the client reads.
+    Endless { content_type: String, total: u64 },
+}
+
+impl Reply {
+    /// 200 with `body`.
+    pub fn ok(content_type: &str, body: impl Into<Vec<u8>>) -> Reply {
+        Reply::Respond(Response::new(200, content_type, body))
+    }
+
+    /// `status` with a JSON `body`.
+    pub fn status(status: u16, body: &str) -> Reply {
+        Reply::Respond(Response::new(status, "application/json", body))
+    }
+
+    /// A `Respond` reply with header `name` set to `value` (replacing one of that name).
+    pub fn with(self, name: &str, value: &str) -> Reply {
+        match self {
+            Reply::Respond(mut response) => {
+                response
+                    .headers
+                    .retain(|(n, _)| !n.eq_ignore_ascii_case(name));
+                Reply::Respond(response.with_header(name, value))
+            }
+            other => other,
+        }
+    }
 }
 
 type Handler = dyn Fn(&Request) -> Reply + Send + Sync;
@@ -91,8 +104,8 @@ pub struct HttpFront {
 struct Shared {
     upstream: Option<String>,
     handler: Box<Handler>,
-    /// "GET /v2/..." (method and target), in arrival order.
-    requests: Mutex<Vec<String>>,
+    /// In arrival order.
+    requests: Mutex<Vec<Request>>,
     stopping: AtomicBool,
 }
 
@@ -133,8 +146,23 @@ impl HttpFront {
         &self.addr
     }
 
+    pub fn port(&self) -> u16 {
+        self.addr
+            .rsplit_once(':')
+            .and_then(|(_, p)| p.parse().ok())
+            .expect("a port")
+    }
+
     /// Every request received so far, as "METHOD TARGET".
     pub fn requests(&self) -> Vec<String> {
+        self.request_log()
+            .iter()
+            .map(|r| format!("{} {}", r.method, r.target))
+            .collect()
+    }
+
+    /// Every request received so far, with its headers.
+    pub fn request_log(&self) -> Vec<Request> {
         self.shared.requests.lock().expect("request log").clone()
     }
 }
@@ -207,11 +235,28 @@ fn serve(client: TcpStream, shared: &Shared) {
         .requests
         .lock()
         .expect("request log")
-        .push(format!("{} {}", request.method, request.target));
+        .push(request.clone());
     let result = match (shared.handler)(&request) {
         Reply::Respond(response) => write_response(&mut client, &response),
         Reply::Forward => forward(&request, shared, &mut client, false),
         Reply::ForwardTruncated => forward(&request, shared, &mut client, true),
+        Reply::StallAfterHeaders { content_length } => {
+            let head = format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\n\
+                 Content-Length: {content_length}\r\nConnection: close\r\n\r\n"
+            );
+            let written = client.write_all(head.as_bytes());
+            hold(shared);
+            written
+        }
+        Reply::Silent => {
+            hold(shared);
+            Ok(())
+        }
+        Reply::Endless {
+            content_type,
+            total,
+        } => endless(&mut client, &content_type, total),
     };
     // A client that hangs up early (the engine gave up on the pull) is no news.
     if let Err(e) = result
@@ -225,43 +270,21 @@ fn serve(client: TcpStream, shared: &Shared) {
     let _ = client.shutdown(Shutdown::Both);
 }
 
-fn read_request(reader: &mut impl BufRead) -> Option<Request> {
-    let mut line = String::new();
-    reader.read_line(&mut line).ok()?;
-    let mut parts = line.split_whitespace();
-    let (method, target) = (parts.next()?.to_string(), parts.next()?.to_string());
-    let mut headers = Vec::new();
-    loop {
-        let mut line = String::new();
-        if reader.read_line(&mut line).ok()? == 0 {
-            return None;
-        }
-        let line = line.trim_end();
-        if line.is_empty() {
-            return Some(Request {
-                method,
-                target,
-                headers,
-            });
-        }
-        let (name, value) = line.split_once(':')?;
-        headers.push((name.trim().to_string(), value.trim().to_string()));
-    }
-}
-
 fn write_response(client: &mut TcpStream, response: &Response) -> io::Result<()> {
     let mut head = format!(
         "HTTP/1.1 {} {}\r\n",
         response.status,
         reason(response.status)
     );
+    let mut has_length = false;
     for (name, value) in &response.headers {
+        has_length |= name.eq_ignore_ascii_case("content-length");
         head.push_str(&format!("{name}: {value}\r\n"));
     }
-    head.push_str(&format!(
-        "Content-Length: {}\r\nConnection: close\r\n\r\n",
-        response.body.len()
-    ));
+    if !has_length {
+        head.push_str(&format!("Content-Length: {}\r\n", response.body.len()));
+    }
+    head.push_str("Connection: close\r\n\r\n");
     client.write_all(head.as_bytes())?;
     client.write_all(&response.body)?;
     client.flush()
@@ -304,40 +327,35 @@ fn forward(
     client.flush()
 }
 
+/// Keeps a connection open and silent until the server stops (or the hold limit).
+fn hold(shared: &Shared) {
+    let start = Instant::now();
+    while !shared.stopping.load(Ordering::SeqCst) && start.elapsed() < HOLD_LIMIT {
+        thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn endless(client: &mut TcpStream, content_type: &str, total: u64) -> io::Result<()> {
+    let head =
+        format!("HTTP/1.1 200 OK\r\nContent-Type: {content_type}\r\nConnection: close\r\n\r\n");
+    client.write_all(head.as_bytes())?;
+    let chunk = vec![b'a'; 64 << 10];
+    let mut sent = 0;
+    while sent < total {
+        client.write_all(&chunk)?;
+        sent += chunk.len() as u64;
+    }
+    client.flush()
+}
+
 fn reason(status: u16) -> &'static str {
     match status {
         200 => "OK",
+        307 => "Temporary Redirect",
         400 => "Bad Request",
         401 => "Unauthorized",
         404 => "Not Found",
         500 => "Internal Server Error",
         _ => "Status",
     }
-}
-
-fn percent_decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = bytes
-            .get(i + 1..i + 3)
-            .and_then(|h| std::str::from_utf8(h).ok())
-            .and_then(|h| u8::from_str_radix(h, 16).ok());
-        match (bytes[i], hex) {
-            (b'%', Some(byte)) => {
-                out.push(byte);
-                i += 3;
-            }
-            (b'+', _) => {
-                out.push(b' ');
-                i += 1;
-            }
-            (byte, _) => {
-                out.push(byte);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
