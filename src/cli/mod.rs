@@ -99,70 +99,23 @@ pub struct GlobalOpts {
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
-    /// Pull an image from a registry
-    Pull(image::PullArgs),
-    /// Push an image to a registry or another transport
-    Push(transport::PushArgs),
-    /// Save images to a docker-archive, oci-archive or OCI layout directory
-    Save(archive::SaveArgs),
-    /// Load images from a docker-archive or oci-archive
-    Load(archive::LoadArgs),
+    #[command(flatten)]
+    ImageAction(ImageAction),
     /// List images in local storage
     Images(image::ImagesArgs),
     /// Remove one or more images from local storage
     Rmi(image::RmiArgs),
-    /// Add an additional name to a local image
-    Tag(image::TagArgs),
     /// Display the configuration of containers and images
     Inspect(inspect::InspectArgs),
     /// Manage images
     #[command(subcommand)]
     Image(ImageCommand),
-    /// Run a command in a new container
-    // `-h` is --hostname here, as in docker and podman; help stays reachable as --help.
-    #[command(disable_help_flag = true)]
-    Run(Box<run::RunArgs>),
-    /// Create a container without starting it
-    #[command(disable_help_flag = true)]
-    Create(Box<run::RunArgs>),
-    /// Start one or more containers
-    Start(lifecycle::StartArgs),
-    /// Stop one or more running containers
-    Stop(lifecycle::StopArgs),
-    /// Restart one or more containers
-    Restart(lifecycle::StopArgs),
-    /// Send a signal to one or more running containers
-    Kill(lifecycle::KillArgs),
-    /// Wait for containers to exit and print their exit codes
-    Wait(lifecycle::WaitArgs),
-    /// Attach to a running container's input and output
-    Attach(lifecycle::AttachArgs),
-    /// Pause the processes of running containers
-    Pause(lifecycle::PauseArgs),
-    /// Unpause paused containers
-    Unpause(lifecycle::PauseArgs),
+    #[command(flatten)]
+    ContainerAction(ContainerAction),
     /// List containers
     Ps(ps::PsArgs),
-    /// Display the running processes of a container
-    Top(top::TopArgs),
-    /// Rename a container
-    Rename(rename::RenameArgs),
     /// Remove one or more containers
     Rm(lifecycle::RmArgs),
-    /// Print the output of one or more containers
-    Logs(logs::LogsArgs),
-    /// Run a command in a running container
-    Exec(exec::ExecArgs),
-    /// Copy files between a container and the host
-    Cp(cp::CpArgs),
-    /// List a container's published ports
-    Port(port::PortArgs),
-    /// Export a container's filesystem as a tar archive
-    Export(container_image::ExportArgs),
-    /// Create a new image from a container's changes
-    Commit(container_image::CommitArgs),
-    /// Create an image from a root filesystem tarball
-    Import(container_image::ImportArgs),
     /// Manage containers
     #[command(subcommand)]
     Container(ContainerCommand),
@@ -212,28 +165,18 @@ pub enum Command {
 
 #[derive(Subcommand, Debug)]
 pub enum ImageCommand {
+    #[command(flatten)]
+    Action(ImageAction),
     /// List images in local storage
     #[command(visible_alias = "list")]
     Ls(image::ImagesArgs),
-    /// Pull an image from a registry
-    Pull(image::PullArgs),
     /// Remove one or more images from local storage
     #[command(visible_alias = "remove")]
     Rm(image::RmiArgs),
-    /// Add an additional name to a local image
-    Tag(image::TagArgs),
     /// Display the configuration of an image, local or (--remote) in a registry
     Inspect(transport::ImageInspectArgs),
     /// Remove unused images
     Prune(image::PruneArgs),
-    /// Create an image from a root filesystem tarball
-    Import(container_image::ImportArgs),
-    /// Push an image to a registry or another transport
-    Push(transport::PushArgs),
-    /// Save images to a docker-archive, oci-archive or OCI layout directory
-    Save(archive::SaveArgs),
-    /// Load images from a docker-archive or oci-archive
-    Load(archive::LoadArgs),
     /// Copy an image between two transports (registries, archives, directories, the local store)
     Copy(transport::CopyArgs),
     /// Copy every tag of a repository to another registry
@@ -244,21 +187,43 @@ pub enum ImageCommand {
 
 #[derive(Subcommand, Debug)]
 pub enum ContainerCommand {
+    #[command(flatten)]
+    Action(ContainerAction),
     /// List containers
     #[command(visible_aliases = ["list", "ps"])]
     Ls(ps::PsArgs),
     /// Display the configuration of containers
     Inspect(inspect::ContainerInspectArgs),
-    /// Display the running processes of a container
-    Top(top::TopArgs),
-    /// Rename a container
-    Rename(rename::RenameArgs),
     /// Remove every container that is not running
     Prune(prune::ContainerPruneArgs),
     /// Remove one or more containers
     #[command(visible_alias = "remove")]
     Rm(lifecycle::RmArgs),
+}
+
+/// Image commands offered both at the top level (`engine pull`) and under `engine image`.
+#[derive(Subcommand, Debug)]
+pub enum ImageAction {
+    /// Pull an image from a registry
+    Pull(image::PullArgs),
+    /// Push an image to a registry or another transport
+    Push(transport::PushArgs),
+    /// Save images to a docker-archive, oci-archive or OCI layout directory
+    Save(archive::SaveArgs),
+    /// Load images from a docker-archive or oci-archive
+    Load(archive::LoadArgs),
+    /// Add an additional name to a local image
+    Tag(image::TagArgs),
+    /// Create an image from a root filesystem tarball
+    Import(container_image::ImportArgs),
+}
+
+/// Container commands offered both at the top level (`engine run`) and under
+/// `engine container`.
+#[derive(Subcommand, Debug)]
+pub enum ContainerAction {
     /// Run a command in a new container
+    // `-h` is --hostname here, as in docker and podman; help stays reachable as --help.
     #[command(disable_help_flag = true)]
     Run(Box<run::RunArgs>),
     /// Create a container without starting it
@@ -280,6 +245,10 @@ pub enum ContainerCommand {
     Pause(lifecycle::PauseArgs),
     /// Unpause paused containers
     Unpause(lifecycle::PauseArgs),
+    /// Display the running processes of a container
+    Top(top::TopArgs),
+    /// Rename a container
+    Rename(rename::RenameArgs),
     /// Print the output of one or more containers
     Logs(logs::LogsArgs),
     /// Run a command in a running container
@@ -463,78 +432,28 @@ fn run(cli: Cli) -> Result<ExitCode> {
     }
     let session = Session::new(cli.global)?;
     match cli.command {
-        Command::Pull(a) | Command::Image(ImageCommand::Pull(a)) => image::pull(&session, a),
+        Command::ImageAction(a) | Command::Image(ImageCommand::Action(a)) => {
+            image_action(&session, a)
+        }
+        Command::ContainerAction(a) | Command::Container(ContainerCommand::Action(a)) => {
+            return container_action(&session, a);
+        }
         Command::Images(a) | Command::Image(ImageCommand::Ls(a)) => image::images(&session, a),
         Command::Rmi(a) | Command::Image(ImageCommand::Rm(a)) => image::rmi(&session, a),
-        Command::Tag(a) | Command::Image(ImageCommand::Tag(a)) => image::tag(&session, a),
         Command::Inspect(a) => inspect::inspect(&session, a),
         Command::Image(ImageCommand::Inspect(a)) => transport::image_inspect(&session, a),
-        Command::Push(a) | Command::Image(ImageCommand::Push(a)) => transport::push(&session, a),
-        Command::Save(a) | Command::Image(ImageCommand::Save(a)) => archive::save(&session, a),
-        Command::Load(a) | Command::Image(ImageCommand::Load(a)) => archive::load(&session, a),
         Command::Image(ImageCommand::Copy(a)) => transport::copy(&session, a),
         Command::Image(ImageCommand::Sync(a)) => transport_registry::sync(&session, a),
         Command::Image(ImageCommand::Delete(a)) => transport_registry::delete(&session, a),
+        Command::Image(ImageCommand::Prune(a)) => image::prune(&session, a),
         Command::Container(ContainerCommand::Inspect(a)) => inspect::container_inspect(&session, a),
-        Command::Top(a) | Command::Container(ContainerCommand::Top(a)) => top::top(&session, a),
-        Command::Rename(a) | Command::Container(ContainerCommand::Rename(a)) => {
-            rename::rename(&session, a)
-        }
         Command::Container(ContainerCommand::Prune(a)) => prune::container_prune(&session, a),
+        Command::Ps(a) | Command::Container(ContainerCommand::Ls(a)) => ps::ps(&session, a),
+        Command::Rm(a) | Command::Container(ContainerCommand::Rm(a)) => lifecycle::rm(&session, a),
         Command::System(SystemCommand::Prune(a)) => system::system_prune(&session, a),
         Command::System(SystemCommand::Df(a)) => system::df(&session, a),
         Command::System(SystemCommand::Check(a)) => system::check(&session, a),
-        Command::Image(ImageCommand::Prune(a)) => image::prune(&session, a),
         Command::Unshare(a) => return unshare::unshare(&session, a),
-        Command::Run(a) | Command::Container(ContainerCommand::Run(a)) => {
-            return run::run(&session, *a);
-        }
-        Command::Exec(a) | Command::Container(ContainerCommand::Exec(a)) => {
-            return exec::exec(&session, a);
-        }
-        Command::Cp(a) | Command::Container(ContainerCommand::Cp(a)) => {
-            return cp::cp(&session, a);
-        }
-        Command::Ps(a) | Command::Container(ContainerCommand::Ls(a)) => ps::ps(&session, a),
-        Command::Rm(a) | Command::Container(ContainerCommand::Rm(a)) => lifecycle::rm(&session, a),
-        Command::Create(a) | Command::Container(ContainerCommand::Create(a)) => {
-            return run::create(&session, *a);
-        }
-        Command::Start(a) | Command::Container(ContainerCommand::Start(a)) => {
-            return lifecycle::start(&session, a);
-        }
-        Command::Stop(a) | Command::Container(ContainerCommand::Stop(a)) => {
-            lifecycle::stop(&session, a)
-        }
-        Command::Restart(a) | Command::Container(ContainerCommand::Restart(a)) => {
-            return lifecycle::restart(&session, a);
-        }
-        Command::Kill(a) | Command::Container(ContainerCommand::Kill(a)) => {
-            lifecycle::kill(&session, a)
-        }
-        Command::Wait(a) | Command::Container(ContainerCommand::Wait(a)) => {
-            lifecycle::wait(&session, a)
-        }
-        Command::Attach(a) | Command::Container(ContainerCommand::Attach(a)) => {
-            return lifecycle::attach(&session, a);
-        }
-        Command::Pause(a) | Command::Container(ContainerCommand::Pause(a)) => {
-            lifecycle::pause(&session, a, "pause")
-        }
-        Command::Unpause(a) | Command::Container(ContainerCommand::Unpause(a)) => {
-            lifecycle::pause(&session, a, "unpause")
-        }
-        Command::Logs(a) | Command::Container(ContainerCommand::Logs(a)) => logs::logs(&session, a),
-        Command::Port(a) | Command::Container(ContainerCommand::Port(a)) => port::port(&session, a),
-        Command::Export(a) | Command::Container(ContainerCommand::Export(a)) => {
-            container_image::export(&session, a)
-        }
-        Command::Commit(a) | Command::Container(ContainerCommand::Commit(a)) => {
-            container_image::commit(&session, a)
-        }
-        Command::Import(a) | Command::Image(ImageCommand::Import(a)) => {
-            container_image::import(&session, a)
-        }
         Command::Volume(a) => volume::volume(&session, a),
         Command::Oci(a) => return oci::oci(&session, a),
         Command::Login(a) => login::login(&session, a),
@@ -551,6 +470,42 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::LayerMaxIds(a) => crate::rootfs::shift::max_ids_command(a),
     }
     .map(|()| ExitCode::SUCCESS)
+}
+
+fn image_action(session: &Session, action: ImageAction) -> Result<()> {
+    match action {
+        ImageAction::Pull(a) => image::pull(session, a),
+        ImageAction::Push(a) => transport::push(session, a),
+        ImageAction::Save(a) => archive::save(session, a),
+        ImageAction::Load(a) => archive::load(session, a),
+        ImageAction::Tag(a) => image::tag(session, a),
+        ImageAction::Import(a) => container_image::import(session, a),
+    }
+}
+
+/// Runs a container command; some end with the container's exit status.
+fn container_action(session: &Session, action: ContainerAction) -> Result<ExitCode> {
+    let done = match action {
+        ContainerAction::Run(a) => return run::run(session, *a),
+        ContainerAction::Create(a) => return run::create(session, *a),
+        ContainerAction::Start(a) => return lifecycle::start(session, a),
+        ContainerAction::Restart(a) => return lifecycle::restart(session, a),
+        ContainerAction::Attach(a) => return lifecycle::attach(session, a),
+        ContainerAction::Exec(a) => return exec::exec(session, a),
+        ContainerAction::Cp(a) => return cp::cp(session, a),
+        ContainerAction::Stop(a) => lifecycle::stop(session, a),
+        ContainerAction::Kill(a) => lifecycle::kill(session, a),
+        ContainerAction::Wait(a) => lifecycle::wait(session, a),
+        ContainerAction::Pause(a) => lifecycle::pause(session, a, "pause"),
+        ContainerAction::Unpause(a) => lifecycle::pause(session, a, "unpause"),
+        ContainerAction::Top(a) => top::top(session, a),
+        ContainerAction::Rename(a) => rename::rename(session, a),
+        ContainerAction::Logs(a) => logs::logs(session, a),
+        ContainerAction::Port(a) => port::port(session, a),
+        ContainerAction::Export(a) => container_image::export(session, a),
+        ContainerAction::Commit(a) => container_image::commit(session, a),
+    };
+    done.map(|()| ExitCode::SUCCESS)
 }
 
 /// The clap command tree, for completions and man pages.
