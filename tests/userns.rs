@@ -9,7 +9,7 @@ mod run_support;
 
 use std::fs;
 use std::os::unix::fs::MetadataExt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
@@ -48,27 +48,24 @@ fn shifted_copies(sb: &Sandbox) -> Vec<PathBuf> {
     copies
 }
 
-/// A sandbox whose store an auto container's root (a stranger to the test user) can reach:
-/// the sandbox makes `~/.local/share` private, which the engine refuses with the fix to apply.
-fn auto_sandbox() -> Sandbox {
-    let sb = sandbox();
-    let out = sb.engine(&["create", "--userns=auto", busybox(), "true"]);
-    out.fails_with(125).stderr_has("run `chmod o+x ");
-    let data = sb.data_dir().display().to_string();
-    assert!(
-        out.stderr.contains(&data),
-        "it names every closed directory\n{out}"
-    );
+/// The others bits of `dir`'s mode.
+fn others_bits(dir: &Path) -> u32 {
     use std::os::unix::fs::PermissionsExt;
-    for dir in [
-        sb.home().to_path_buf(),
-        sb.home().join(".local"),
-        sb.data_dir(),
-    ] {
-        fs::set_permissions(&dir, fs::Permissions::from_mode(0o711))
-            .unwrap_or_else(|e| panic!("chmod o+x {}: {e}", dir.display()));
-    }
-    sb
+    let meta = fs::metadata(dir).unwrap_or_else(|e| panic!("stat {}: {e}", dir.display()));
+    meta.permissions().mode() & 0o007
+}
+
+/// The directories from the home down to the store and its layers, which an auto
+/// container's root (a stranger to the test user) must never need opened.
+fn store_path_dirs(sb: &Sandbox) -> Vec<PathBuf> {
+    let store = sb.data_dir().join("engine");
+    let mut dirs: Vec<PathBuf> = store
+        .ancestors()
+        .take_while(|dir| dir.starts_with(sb.home()))
+        .map(Path::to_path_buf)
+        .collect();
+    dirs.push(store.join("layers"));
+    dirs
 }
 
 fn auto_range(record: &Value) -> (u64, u64) {
@@ -165,7 +162,7 @@ fn keep_id_writes_to_a_bind_mount_as_the_user_on_the_host() {
 
 #[test]
 fn auto_gives_each_container_its_own_range_and_rm_frees_it() {
-    let sb = auto_sandbox();
+    let sb = sandbox();
     let (start, _) = subordinate_range("/etc/subuid");
     for (name, flag) in [("a1", "--userns=auto"), ("a2", "--userns=auto:size=2000")] {
         sb.engine(&[
@@ -219,7 +216,7 @@ fn auto_gives_each_container_its_own_range_and_rm_frees_it() {
 
 #[test]
 fn auto_keeps_image_owners_and_gives_fresh_volumes_to_the_container() {
-    let sb = auto_sandbox();
+    let sb = sandbox();
     let out = sh(&sb, &["--userns=auto"], &format!("id -u; {OWNERS}"));
     assert_eq!(
         lines(out.ok()),
@@ -237,6 +234,132 @@ fn auto_keeps_image_owners_and_gives_fresh_volumes_to_the_container() {
         shifted_copies(&sb).is_empty(),
         "--rm removed the private copies"
     );
+}
+
+/// The sandbox's home is 0700, like a login's: the container's root cannot pass through it,
+/// yet it runs, sees the image's owners, and `exec`, `logs` and `rm` work. The store is not
+/// opened to others on the way.
+#[test]
+fn auto_runs_under_a_private_home_without_opening_the_store() {
+    let sb = sandbox();
+    let closed: Vec<(PathBuf, u32)> = store_path_dirs(&sb)
+        .into_iter()
+        .map(|dir| {
+            let bits = others_bits(&dir);
+            (dir, bits)
+        })
+        .collect();
+    assert_eq!(others_bits(sb.home()), 0, "the sandbox's home is private");
+    assert_eq!(
+        others_bits(&sb.data_dir().join("engine")),
+        0,
+        "so is the store"
+    );
+    let script = format!("id -u; {OWNERS}; echo started; sleep 1000");
+    let flags = [
+        "run",
+        "-d",
+        "--name",
+        "auto1",
+        "--userns=auto",
+        "-v",
+        "vol:/v",
+    ];
+    sb.engine(&[&flags[..], &[busybox(), "sh", "-c", &script]].concat())
+        .ok();
+    let out = sb.engine(&[
+        "exec",
+        "auto1",
+        "sh",
+        "-c",
+        &format!("id -u; {OWNERS}; ls /v"),
+    ]);
+    assert_eq!(
+        lines(out.ok()),
+        ["0", IMAGE_OWNERS[0], IMAGE_OWNERS[1]],
+        "{out}"
+    );
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let logs = loop {
+        let logs = sb.engine(&["logs", "auto1"]);
+        if logs.stdout.contains("started") || std::time::Instant::now() > deadline {
+            break logs;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    assert_eq!(
+        lines(logs.ok())[..3],
+        ["0", IMAGE_OWNERS[0], IMAGE_OWNERS[1]],
+        "{logs}"
+    );
+    sb.engine(&["rm", "-f", "-t", "0", "auto1"]).ok();
+    assert!(
+        run_support::container_records(&sb).is_empty(),
+        "rm removed it"
+    );
+    for (dir, before) in closed {
+        assert_eq!(
+            others_bits(&dir),
+            before,
+            "{} was opened to others",
+            dir.display()
+        );
+    }
+}
+
+/// `--runtime crun|runc` with keep-id and auto: the IDs and owners the built-in runtime
+/// gives. keep-id's namespace is made from the host, as the built-in runtime's; auto's is made
+/// by the runtime inside the storage namespace, as podman does, so its map is relative to that
+/// namespace (container 0 = storage ID 1 + offset, the host's subordinate start + offset).
+#[test]
+fn keep_id_and_auto_run_under_crun_and_runc() {
+    let sb = sandbox();
+    let (uid, gid) = (u64::from(env().uid), u64::from(env().gid));
+    for runtime in ["crun", "runc"] {
+        let out = sb.engine(&[
+            "--runtime",
+            runtime,
+            "run",
+            "--rm",
+            "--userns=keep-id",
+            busybox(),
+            "sh",
+            "-c",
+            &format!("id -u; id -g; cat /proc/self/uid_map; {OWNERS}"),
+        ]);
+        let got = lines(out.ok());
+        assert_eq!(
+            got[..2],
+            [uid.to_string(), gid.to_string()],
+            "{runtime}: {out}"
+        );
+        let expected = keep_id_map(uid, uid, subordinate_range("/etc/subuid"));
+        assert_eq!(id_map(&got[2..5].join("\n")), expected, "{runtime}: {out}");
+        assert_eq!(got[5..], IMAGE_OWNERS, "{runtime}: {out}");
+
+        let name = format!("auto-{runtime}");
+        let script = format!("id -u; cat /proc/self/uid_map; {OWNERS}");
+        sb.engine(&[
+            "--runtime",
+            runtime,
+            "create",
+            "--name",
+            &name,
+            "--userns=auto",
+            busybox(),
+            "sh",
+            "-c",
+            &script,
+        ])
+        .ok();
+        let (offset, size) = auto_range(&container_named(&sb, &name));
+        let out = sb.engine(&["start", "-a", &name]);
+        let got = lines(out.ok());
+        assert_eq!(got[0], "0", "{runtime}: root inside is not the user\n{out}");
+        assert_eq!(id_map(got[1]), [[0, 1 + offset, size]], "{runtime}: {out}");
+        assert_eq!(got[2..], IMAGE_OWNERS, "{runtime}: {out}");
+        sb.engine(&["rm", &name]).ok();
+    }
 }
 
 #[test]

@@ -120,8 +120,9 @@ pub struct RunArgs {
     /// its root is not you; size=N sets the range's size (default: the largest ID the image
     /// uses + 1, at least 1024). With keep-id and auto, image files keep their owners: the
     /// image's layers are copied once per ID mapping with shifted owners (this first run takes
-    /// a while; auto containers' copies go with them). auto needs every directory above the
-    /// store to let others pass (chmod o+x), as the container's root is a stranger to you.
+    /// a while; auto containers' copies go with them). auto's root is a stranger to your files:
+    /// its runtime gets the store's paths opened before entering its namespace, so a private
+    /// (0700) home and store stay closed.
     #[arg(long, value_name = "MODE")]
     pub userns: Option<String>,
     /// Run a tiny init as PID 1 that reaps zombies and forwards signals
@@ -263,14 +264,6 @@ fn create_container(session: &Session, args: &RunArgs) -> Result<(Store, Contain
         None | Some("") | Some("engine") | Some("builtin") => None,
         Some(name) => Some(external::find_runtime(name)?),
     };
-    if let (Some(runtime), UsernsMode::Auto { .. }) = (&runtime, options.userns) {
-        bail!(
-            "--userns=auto does not work with --runtime {} yet: its state directory is yours \
-             alone and an auto container's root is not you; use the built-in runtime or \
-             --userns=keep-id",
-            runtime.display()
-        );
-    }
     let storage_driver = match &session.global.storage_driver {
         Some(d) => Some(d.clone()),
         None => StorageConf::load(&session.paths)?.driver,

@@ -42,6 +42,32 @@ impl RegistryArgs {
     }
 }
 
+/// The flags `push` and `image copy` share.
+#[derive(Args, Debug)]
+pub struct TransferArgs {
+    /// Path of the authentication file (default: ${XDG_RUNTIME_DIR}/containers/auth.json)
+    #[arg(long, env = "REGISTRY_AUTH_FILE")]
+    pub authfile: Option<PathBuf>,
+    /// Compress layers leaving the local store with gzip or zstd (default: keep pulled layers as they are, gzip otherwise)
+    #[arg(long, value_name = "FORMAT")]
+    pub compression_format: Option<String>,
+    /// Write the digest of the manifest written to this file
+    #[arg(long, value_name = "FILE")]
+    pub digestfile: Option<PathBuf>,
+    /// Print no progress information
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+impl TransferArgs {
+    fn compression(&self) -> Result<Option<Compression>> {
+        self.compression_format
+            .as_deref()
+            .map(Compression::parse)
+            .transpose()
+    }
+}
+
 #[derive(Args, Debug)]
 pub struct PushArgs {
     /// Local image to push (name or ID)
@@ -52,18 +78,8 @@ pub struct PushArgs {
     pub destination: Option<String>,
     #[command(flatten)]
     pub registry: RegistryArgs,
-    /// Path of the authentication file (default: ${XDG_RUNTIME_DIR}/containers/auth.json)
-    #[arg(long, env = "REGISTRY_AUTH_FILE")]
-    pub authfile: Option<PathBuf>,
-    /// Compress layers leaving the local store with gzip or zstd (default: keep pulled layers as they are, gzip otherwise)
-    #[arg(long, value_name = "FORMAT")]
-    pub compression_format: Option<String>,
-    /// Write the digest of the pushed manifest to this file
-    #[arg(long, value_name = "FILE")]
-    pub digestfile: Option<PathBuf>,
-    /// Print no progress information
-    #[arg(short, long)]
-    pub quiet: bool,
+    #[command(flatten)]
+    pub transfer: TransferArgs,
 }
 
 #[derive(Args, Debug)]
@@ -79,18 +95,8 @@ pub struct CopyArgs {
     pub all: bool,
     #[command(flatten)]
     pub registries: RegistryPairArgs,
-    /// Path of the authentication file (default: ${XDG_RUNTIME_DIR}/containers/auth.json)
-    #[arg(long, env = "REGISTRY_AUTH_FILE")]
-    pub authfile: Option<PathBuf>,
-    /// Compress layers leaving the local store with gzip or zstd
-    #[arg(long, value_name = "FORMAT")]
-    pub compression_format: Option<String>,
-    /// Write the digest of the copied manifest to this file
-    #[arg(long, value_name = "FILE")]
-    pub digestfile: Option<PathBuf>,
-    /// Print no progress information
-    #[arg(short, long)]
-    pub quiet: bool,
+    #[command(flatten)]
+    pub transfer: TransferArgs,
 }
 
 /// TLS, credentials and CAs for both ends of a copy (skopeo's --src-*/--dest-* flags).
@@ -170,28 +176,16 @@ pub fn push(session: &Session, args: PushArgs) -> Result<()> {
             other => bail!("pushing {other}: give a DESTINATION"),
         },
     };
-    let flags = args.registry.flags()?;
     let opts = CopyOptions {
         source: RegistryFlags::default(),
-        destination: flags,
-        compression: args
-            .compression_format
-            .as_deref()
-            .map(Compression::parse)
-            .transpose()?,
+        destination: args.registry.flags()?,
+        compression: args.transfer.compression()?,
         all: false,
         platform: Platform::host(),
         bars: is_tty(2),
-        quiet: args.quiet,
+        quiet: args.transfer.quiet,
     };
-    run_copy(
-        session,
-        args.authfile,
-        &source,
-        &destination,
-        &opts,
-        args.digestfile.as_ref(),
-    )
+    run_copy(session, args.transfer, &source, &destination, &opts)
 }
 
 pub fn copy(session: &Session, args: CopyArgs) -> Result<()> {
@@ -201,35 +195,23 @@ pub fn copy(session: &Session, args: CopyArgs) -> Result<()> {
     let opts = CopyOptions {
         source: source_flags,
         destination: destination_flags,
-        compression: args
-            .compression_format
-            .as_deref()
-            .map(Compression::parse)
-            .transpose()?,
+        compression: args.transfer.compression()?,
         all: args.all,
         platform: Platform::host(),
         bars: is_tty(2),
-        quiet: args.quiet,
+        quiet: args.transfer.quiet,
     };
-    run_copy(
-        session,
-        args.authfile,
-        &source,
-        &destination,
-        &opts,
-        args.digestfile.as_ref(),
-    )
+    run_copy(session, args.transfer, &source, &destination, &opts)
 }
 
 fn run_copy(
     session: &Session,
-    authfile: Option<PathBuf>,
+    transfer: TransferArgs,
     source: &TransportRef,
     destination: &TransportRef,
     opts: &CopyOptions,
-    digestfile: Option<&PathBuf>,
 ) -> Result<()> {
-    let access = Access::load(session, authfile)?;
+    let access = Access::load(session, transfer.authfile)?;
     // Registry-to-registry copies never touch (or create) the local store.
     let needs_store = [source, destination]
         .iter()
@@ -245,7 +227,7 @@ fn run_copy(
         destination,
         opts,
     ))?;
-    if let Some(path) = digestfile {
+    if let Some(path) = &transfer.digestfile {
         std::fs::write(path, digest.as_str())
             .with_context(|| format!("writing the digest to {}", path.display()))?;
     }

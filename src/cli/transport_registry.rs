@@ -2,14 +2,14 @@
 
 use std::path::PathBuf;
 
-use anyhow::{Result, bail};
+use anyhow::Result;
 use clap::Args;
 
 use super::Session;
 use super::transport::{Access, RegistryArgs, RegistryPairArgs};
 use crate::image::manifest::Platform;
-use crate::image::reference::Reference;
-use crate::image::transport::{self, CopyOptions, TransportRef};
+use crate::image::transport::sync::{self, SyncSide};
+use crate::image::transport::{self, CopyOptions};
 use crate::util::proc::is_tty;
 
 #[derive(Args, Debug)]
@@ -27,7 +27,7 @@ pub struct DeleteArgs {
 /// Deletes the manifest a registry reference names (by digest: registries delete manifests,
 /// not tags, so every tag pointing to it goes too, as with skopeo delete).
 pub fn delete(session: &Session, args: DeleteArgs) -> Result<()> {
-    let reference = registry_reference(&args.image, "image delete")?;
+    let reference = sync::registry_reference(&args.image, "image delete")?;
     let access = Access::load(session, args.authfile.clone())?;
     let flags = args.registry.flags()?;
     super::runtime()?.block_on(async {
@@ -49,16 +49,16 @@ pub fn delete(session: &Session, args: DeleteArgs) -> Result<()> {
 
 #[derive(Args, Debug)]
 pub struct SyncArgs {
-    /// Source transport: docker (a repository; every tag, or the one named)
+    /// Source transport: docker (a repository; every tag, or the one named) or dir (a dir: image or a directory of them)
     #[arg(long, value_name = "TRANSPORT", default_value = "docker")]
     pub src: String,
-    /// Destination transport: docker (a registry namespace the repository is copied under)
+    /// Destination transport: docker (a registry namespace) or dir (a directory; one NAME:TAG dir: image per image)
     #[arg(long, value_name = "TRANSPORT", default_value = "docker")]
     pub dest: String,
-    /// Source repository, HOST/NAME[:TAG]
+    /// Source: a repository HOST/NAME[:TAG], or a directory
     #[arg(value_name = "SOURCE")]
     pub source: String,
-    /// Destination registry and namespace, HOST[/NAMESPACE]
+    /// Destination: a registry and namespace HOST[/NAMESPACE], or a directory
     #[arg(value_name = "DESTINATION")]
     pub destination: String,
     /// Copy every image of multi-platform indexes
@@ -74,20 +74,11 @@ pub struct SyncArgs {
     pub quiet: bool,
 }
 
-/// Copies the tags of a repository to another registry as skopeo sync does: SOURCE
-/// `host/a/b` with DESTINATION `other/ns` gives `other/ns/b:TAG` for every tag.
+/// Copies a repository's tags (or a tree of dir: images) as skopeo sync does: SOURCE
+/// `host/a/b` with DESTINATION `other/ns` gives `other/ns/b:TAG` for every tag, and with
+/// `--dest dir` the dir: images `DESTINATION/b:TAG`.
 pub fn sync(session: &Session, args: SyncArgs) -> Result<()> {
-    if args.src != "docker" || args.dest != "docker" {
-        bail!(
-            "image sync --src {} --dest {}: only --src docker --dest docker is available; use `engine image copy` for other transports",
-            args.src,
-            args.dest
-        );
-    }
-    let source = registry_reference(&args.source, "image sync")?;
-    let last = source.path.rsplit('/').next().unwrap_or(&source.path);
-    let target = format!("{}/{last}", args.destination.trim_end_matches('/'));
-    let target = registry_reference(&target, "image sync")?;
+    let (src, dest) = (SyncSide::parse(&args.src)?, SyncSide::parse(&args.dest)?);
     let (source_flags, destination_flags) = args.registries.flags()?;
     let opts = CopyOptions {
         source: source_flags,
@@ -101,35 +92,24 @@ pub fn sync(session: &Session, args: SyncArgs) -> Result<()> {
     let access = Access::load(session, args.authfile.clone())?;
     let access = access.get(session);
     super::runtime()?.block_on(async {
-        // A tag written in SOURCE syncs that tag only; otherwise every tag of the repository.
-        let tags = match args
-            .source
-            .rsplit('/')
-            .next()
-            .is_some_and(|s| s.contains(':'))
-        {
-            true => vec![transport::reference_in_repo(&source)],
-            false => {
-                let repo = access.connect(&source, &opts.source, false).await?;
-                repo.tags().await?
-            }
-        };
-        for tag in tags {
-            let from = TransportRef::Docker(source.with_tag(&tag)?);
-            let to = TransportRef::Docker(target.with_tag(&tag)?);
+        let copies = sync::plan(
+            &access,
+            &opts.source,
+            src,
+            &args.source,
+            dest,
+            &args.destination,
+        )
+        .await?;
+        for (from, to) in &copies {
             if !opts.quiet {
                 eprintln!("Copying {from} to {to}");
             }
-            transport::copy(&access, None, &from, &to, &opts).await?;
+            transport::copy(&access, None, from, to, &opts).await?;
+        }
+        if !opts.quiet {
+            eprintln!("Synced {} images", copies.len());
         }
         Ok(())
     })
-}
-
-fn registry_reference(input: &str, command: &str) -> Result<Reference> {
-    let plain = input.strip_prefix("docker://").unwrap_or(input);
-    match TransportRef::parse(&format!("docker://{plain}"))? {
-        TransportRef::Docker(r) => Ok(r),
-        _ => bail!("{command}: {input:?} is not a registry reference (docker://HOST/NAME[:TAG])"),
-    }
 }

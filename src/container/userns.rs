@@ -7,9 +7,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 
-use crate::rootfs::shift::{
-    give_dirs, layers_max_ids, mapping_key, open_store_to_subordinate_root, shifted_layers,
-};
+use crate::rootfs::shift::{give_dirs, layers_max_ids, mapping_key, shifted_layers};
 use crate::runtime::builtin::start_gate::{EXEC_FIFO, READY_FIFO};
 use crate::runtime::userns::IdMappings;
 use crate::spec::{MountRequest, UsernsMode};
@@ -130,9 +128,6 @@ pub fn prepare_rootfs(
     directory: Option<&Path>,
     mode: &str,
 ) -> Result<Vec<PathBuf>> {
-    if mode.starts_with("auto") {
-        open_store_to_subordinate_root(store.root())?;
-    }
     let root_owned: Vec<PathBuf> = ["rootfs", "upper", "work"]
         .iter()
         .map(|d| bundle.join(d))
@@ -196,8 +191,8 @@ pub fn give_fresh_volumes(
 }
 
 /// PID 1 of an auto container runs as a subordinate ID that is a stranger to the user's files,
-/// so the start gate's fifos in the bundle must let others write. Only the user can reach them:
-/// the store's directories let others pass but not list.
+/// so the start gate's fifos in the bundle must let others write. Only the user can reach them
+/// (the store is closed to others): PID 1 gets them opened by the user namespace helper.
 pub fn open_gate_to_container_root(bundle: &Path, mappings: &IdMappings) -> Result<()> {
     let own = nix::unistd::geteuid().as_raw();
     if mappings

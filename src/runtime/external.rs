@@ -5,6 +5,12 @@
 //! engine does what podman does: it enters the rootless user namespace itself (a helper, like
 //! for unpacking), mounts the overlay there, and runs the external runtime inside with a copy of
 //! the spec that creates no user namespace of its own (its id maps are already in effect).
+//!
+//! A container whose root maps neither the user's UID nor GID (`--userns=auto`) cannot be
+//! run that way: its root, a stranger to the user's files, could not reach the store nor the
+//! runtime's state directory. As podman does, the helper then runs in the storage namespace
+//! (where the user is root and reaches everything) and the spec keeps its user namespace, with
+//! ID maps relative to that namespace: the runtime, root there, creates it itself.
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
@@ -12,6 +18,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, anyhow, bail};
 use oci_spec::runtime::{LinuxNamespaceType, Spec};
 
+use super::external_staging::{stage, staged_spec, staging_dir};
 use super::userns::{self, IdMappings, UsernsCommand};
 use crate::spec::{RootfsDriver, RootfsRecipe};
 
@@ -54,7 +61,19 @@ pub fn spawn(
     let external = bundle.join("external");
     std::fs::create_dir_all(&external)
         .with_context(|| format!("creating {}", external.display()))?;
-    external_spec(spec, &bundle.join("rootfs"))?
+    let storage = match userns::root_is_a_stranger(mappings) {
+        true => Some(userns::rootless_mappings()?.0),
+        false => None,
+    };
+    let nested = match &storage {
+        Some(storage) => Some(mappings.relative_to(storage)?),
+        None => None,
+    };
+    let mut external_spec = external_spec(spec, &bundle.join("rootfs"), nested.as_ref())?;
+    if nested.is_some() {
+        external_spec = staged_spec(external_spec, &staging_dir()?);
+    }
+    external_spec
         .save(external.join("config.json"))
         .map_err(|e| anyhow!("writing {}/config.json: {e}", external.display()))?;
     let args: Vec<OsString> = vec![
@@ -68,19 +87,32 @@ pub fn spawn(
         .stdin(stdin)
         .stdout(stdout)
         .stderr(stderr)
-        .spawn(mappings)
+        .spawn(storage.as_ref().unwrap_or(mappings))
         .with_context(|| format!("running {}", runtime.display()))
 }
 
-/// The spec another runtime gets: no user namespace (we are already in it), the root path
-/// where the helper mounts the overlay.
-fn external_spec(mut spec: Spec, rootfs: &Path) -> Result<Spec> {
+/// The spec another runtime gets: no user namespace (we are already in it) or, `nested`, one
+/// with these maps relative to the storage namespace; the root path where the helper mounts
+/// the overlay.
+pub(super) fn external_spec(
+    mut spec: Spec,
+    rootfs: &Path,
+    nested: Option<&IdMappings>,
+) -> Result<Spec> {
     if let Some(linux) = spec.linux_mut() {
-        if let Some(namespaces) = linux.namespaces_mut() {
-            namespaces.retain(|ns| ns.typ() != LinuxNamespaceType::User);
+        match nested {
+            Some(maps) => {
+                linux.set_uid_mappings(Some(maps.uids.iter().map(to_oci).collect()));
+                linux.set_gid_mappings(Some(maps.gids.iter().map(to_oci).collect()));
+            }
+            None => {
+                if let Some(namespaces) = linux.namespaces_mut() {
+                    namespaces.retain(|ns| ns.typ() != LinuxNamespaceType::User);
+                }
+                linux.set_uid_mappings(None);
+                linux.set_gid_mappings(None);
+            }
         }
-        linux.set_uid_mappings(None);
-        linux.set_gid_mappings(None);
     }
     if let Some(root) = spec.root_mut() {
         root.set_path(rootfs.to_path_buf());
@@ -111,7 +143,20 @@ pub fn external_main(args: &[OsString]) -> Result<std::convert::Infallible> {
         )
         .context("making mounts private")?;
     }
-    mount_root(&recipe, &bundle.join("rootfs"))?;
+    let external = bundle.join("external/config.json");
+    let external =
+        Spec::load(&external).map_err(|e| anyhow!("reading {}: {e}", external.display()))?;
+    let nested = external
+        .linux()
+        .as_ref()
+        .and_then(|l| l.namespaces().as_ref())
+        .is_some_and(|all| all.iter().any(|ns| ns.typ() == LinuxNamespaceType::User));
+    let staging = external.root().as_ref().and_then(|r| r.path().parent());
+    let rootfs = match (nested, staging) {
+        (true, Some(staging)) => stage(&spec, bundle, staging)?,
+        _ => bundle.join("rootfs"),
+    };
+    mount_root(&recipe, &rootfs)?;
     let mut command = std::process::Command::new(runtime);
     let crun = Path::new(runtime).file_name().is_some_and(|n| n == "crun");
     // No cgroup manager: a rootless user without systemd cannot create cgroups (engine's own
@@ -186,4 +231,13 @@ fn mount_root(recipe: &RootfsRecipe, target: &Path) -> Result<()> {
         }
         RootfsDriver::Vfs => Ok(()),
     }
+}
+
+fn to_oci(range: &userns::IdRange) -> oci_spec::runtime::LinuxIdMapping {
+    oci_spec::runtime::LinuxIdMappingBuilder::default()
+        .container_id(range.container)
+        .host_id(range.host)
+        .size(range.size)
+        .build()
+        .unwrap_or_default()
 }

@@ -7,6 +7,9 @@
 
 pub mod builtin;
 pub mod external;
+mod external_staging;
+#[cfg(test)]
+mod external_tests;
 pub mod overlay_probe;
 pub mod seccomp;
 pub mod self_exe;

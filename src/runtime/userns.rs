@@ -42,18 +42,25 @@ mod helper;
 mod id_map;
 mod layout;
 mod mappings;
+mod reach;
 mod subid;
 
 #[cfg(test)]
 mod layout_tests;
 #[cfg(test)]
+mod reach_tests;
+#[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+pub(crate) use reach::open_all;
 
 pub use bundle::bundle_mappings;
 
 pub use command::{UsernsCommand, exit_code};
 pub use helper::userns_exec_main;
 pub use mappings::{IdMappings, IdRange, rootless_mappings, single_mapping_warning};
+pub use reach::{REACHED_ENV, Reached, fd_number, root_is_a_stranger};
 pub use subid::{SUBGID_FILE_ENV, SUBUID_FILE_ENV, subgid_file, subordinate_ranges, subuid_file};
 
 /// `argv[1]` that makes the engine binary act as the user namespace helper.

@@ -44,6 +44,29 @@ fn write_renamed(path: &Path, data: &[u8], mode: u32, sync: bool) -> io::Result<
     result
 }
 
+/// Writes a file through `write` under a temporary name beside `path` (same filesystem),
+/// renamed into place once `write` succeeded: a failed or interrupted write leaves nothing at
+/// `path` (an archive being saved is never seen half-written).
+pub fn write_file_atomically(
+    path: &Path,
+    write: impl FnOnce(File) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    use anyhow::Context;
+    let temp = temp_sibling(path);
+    let file = OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&temp)
+        .with_context(|| format!("creating {}", path.display()))?;
+    let result = write(file).and_then(|()| {
+        fs::rename(&temp, path).with_context(|| format!("moving the file to {}", path.display()))
+    });
+    if result.is_err() {
+        let _ = fs::remove_file(&temp);
+    }
+    result
+}
+
 /// A unique temporary name next to `path` (same filesystem, so rename is atomic).
 pub fn temp_sibling(path: &Path) -> PathBuf {
     use std::sync::atomic::{AtomicU64, Ordering};
@@ -141,5 +164,21 @@ mod tests {
         );
         let leftovers: Vec<_> = fs::read_dir(p.parent().unwrap()).unwrap().collect();
         assert_eq!(leftovers.len(), 1, "no temporary file may remain");
+    }
+
+    #[test]
+    fn write_file_atomically_leaves_nothing_when_the_writer_fails() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("a.tar");
+        let err = write_file_atomically(&p, |mut f| {
+            f.write_all(b"half")?;
+            anyhow::bail!("the source is damaged")
+        })
+        .unwrap_err();
+        assert!(err.to_string().contains("damaged"), "{err}");
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 0);
+        write_file_atomically(&p, |mut f| Ok(f.write_all(b"whole")?)).unwrap();
+        assert_eq!(fs::read(&p).unwrap(), b"whole");
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
     }
 }

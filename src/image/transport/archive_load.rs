@@ -181,7 +181,7 @@ fn read_blob(archive: &ArchiveIndex, name: &str, digest: &Digest) -> Result<Vec<
 }
 
 /// Stores the layers (archive members) and checks each against the config's diff_ids.
-fn store_layers(
+pub(super) fn store_layers(
     store: &Store,
     unpacker: &LayerUnpacker,
     archive: &ArchiveIndex,
@@ -259,7 +259,7 @@ fn decompressed(mut reader: impl Read + 'static) -> Result<Box<dyn Read>> {
 }
 
 /// Puts config and manifest in the store and records the image under `names`.
-fn publish(
+pub(super) fn publish(
     store: &Store,
     config: &[u8],
     manifest: &[u8],
@@ -299,7 +299,7 @@ fn publish(
 }
 
 /// `busybox:latest` → `docker.io/library/busybox:latest`, as podman names loaded images.
-fn full_name(name: &str) -> Result<String> {
+pub(super) fn full_name(name: &str) -> Result<String> {
     let reference =
         match reference::parse(name).with_context(|| format!("archive image name {name:?}"))? {
             ParsedReference::Qualified(r) => r,
@@ -312,7 +312,7 @@ fn full_name(name: &str) -> Result<String> {
         .unwrap_or_else(|| reference.name()))
 }
 
-fn unpacker() -> Result<LayerUnpacker> {
+pub(super) fn unpacker() -> Result<LayerUnpacker> {
     let (unpacker, warning) = LayerUnpacker::new()?;
     if let Some(warning) = warning {
         eprintln!("WARNING: {warning}");

@@ -22,6 +22,8 @@ pub enum SaveFormat {
     DockerArchive,
     OciArchive,
     OciDir,
+    /// skopeo's dir: layout with a docker schema2 manifest (podman's docker-dir).
+    DockerDir,
 }
 
 impl SaveFormat {
@@ -30,17 +32,19 @@ impl SaveFormat {
             "docker-archive" => Ok(SaveFormat::DockerArchive),
             "oci-archive" => Ok(SaveFormat::OciArchive),
             "oci-dir" => Ok(SaveFormat::OciDir),
-            other => {
-                bail!("invalid --format {other:?}: use docker-archive, oci-archive or oci-dir")
-            }
+            "docker-dir" => Ok(SaveFormat::DockerDir),
+            other => bail!(
+                "invalid --format {other:?}: use docker-archive, oci-archive, oci-dir or docker-dir"
+            ),
         }
     }
 }
 
-/// One image to save and the name it is saved under (none for an image given by ID).
+/// One image to save and the names it is saved under (none for an image given by ID; a
+/// docker-archive records them all, an OCI layout names the image by the first).
 pub struct SaveItem {
     pub image: ImageRecord,
-    pub name: Option<String>,
+    pub names: Vec<String>,
 }
 
 /// Where archive members go.
@@ -143,41 +147,6 @@ impl Read for Exact<'_> {
     }
 }
 
-/// `image copy local:NAME ARCHIVE`: saves one image; returns its config digest (archives
-/// carry no registry manifest).
-pub fn save_to(store: &Store, name: &str, destination: &super::TransportRef) -> Result<Digest> {
-    use super::TransportRef;
-    let image = store
-        .find_image(name)?
-        .with_context(|| format!("no image {name:?} in the local store; see `engine images`"))?;
-    let (format, path, reference) = match destination {
-        TransportRef::DockerArchive { path, reference } => {
-            (SaveFormat::DockerArchive, path, reference)
-        }
-        TransportRef::OciArchive { path, reference } => (SaveFormat::OciArchive, path, reference),
-        TransportRef::OciDir { path, reference } => (SaveFormat::OciDir, path, reference),
-        other => bail!("cannot save to {other}: not an archive or layout"),
-    };
-    let digest = image.config_digest.clone();
-    let items = [SaveItem {
-        name: reference.clone().or_else(|| image.names.first().cloned()),
-        image,
-    }];
-    match format {
-        SaveFormat::OciDir => save(store, &items, format, &mut DirSink::new(path)?)?,
-        _ => {
-            let file =
-                fs::File::create(path).with_context(|| format!("creating {}", path.display()))?;
-            let mut sink = TarSink::new(io::BufWriter::new(file));
-            save(store, &items, format, &mut sink)?;
-            sink.finish()?
-                .flush()
-                .with_context(|| format!("writing {}", path.display()))?;
-        }
-    }
-    Ok(digest)
-}
-
 /// Writes `items` in `format` to `sink`.
 pub fn save(
     store: &Store,
@@ -188,6 +157,9 @@ pub fn save(
     match format {
         SaveFormat::DockerArchive => save_docker(store, items, sink),
         SaveFormat::OciArchive | SaveFormat::OciDir => save_oci(store, items, sink),
+        SaveFormat::DockerDir => {
+            bail!("internal: docker-dir is written by archive_io::save_docker_dir")
+        }
     }
 }
 
@@ -197,7 +169,7 @@ fn save_docker(store: &Store, items: &[SaveItem], sink: &mut dyn Sink) -> Result
         .map(|item| {
             json!({
                 "Config": format!("{}.json", item.image.config_digest.hex()),
-                "RepoTags": item.name.iter().collect::<Vec<_>>(),
+                "RepoTags": item.names,
                 "Layers": item.image.layers.iter().map(|l| format!("{}.tar", l.diff_id.hex())).collect::<Vec<_>>(),
             })
         })
@@ -247,7 +219,7 @@ fn save_oci(store: &Store, items: &[SaveItem], sink: &mut dyn Sink) -> Result<()
         let digest = Digest::of(&manifest);
         let mut entry =
             json!({ "mediaType": OCI_MANIFEST, "digest": digest.as_str(), "size": manifest.len() });
-        if let Some(name) = &item.name {
+        if let Some(name) = item.names.first() {
             entry["annotations"] = json!({ "org.opencontainers.image.ref.name": name });
         }
         index_entries.push(entry);

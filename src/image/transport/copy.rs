@@ -1,25 +1,28 @@
-//! The one copy routine: dispatches on the pair of transports, and copies registry to registry
-//! itself (blobs streamed as they are, manifests written byte for byte, so digests hold).
+//! The one copy routine: dispatches on the pair of transports. Pairs with a better special
+//! path keep it (the local store as a push source compresses on the fly; into the local store
+//! go pull, archive load and dir load); every other pair goes through the generic
+//! source-to-destination copy, which passes manifests byte for byte so digests hold.
 
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use anyhow::{Context, Result, bail};
-use futures_util::{StreamExt, TryStreamExt};
-
+use super::destination::Destination;
+use super::image_copy::copy_image;
 use super::progress::Progress;
 use super::remote::RemoteRepo;
+use super::source::Source;
 use super::{Compression, TransportRef, local};
 use crate::config::auth::{AuthFiles, Credentials};
 use crate::config::certs;
 use crate::config::paths::Paths;
 use crate::config::registries::RegistriesConf;
-use crate::image::manifest::{self, Blob, Manifest, Platform};
+use crate::image::manifest::Platform;
 use crate::image::pull::{PullContext, PullOptions};
 use crate::image::reference::Reference;
 use crate::image::registry::Endpoint;
 use crate::store::Store;
 use crate::util::digest::Digest;
+use anyhow::{Context, Result, bail};
 
 /// Blobs copied at once.
 pub(super) const PARALLEL_BLOBS: usize = 3;
@@ -88,17 +91,6 @@ pub async fn copy(
 ) -> Result<Digest> {
     let progress = Progress::new(opts.bars, opts.quiet);
     let result = match (src, dst) {
-        (TransportRef::Docker(from), TransportRef::Docker(to)) => {
-            let source = access.connect(from, &opts.source, false).await?;
-            let destination = access.connect(to, &opts.destination, true).await?;
-            progress.say("Getting image source signatures");
-            let wanted = reference_in_repo(from);
-            let tag = to.digest.as_ref().map_or_else(
-                || to.tag.clone().unwrap_or("latest".into()),
-                |d| d.to_string(),
-            );
-            copy_manifest(&source, &destination, &wanted, &tag, opts, &progress).await
-        }
         (TransportRef::Local(name), TransportRef::Docker(to)) => {
             let store = store.context("copying from the local store needs the store")?;
             let destination = access.connect(to, &opts.destination, true).await?;
@@ -125,10 +117,6 @@ pub async fn copy(
                 .await?
                 .manifest_digest)
         }
-        (TransportRef::Local(name), archive) => {
-            let store = store.context("copying from the local store needs the store")?;
-            tokio::task::block_in_place(|| super::archive_save::save_to(store, name, archive))
-        }
         (
             TransportRef::DockerArchive { path, .. }
             | TransportRef::OciArchive { path, .. }
@@ -144,9 +132,23 @@ pub async fn copy(
                 .context("the loaded image vanished from the store")?;
             Ok(image.manifest_digest)
         }
-        _ => bail!(
-            "copying from {src} to {dst} is not supported yet; copy through the local store (local:NAME) instead"
+        (TransportRef::Dir(path), TransportRef::Local(name)) => {
+            let store = store.context("copying to the local store needs the store")?;
+            let name = Some(name.as_str()).filter(|n| !n.is_empty());
+            tokio::task::block_in_place(|| super::dir_load::load_dir(store, path, name))
+        }
+        (TransportRef::Local(_), TransportRef::Local(_)) => {
+            bail!("{src} and {dst} are both in the local store; use `engine tag` to add a name")
+        }
+        _ if opts.compression.is_some() => bail!(
+            "--compression-format applies to layers leaving the local store for a registry; \
+             {src} to {dst} copies layers as they are, so drop the flag"
         ),
+        _ => {
+            let source = Source::open(src, access, &opts.source, store).await?;
+            let destination = Destination::open(dst, access, &opts.destination, &source).await?;
+            copy_image(&source, destination, opts, &progress).await
+        }
     };
     progress.finish();
     result
@@ -159,125 +161,4 @@ pub fn reference_in_repo(r: &Reference) -> String {
         (None, Some(t)) => t.clone(),
         (None, None) => "latest".to_string(),
     }
-}
-
-/// Copies the manifest `wanted` (with everything it references) and stores it as `tag`.
-async fn copy_manifest(
-    source: &RemoteRepo,
-    destination: &RemoteRepo,
-    wanted: &str,
-    tag: &str,
-    opts: &CopyOptions,
-    progress: &Progress,
-) -> Result<Digest> {
-    let (bytes, media_type, _) = source.manifest(wanted).await?;
-    let what = format!("{}@{wanted}", source.name());
-    match manifest::parse(&bytes).with_context(|| format!("reading manifest of {what}"))? {
-        Manifest::Image {
-            media_type: declared,
-            manifest,
-        } => {
-            let (config, layers) = manifest::image_parts(&manifest)
-                .with_context(|| format!("reading manifest of {what}"))?;
-            copy_blobs(source, destination, &config, &layers, progress).await?;
-            progress.say("Writing manifest to image destination");
-            destination
-                .put_manifest(tag, &bytes, media_type_or(&media_type, &declared))
-                .await
-        }
-        Manifest::Index {
-            media_type: declared,
-            index,
-        } if opts.all => {
-            for entry in index.manifests() {
-                let child = manifest::blob(entry)?;
-                let digest = child.digest.to_string();
-                Box::pin(copy_manifest(
-                    source,
-                    destination,
-                    &digest,
-                    &digest,
-                    opts,
-                    progress,
-                ))
-                .await?;
-            }
-            progress.say("Writing manifest list to image destination");
-            destination
-                .put_manifest(tag, &bytes, media_type_or(&media_type, &declared))
-                .await
-        }
-        Manifest::Index { index, .. } => {
-            let chosen = manifest::choose_platform(&index, &opts.platform)
-                .with_context(|| format!("copying {what}"))?;
-            Box::pin(copy_manifest(
-                source,
-                destination,
-                chosen.digest.as_str(),
-                tag,
-                opts,
-                progress,
-            ))
-            .await
-        }
-    }
-}
-
-fn media_type_or<'a>(answered: &'a str, declared: &'a str) -> &'a str {
-    if answered.is_empty() || answered == "application/octet-stream" {
-        declared
-    } else {
-        answered
-    }
-}
-
-/// Config then layers: each one skipped when present, mounted when on the same registry,
-/// otherwise streamed from source to destination unchanged.
-async fn copy_blobs(
-    source: &RemoteRepo,
-    destination: &RemoteRepo,
-    config: &Blob,
-    layers: &[Blob],
-    progress: &Progress,
-) -> Result<()> {
-    let blobs = std::iter::once(("config", config)).chain(layers.iter().map(|l| ("blob", l)));
-    futures_util::stream::iter(
-        blobs.map(|(what, blob)| copy_blob(source, destination, what, blob, progress)),
-    )
-    .buffer_unordered(PARALLEL_BLOBS)
-    .try_collect::<Vec<()>>()
-    .await?;
-    Ok(())
-}
-
-async fn copy_blob(
-    source: &RemoteRepo,
-    destination: &RemoteRepo,
-    what: &str,
-    blob: &Blob,
-    progress: &Progress,
-) -> Result<()> {
-    if destination.blob_size(&blob.digest).await?.is_some() {
-        progress.skipped(what, &blob.digest);
-        return Ok(());
-    }
-    if source.host == destination.host
-        && destination.mount(&blob.digest, &source.repository).await?
-    {
-        progress.skipped(what, &blob.digest);
-        return Ok(());
-    }
-    let bar = progress.bar(what, &blob.digest, blob.size);
-    let counter = bar.clone();
-    let body = source
-        .blob(&blob.digest)
-        .await?
-        .inspect_ok(move |chunk| counter.inc(chunk.len() as u64));
-    // The destination checks the digest of what it receives against the one in the final PUT.
-    destination
-        .upload_known(body, &blob.digest, blob.size)
-        .await
-        .with_context(|| format!("copying blob {} from {}", blob.digest, source.name()))?;
-    bar.finish_and_clear();
-    Ok(())
 }

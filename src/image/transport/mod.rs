@@ -1,17 +1,29 @@
 //! Moving images between transports (skopeo's and podman's push/save/load/copy): one parser for
 //! `TRANSPORT:REFERENCE` strings and one copy routine every command calls.
 //!
-//! Blobs are streamed, never held whole in memory. Bytes are passed on unchanged whenever both
-//! sides can carry them (registry to registry, a pulled layer the destination already has), so
-//! digests are preserved; only layers of the local store, which keeps them unpacked, are
-//! re-serialised (byte-exact to their diff_id) and compressed on the way out.
+//! Blobs are streamed, never held whole in memory, and checked against their digest as they
+//! flow. Bytes are passed on unchanged whenever both sides can carry them (registry, dir:,
+//! oci: and oci-archive: in any pair), so digests are preserved; only layers of the local
+//! store, which keeps them unpacked, are re-serialised (byte-exact to their diff_id), and a
+//! docker-archive takes layers uncompressed.
+//!
+//! The generic path is `source::Source` (manifests and blobs) → `image_copy` →
+//! `destination::Destination` (has/put blob, put manifest, commit or abort), enum-dispatched.
 
 mod archive_index;
+pub mod archive_io;
 pub mod archive_load;
 pub mod archive_save;
 mod blob_cache;
+mod blob_stream;
 mod compress;
 mod copy;
+mod dest_archive;
+mod dest_docker_archive;
+mod destination;
+mod dir_files;
+mod dir_load;
+mod image_copy;
 pub mod inspect;
 mod local;
 mod manifest_out;
@@ -19,6 +31,10 @@ mod progress;
 mod reference;
 pub mod remote;
 mod remote_upload;
+mod source;
+mod source_files;
+pub mod sync;
+mod tar_out;
 
 pub use copy::{CopyOptions, RegistryAccess, RegistryFlags, copy, reference_in_repo};
 pub use reference::TransportRef;

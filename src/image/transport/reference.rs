@@ -62,7 +62,12 @@ impl TransportRef {
                 Ok(TransportRef::OciArchive { path, reference })
             }
             "docker-archive" => {
-                let (path, reference) = split_path_ref(rest);
+                // As in containers/image: the path ends at the first colon, since the
+                // reference after it (NAME:TAG) has colons of its own.
+                let (path, reference) = match rest.split_once(':') {
+                    Some((path, r)) => (PathBuf::from(path), Some(r.to_string())),
+                    None => (PathBuf::from(rest), None),
+                };
                 Ok(TransportRef::DockerArchive { path, reference })
             }
             "dir" => Ok(TransportRef::Dir(PathBuf::from(rest))),
@@ -188,6 +193,13 @@ mod tests {
             TransportRef::OciDir {
                 path: "/tmp/a:b/layout".into(),
                 reference: None
+            }
+        );
+        assert_eq!(
+            TransportRef::parse("docker-archive:/tmp/i.tar:app:v1").unwrap(),
+            TransportRef::DockerArchive {
+                path: "/tmp/i.tar".into(),
+                reference: Some("app:v1".into())
             }
         );
         assert_eq!(

@@ -16,7 +16,6 @@
 mod cache;
 mod copy;
 mod id_shift;
-mod reach;
 mod xattrs;
 
 #[cfg(test)]
@@ -30,7 +29,6 @@ use anyhow::{Context, Result, bail};
 pub use cache::{give_dirs, layers_max_ids, mapping_key, shifted_layers};
 pub use copy::{max_ids, shift_tree};
 pub use id_shift::IdShift;
-pub use reach::open_store_to_subordinate_root;
 
 /// The hidden command that copies layers with shifted owners, in the storage namespace.
 pub const SHIFT_COMMAND: &str = "__shift-layers";

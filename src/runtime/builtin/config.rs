@@ -6,6 +6,7 @@ use std::path::{Component, Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use oci_spec::runtime::{Linux, Process, Spec};
 
+use crate::runtime::userns::Reached;
 use crate::spec::recipe::{RESERVED_PREFIX, RootfsRecipe};
 
 /// A loaded bundle: the spec and the parts every step needs, checked.
@@ -22,13 +23,58 @@ pub(super) struct Container {
     /// master to the monitor (`/dev/pts/0` inside, as crun's console socket does), rather
     /// than use the pty the runtime was given on stdin.
     pub console_in_container: bool,
+    /// Host paths the user namespace helper opened for a root that cannot reach them
+    /// (`--userns=auto`): `rootfs`, the recipe's dirs and bind sources then name them as
+    /// `/proc/self/fd/N`.
+    pub reached: Reached,
 }
 
 impl Container {
     pub fn load(bundle: &Path) -> Result<Container> {
+        Container::load_reached(bundle, Reached::default())
+    }
+
+    /// [`Container::load`] through the paths `reached` holds (config.json included).
+    pub fn load_reached(bundle: &Path, reached: Reached) -> Result<Container> {
         let path = bundle.join("config.json");
-        let spec = Spec::load(&path).with_context(|| format!("load {}", path.display()))?;
-        Container::from_spec(spec, bundle).with_context(|| format!("invalid {}", path.display()))
+        let spec = match reached.file(&path) {
+            Some(file) => file
+                .map_err(anyhow::Error::from)
+                .and_then(|file| Ok(serde_json::from_reader(std::io::BufReader::new(file))?)),
+            None => Spec::load(&path).map_err(anyhow::Error::from),
+        }
+        .with_context(|| format!("load {}", path.display()))?;
+        let mut container = Container::from_spec(spec, bundle)
+            .with_context(|| format!("invalid {}", path.display()))?;
+        container.reach_through(reached);
+        Ok(container)
+    }
+
+    /// Names the rootfs and the recipe's dirs by the descriptors in `reached`.
+    fn reach_through(&mut self, reached: Reached) {
+        self.rootfs = reached.resolve(&self.rootfs);
+        let recipe = &mut self.recipe;
+        for dir in recipe.lowerdirs.iter_mut() {
+            *dir = reached.resolve(dir);
+        }
+        for dir in [&mut recipe.upperdir, &mut recipe.workdir]
+            .into_iter()
+            .flatten()
+        {
+            *dir = reached.resolve(dir);
+        }
+        self.reached = reached;
+    }
+
+    /// Whether the rootfs is a reached descriptor rather than a path (see `rootfs`).
+    pub fn rootfs_is_reached(&self) -> bool {
+        crate::runtime::userns::fd_number(&self.rootfs).is_some()
+    }
+
+    /// The host path a bind mount takes from (OCI's rule, [`bind_source`]), or its reached
+    /// descriptor.
+    pub fn bind_source(&self, source: &Path) -> PathBuf {
+        self.reached.resolve(&bind_source(&self.bundle, source))
     }
 
     pub fn from_spec(spec: Spec, bundle: &Path) -> Result<Container> {
@@ -59,6 +105,7 @@ impl Container {
             linux,
             spec,
             console_in_container: false,
+            reached: Reached::default(),
         })
     }
 

@@ -16,7 +16,7 @@ use super::{
     root_userns, rootfs, status, waiter,
 };
 use crate::runtime::seccomp;
-use crate::runtime::userns::in_user_namespace;
+use crate::runtime::userns::{Reached, in_user_namespace};
 use crate::util::log;
 
 /// The entry point of the init process: runs in the container's new user and mount namespaces
@@ -39,10 +39,14 @@ pub fn init_main(bundle: &Path) -> ! {
     if let Err(err) = status::take_from_env() {
         fail(&err);
     }
+    // The host paths the user namespace helper opened for a root that cannot reach them:
+    // close-on-exec, and closed by PID 1 once pivot_root is done (`setup_filesystem`).
+    let reached = Reached::take_from_env().unwrap_or_else(|err| fail(&err));
     // Whatever the caller left open must not reach the container: a host directory
     // descriptor is a way out of the rootfs (`-w /proc/self/fd/N`, the CVE-2024-21626 class),
     // and the container's setup (chdir included) runs before exec would close it.
-    if let Err(err) = crate::util::proc::close_fds_except(&status::held_fds()) {
+    let held = [status::held_fds(), reached.fds()].concat();
+    if let Err(err) = crate::util::proc::close_fds_except(&held) {
         fail(&format!("close inherited descriptors: {err}"));
     }
     // Whatever the caller's umask (the monitor's is 077), the container starts from crun's
@@ -50,8 +54,8 @@ pub fn init_main(bundle: &Path) -> ! {
     nix::sys::stat::umask(nix::sys::stat::Mode::from_bits_truncate(0o022));
     let in_userns = in_user_namespace();
     // Opened first, while the state directory's path is still the host's.
-    let gate = StartGate::from_env().unwrap_or_else(|err| fail(&format!("{err:#}")));
-    let (container, in_userns) = match prepare(bundle, in_userns, gate.as_ref()) {
+    let gate = StartGate::from_env(&reached).unwrap_or_else(|err| fail(&format!("{err:#}")));
+    let (container, in_userns) = match prepare(bundle, reached, in_userns, gate.as_ref()) {
         Ok(prepared) => prepared,
         Err(err) => fail(&format!("{err:#}")),
     };
@@ -101,8 +105,13 @@ pub(super) fn fail_with(code: i32, message: &str) -> ! {
 
 /// Before the fork: load the spec, enter the namespaces, start fuse-overlayfs if needed.
 /// Returns whether the init now runs in a user namespace (real root makes the spec's own).
-fn prepare(bundle: &Path, in_userns: bool, gate: Option<&StartGate>) -> Result<(Container, bool)> {
-    let mut container = Container::load(bundle)?;
+fn prepare(
+    bundle: &Path,
+    reached: Reached,
+    in_userns: bool,
+    gate: Option<&StartGate>,
+) -> Result<(Container, bool)> {
+    let mut container = Container::load_reached(bundle, reached)?;
     container.console_in_container = container.terminal() && status::takes_console();
     // Its own session, so the terminal's ^C and hangup reach the engine only, which forwards
     // them (sig-proxy) rather than the container getting them twice. EPERM: it already leads
@@ -200,6 +209,8 @@ pub(super) fn setup_filesystem(
     }
     sys.pivot_root(&container.rootfs)
         .with_context(|| format!("pivot_root {}", container.rootfs.display()))?;
+    // Everything is mounted: no host directory may stay within the container's reach.
+    container.reached.close();
     rootfs::apply_root_propagation(sys, container)?;
     masks::apply_sysctls(sys, container)?;
     masks::mask_paths(sys, container)?;

@@ -15,7 +15,7 @@ use rustix::io::Errno;
 
 use super::copyup::copy_tree;
 use super::in_root::{self, NewKind};
-use super::syscalls::{DeviceNode, FileKind, Syscalls, Target};
+use super::syscalls::{DetachedRoot, DeviceNode, FileKind, Syscalls, Target};
 
 #[derive(Default)]
 pub(super) struct LinuxSyscalls {
@@ -113,6 +113,48 @@ impl Syscalls for LinuxSyscalls {
     fn set_rootfs(&self, rootfs: &Path) -> io::Result<()> {
         let flags = OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC;
         *self.rootfs.borrow_mut() = Some(openat(CWD, rootfs, flags, Mode::empty())?);
+        Ok(())
+    }
+
+    fn attach_root(&self, root: &DetachedRoot, dir: &Path) -> io::Result<()> {
+        use rustix::mount::{
+            FsMountFlags, FsOpenFlags, MountAttrFlags, MoveMountFlags, OpenTreeFlags,
+        };
+        let Some(target) = crate::runtime::userns::fd_number(dir) else {
+            return Err(io::Error::other(format!(
+                "{} is no /proc/self/fd/N name",
+                dir.display()
+            )));
+        };
+        let mounted = match root {
+            DetachedRoot::Overlay(options) => {
+                let fs = rustix::mount::fsopen("overlay", FsOpenFlags::FSOPEN_CLOEXEC)?;
+                for (key, value) in options {
+                    match value {
+                        Some(value) => rustix::mount::fsconfig_set_string(&fs, *key, value)?,
+                        None => rustix::mount::fsconfig_set_flag(&fs, *key)?,
+                    }
+                }
+                rustix::mount::fsconfig_create(&fs)?;
+                let flags = FsMountFlags::FSMOUNT_CLOEXEC;
+                rustix::mount::fsmount(&fs, flags, MountAttrFlags::empty())?
+            }
+            DetachedRoot::Bind => {
+                let flags = OpenTreeFlags::OPEN_TREE_CLONE
+                    | OpenTreeFlags::OPEN_TREE_CLOEXEC
+                    | OpenTreeFlags::AT_RECURSIVE;
+                rustix::mount::open_tree(CWD, dir, flags)?
+            }
+        };
+        // SAFETY: `target` is a reached descriptor the container holds open until pivot_root.
+        let target_fd = unsafe { BorrowedFd::borrow_raw(target) };
+        let flags =
+            MoveMountFlags::MOVE_MOUNT_F_EMPTY_PATH | MoveMountFlags::MOVE_MOUNT_T_EMPTY_PATH;
+        rustix::mount::move_mount(&mounted, "", target_fd, "", flags)?;
+        // SAFETY: dup3 on two open descriptors; `target` is replaced atomically by the root.
+        if unsafe { libc::dup3(mounted.as_raw_fd(), target, libc::O_CLOEXEC) } == -1 {
+            return Err(io::Error::last_os_error());
+        }
         Ok(())
     }
 

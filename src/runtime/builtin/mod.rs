@@ -47,6 +47,7 @@ pub mod oci_state;
 mod options;
 mod process;
 pub mod pty;
+mod reach;
 mod root_userns;
 mod rootfs;
 mod sealed_exe;
@@ -72,7 +73,7 @@ pub use init::init_main;
 pub use join::{
     EXEC_COMMAND, ExecOutcome, ExecTarget, enter_container, exec_attached, exec_detached, exec_main,
 };
-pub use stopped_root::enter_stopped_container;
+pub use stopped_root::{enter_stopped_container, stopped_root_reach};
 
 /// `argv[1]` that makes the engine binary the container init: `engine __container-init BUNDLE`.
 /// `main` must dispatch it before starting any thread (the init forks).
@@ -138,7 +139,7 @@ pub fn spawn_supervised(
     gate_dir: Option<&Path>,
     join_userns: Option<&Path>,
 ) -> Result<Child> {
-    let command = init_command(bundle, gate_dir, Some(status), None)?;
+    let command = init_command(bundle, mappings, gate_dir, Some(status), None)?;
     let command = match join_userns {
         Some(path) => command.join_user_namespace(path),
         None => command,
@@ -154,7 +155,7 @@ fn spawn_init(
     status: Option<BorrowedFd>,
     console: Option<BorrowedFd>,
 ) -> Result<Child> {
-    let command = init_command(bundle, state_dir, status, console)?;
+    let command = init_command(bundle, mappings, state_dir, status, console)?;
     launch(command, bundle, mappings, stdio)
 }
 
@@ -173,9 +174,11 @@ fn launch(
 }
 
 /// `engine __container-init BUNDLE` with the environment that asks for a gate, a status
-/// channel and a console socket.
+/// channel and a console socket, and the host paths it needs opened for it when its root
+/// cannot reach them.
 fn init_command(
     bundle: &Path,
+    mappings: &IdMappings,
     state_dir: Option<&Path>,
     status: Option<BorrowedFd>,
     console: Option<BorrowedFd>,
@@ -191,6 +194,9 @@ fn init_command(
     .env_remove(status::STATUS_FD_ENV)
     .env_remove(status::DIE_WITH_PARENT_ENV)
     .env_remove(status::CONSOLE_FD_ENV);
+    if crate::runtime::userns::root_is_a_stranger(mappings) {
+        command = command.reach(reach::host_paths(&bundle, state_dir)?);
+    }
     if let Some(dir) = state_dir {
         command = command.env(start_gate::START_GATE_ENV, dir);
     }

@@ -12,7 +12,7 @@ use anyhow::{Context, Result};
 use nix::mount::MsFlags;
 use oci_spec::runtime::Mount;
 
-use super::config::{Container, bind_source};
+use super::config::Container;
 use super::options::{Bind, MountOptions};
 use super::syscalls::{FileKind, Syscalls, Target};
 use crate::util::log;
@@ -50,7 +50,7 @@ fn mount_one(
         } else {
             options.bind.unwrap_or(Bind::Single)
         };
-        let source = bind_source(&container.bundle, source);
+        let source = container.bind_source(source);
         return bind_mount(sys, &source, dest, bind, &options);
     }
     match typ {

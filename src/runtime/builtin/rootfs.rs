@@ -9,12 +9,17 @@ use nix::mount::MsFlags;
 
 use super::config::Container;
 use super::options::propagation_option;
-use super::syscalls::{Syscalls, Target};
+use super::syscalls::{DetachedRoot, Syscalls, Target};
 use crate::spec::recipe::{RootfsDriver, RootfsRecipe};
 
 /// mount(2) copies at most one page of option data; longer overlay options are truncated by
 /// the kernel, so they must fit (some 35 layers with absolute paths of a rootless store do not).
 const MOUNT_DATA_MAX: usize = 4095;
+
+/// fuse-overlayfs, a separate daemon, gets no descriptors: it would need to reach the layers.
+const FUSE_FOR_A_STRANGER: &str = "fuse-overlayfs cannot serve the layers of a container whose \
+     root is a stranger to your files (--userns=auto): use the native overlay driver (kernel \
+     5.11 or later) or --storage-driver vfs";
 
 /// Where short lower dir names point when the absolute ones are too long: each layer is
 /// opened and named by its descriptor number, relative to this directory.
@@ -39,6 +44,12 @@ pub(super) fn prepare_rootfs(
         let parent = mount_point_of(root.parent().unwrap_or(root), &mountinfo);
         sys.mount(None, Target::Path(&parent), None, MsFlags::MS_PRIVATE, None)
             .with_context(|| format!("make the mount {} private", parent.display()))?;
+    }
+    if container.rootfs_is_reached() {
+        attach_reached_root(sys, container, in_userns)?;
+        return sys
+            .set_rootfs(root)
+            .with_context(|| format!("open the rootfs {}", root.display()));
     }
     match container.recipe.driver {
         RootfsDriver::Overlay => mount_overlay(sys, &container.recipe, root, in_userns)?,
@@ -66,6 +77,9 @@ pub(super) fn prepare_rootfs(
 pub(super) fn start_fuse_overlayfs(sys: &dyn Syscalls, container: &Container) -> Result<()> {
     if container.recipe.driver != RootfsDriver::FuseOverlayfs {
         return Ok(());
+    }
+    if container.rootfs_is_reached() {
+        bail!("{FUSE_FOR_A_STRANGER}");
     }
     let root = container.rootfs.as_path();
     let target = Target::Path(root);
@@ -159,6 +173,48 @@ fn mount_overlay(
         sys.chdir(Path::new("/")).context("chdir /")?;
     }
     Ok(())
+}
+
+/// The rootfs of a container whose root cannot reach the user's directories: every dir came
+/// from the user namespace helper as `/proc/self/fd/N` (see `Container::reached`). A mount on
+/// the rootfs dir would stay invisible through that name, so the root is made detached (the
+/// overlay with the new mount API, a vfs dir bound) and attached there, and N becomes it.
+/// The overlay names its dirs relative to /proc/self/fd: `fsconfig` takes 256-byte values.
+fn attach_reached_root(sys: &dyn Syscalls, container: &Container, in_userns: bool) -> Result<()> {
+    let recipe = &container.recipe;
+    let root = container.rootfs.as_path();
+    let detached = match recipe.driver {
+        RootfsDriver::Overlay => {
+            let lowers: Vec<String> = recipe.lowerdirs.iter().map(|d| fd_name(d)).collect();
+            let dir = |dir: &Option<PathBuf>| dir.as_deref().map(fd_name);
+            let mut options = vec![
+                ("lowerdir", Some(lowers.join(":"))),
+                ("upperdir", dir(&recipe.upperdir)),
+                ("workdir", dir(&recipe.workdir)),
+            ];
+            if in_userns {
+                options.push(("userxattr", None));
+            }
+            DetachedRoot::Overlay(options)
+        }
+        RootfsDriver::Vfs => DetachedRoot::Bind,
+        RootfsDriver::FuseOverlayfs => bail!("{FUSE_FOR_A_STRANGER}"),
+    };
+    sys.chdir(Path::new(FD_DIR))
+        .with_context(|| format!("chdir {FD_DIR}"))?;
+    let attached = sys
+        .attach_root(&detached, root)
+        .with_context(|| format!("mount the rootfs ({detached}) on {}", root.display()));
+    sys.chdir(Path::new("/")).context("chdir /")?;
+    attached
+}
+
+/// `N` for `/proc/self/fd/N` (relative to [`FD_DIR`]), else the path as it is.
+fn fd_name(dir: &Path) -> String {
+    match crate::runtime::userns::fd_number(dir) {
+        Some(fd) => fd.to_string(),
+        None => dir.display().to_string(),
+    }
 }
 
 fn absolute_lowers(recipe: &RootfsRecipe) -> Vec<String> {

@@ -13,6 +13,8 @@ use std::path::Path;
 use anyhow::{Context, Result};
 use rustix::fs::{AtFlags, CWD, Mode, OFlags, openat};
 
+use crate::runtime::userns::Reached;
+
 /// The variable that makes the init wait at the start gate: the container's state directory.
 pub const START_GATE_ENV: &str = "_ENGINE_OCI_STATE_DIR";
 /// Opened for writing by PID 1 (blocks), for reading by `start`.
@@ -20,26 +22,37 @@ pub const EXEC_FIFO: &str = "exec.fifo";
 /// Written one byte by PID 1 when it reached the gate; read by `create`.
 pub const READY_FIFO: &str = "ready.fifo";
 
-/// The state directory, held open across the mount changes and pivot_root.
+/// The state directory, held open across the mount changes and pivot_root, and the fifos
+/// when the user namespace helper opened them for a root that cannot search the directory.
 pub(super) struct StartGate {
     dir: OwnedFd,
+    reached_fifos: Vec<(&'static str, OwnedFd)>,
 }
 
 impl StartGate {
     /// The gate [`START_GATE_ENV`] asks for, or `None` for a container that runs at once.
-    pub(super) fn from_env() -> Result<Option<StartGate>> {
+    pub(super) fn from_env(reached: &Reached) -> Result<Option<StartGate>> {
         let Some(dir) = std::env::var_os(START_GATE_ENV) else {
             return Ok(None);
         };
         let dir = Path::new(&dir);
         let fd = openat(
             CWD,
-            dir,
+            reached.resolve(dir),
             OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC,
             Mode::empty(),
         )
         .with_context(|| format!("open the container state directory {}", dir.display()))?;
-        Ok(Some(StartGate { dir: fd }))
+        let mut reached_fifos = Vec::new();
+        for name in [READY_FIFO, EXEC_FIFO] {
+            if let Some(fifo) = reached.duplicate(&dir.join(name)) {
+                reached_fifos.push((name, fifo.with_context(|| format!("keep {name} open"))?));
+            }
+        }
+        Ok(Some(StartGate {
+            dir: fd,
+            reached_fifos,
+        }))
     }
 
     /// Gives the fifos and their directory to the host IDs of the container's root, for a
@@ -76,9 +89,19 @@ impl StartGate {
     }
 
     fn open_fifo(&self, name: &str, extra: OFlags) -> Result<std::fs::File> {
+        use std::os::fd::AsRawFd;
         let flags = OFlags::WRONLY | OFlags::CLOEXEC | extra;
-        let fd: OwnedFd = openat(&self.dir, name, flags, Mode::empty())
-            .with_context(|| format!("open {name} for writing"))?;
+        let reached = self.reached_fifos.iter().find(|(n, _)| *n == name);
+        let fd: OwnedFd = match reached {
+            // Opened again through the descriptor: the fifo's own mode lets the container's
+            // root write (see `container::userns::open_gate_to_container_root`).
+            Some((_, fifo)) => {
+                let by_fd = format!("/proc/self/fd/{}", fifo.as_raw_fd());
+                openat(CWD, by_fd.as_str(), flags, Mode::empty())
+            }
+            None => openat(&self.dir, name, flags, Mode::empty()),
+        }
+        .with_context(|| format!("open {name} for writing"))?;
         Ok(std::fs::File::from(fd))
     }
 }

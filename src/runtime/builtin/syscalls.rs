@@ -51,6 +51,34 @@ pub(super) struct DeviceNode {
     pub gid: u32,
 }
 
+/// A root filesystem made as a detached mount, to attach where the rootfs dir is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(super) enum DetachedRoot {
+    /// A new overlay with these `fsconfig` options (a flag has no value).
+    Overlay(Vec<(&'static str, Option<String>)>),
+    /// The rootfs dir itself, bound recursively (vfs: a mount point for pivot_root).
+    Bind,
+}
+
+impl std::fmt::Display for DetachedRoot {
+    /// `overlay lowerdir=...,userxattr` or `bind`, for errors and the recording tests.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DetachedRoot::Bind => f.write_str("bind"),
+            DetachedRoot::Overlay(options) => {
+                let options: Vec<String> = options
+                    .iter()
+                    .map(|(key, value)| match value {
+                        Some(value) => format!("{key}={value}"),
+                        None => key.to_string(),
+                    })
+                    .collect();
+                write!(f, "overlay {}", options.join(","))
+            }
+        }
+    }
+}
+
 pub(super) trait Syscalls {
     /// mount(2) onto `target`; `source` is always a path of the current mount namespace.
     fn mount(
@@ -72,6 +100,11 @@ pub(super) trait Syscalls {
 
     /// Makes `rootfs` the base of every later `Target::Rootfs`.
     fn set_rootfs(&self, rootfs: &Path) -> io::Result<()>;
+
+    /// Attaches `root` onto the rootfs dir `dir`, a `/proc/self/fd/N` the user namespace
+    /// helper opened, and makes descriptor N the attached root: such a name leads to the
+    /// directory itself, never to a mount on top of it.
+    fn attach_root(&self, root: &DetachedRoot, dir: &Path) -> io::Result<()>;
 
     /// Creates the directory `dest` of the rootfs, and its missing parents.
     fn create_dir(&self, dest: &Path) -> io::Result<()>;

@@ -39,6 +39,8 @@ pub struct UsernsCommand {
     inherited_fds: Vec<RawFd>,
     /// An existing user namespace to join instead of creating one (no ID maps to write).
     join: Option<PathBuf>,
+    /// Paths the helper opens for PROGRAM (see the `reach` module).
+    reach: Vec<PathBuf>,
 }
 
 impl UsernsCommand {
@@ -61,6 +63,7 @@ impl UsernsCommand {
             stderr: None,
             inherited_fds: Vec::new(),
             join: None,
+            reach: Vec::new(),
         }
     }
 
@@ -68,6 +71,14 @@ impl UsernsCommand {
     /// another container), in a mount namespace of its own, rather than in a new one.
     pub fn join_user_namespace(mut self, path: impl AsRef<Path>) -> Self {
         self.join = Some(path.as_ref().to_owned());
+        self
+    }
+
+    /// Has the helper open `paths` for PROGRAM while it still is the user, for a namespace
+    /// whose root cannot reach them (see the `reach` module); PROGRAM adopts them with
+    /// [`super::Reached::take_from_env`]. As real root nothing is opened: root reaches them.
+    pub fn reach(mut self, paths: impl IntoIterator<Item = PathBuf>) -> Self {
+        self.reach.extend(paths);
         self
     }
 
@@ -202,6 +213,11 @@ impl UsernsCommand {
             command.env_clear();
         }
         command.env_remove(super::helper::JOIN_ENV);
+        command.env_remove(super::reach::REACH_ENV);
+        command.env_remove(super::reach::REACHED_ENV);
+        if let (Some(paths), Some(_)) = (super::reach::encode(&self.reach), helper_sync) {
+            command.env(super::reach::REACH_ENV, paths);
+        }
         if let (Some(path), Some(_)) = (&self.join, helper_sync) {
             command.env(super::helper::JOIN_ENV, path);
         }

@@ -73,7 +73,10 @@ pub fn userns_exec_main(args: &[OsString]) -> ! {
         exit(EXIT_SETUP_FAILED);
     }
     drop(ready);
-    if let Err(message) = become_root().and_then(|()| make_mounts_private()) {
+    // Still the user (not yet the namespace's root): the last moment the user's own
+    // directories are open to this process whatever the namespace maps.
+    let reached = make_mounts_private().and_then(|()| super::reach::open_requested());
+    if let Err(message) = reached.and_then(|()| become_root()) {
         fail(&message);
     }
     exec(program)

@@ -5,6 +5,7 @@ mod cgroups;
 mod config;
 mod filesystem;
 mod hooks;
+mod reached;
 mod recorder;
 
 use std::path::Path;

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use nix::mount::MsFlags;
 
-use crate::runtime::builtin::syscalls::{DeviceNode, FileKind, Syscalls, Target};
+use crate::runtime::builtin::syscalls::{DetachedRoot, DeviceNode, FileKind, Syscalls, Target};
 
 #[derive(Default)]
 pub(crate) struct Recorder {
@@ -141,6 +141,10 @@ impl Syscalls for Recorder {
 
     fn set_rootfs(&self, rootfs: &Path) -> io::Result<()> {
         self.record(format!("set_rootfs {}", rootfs.display()))
+    }
+
+    fn attach_root(&self, root: &DetachedRoot, dir: &Path) -> io::Result<()> {
+        self.record(format!("attach_root {root} on {}", dir.display()))
     }
 
     fn create_dir(&self, dest: &Path) -> io::Result<()> {
