@@ -180,8 +180,15 @@ fn spawn_helper(root: &Root, op: &Operation, stdin: Stdio, stdout: Stdio) -> Res
             IdMappings::single(uid.as_raw(), gid.as_raw())
         }
     };
+    // An auto container's root cannot pass the user's private directories: the helper opens
+    // the stopped container's paths before it becomes that root.
+    let reach = match root {
+        Root::Stopped { bundle } => crate::runtime::builtin::stopped_root_reach(bundle, &mappings)?,
+        _ => Vec::new(),
+    };
     UsernsCommand::new("/proc/self/exe", args)
         .env(REQUEST_ENV, request)
+        .reach(reach)
         .stdin(stdin)
         .stdout(stdout)
         .spawn(&mappings)
