@@ -1,10 +1,11 @@
-//! Support for tests/transport.rs: repository names of one test, the registry log read per
+//! Support for tests/transport.rs, tests/transport_copy.rs and tests/archives.rs: the fixture
+//! busybox, helpers around skopeo and podman, repository names of one test, the registry log read per
 //! repository, and credentials of the TLS registry.
 #![allow(dead_code)]
 
 use sha2::{Digest as _, Sha256};
 
-use crate::common::{Sandbox, env};
+use crate::common::{Out, Sandbox, env, fixture_str};
 
 /// `transport-<pid>-<name>`: a repository no other test (or run) writes to.
 pub fn repo(name: &str) -> String {
@@ -62,4 +63,52 @@ pub fn tar_archive(sb: &Sandbox, name: &str, members: &[(&str, &[u8])]) -> Strin
     }
     let bytes = builder.into_inner().expect("building a test archive");
     sb.write_file(name, bytes).display().to_string()
+}
+
+/// The plain registry's busybox fixture: reference, image ID and manifest digest.
+pub fn native_busybox() -> (&'static str, &'static str, &'static str) {
+    (
+        fixture_str("busybox:latest", "reference"),
+        fixture_str("busybox:latest", "image_id"),
+        fixture_str("busybox:latest", "manifest_digest"),
+    )
+}
+
+/// The installed podman, if any (tests compare with it where it is there).
+pub fn podman() -> Option<&'static str> {
+    ["/usr/bin/podman", "/usr/local/bin/podman"]
+        .into_iter()
+        .find(|p| std::path::Path::new(p).exists())
+}
+
+/// `copy-<pid>-<name>/image` on the plain registry.
+pub fn copy_repo(name: &str) -> String {
+    format!(
+        "{}/copy-{}-{name}/image",
+        env().registry,
+        std::process::id()
+    )
+}
+
+/// The manifest digest the registry serves for `reference`.
+pub fn remote_digest(sb: &Sandbox, reference: &str) -> String {
+    let out = sb.engine(&[
+        "image",
+        "inspect",
+        "--remote",
+        "--format",
+        "{{.Digest}}",
+        reference,
+    ]);
+    out.ok().line().to_string()
+}
+
+/// `skopeo` as the test user; the plain registry is reached without TLS.
+pub fn skopeo(sb: &Sandbox, args: &[&str]) -> Out {
+    sb.user_cmd("skopeo", args).run()
+}
+
+/// `NAME` in the sandbox's home, as a string for command lines.
+pub fn home_path(sb: &Sandbox, name: &str) -> String {
+    sb.home().join(name).display().to_string()
 }
