@@ -95,6 +95,26 @@ as_user() {
     "${AS_USER[@]}" "$@"
 }
 
+# time_as_user TOOL WHAT RUN HOME CMD...: CMD as the test user in HOME under GNU time (wall s,
+# peak RSS KiB, user s, sys s to HOME/time.out; its output to HOME/stdout and HOME/stderr), after
+# setting LOAD to the load average; dies with the end of stderr when CMD fails.
+time_as_user() {
+    local tool=$1 what=$2 run=$3 home=$4
+    shift 4
+    LOAD=$(cut -d' ' -f1 /proc/loadavg)
+    if ! as_user "$home" /usr/bin/time -o "$home/time.out" -f '%e\t%M\t%U\t%S' "$@" \
+        >"$home/stdout" 2>"$home/stderr"; then
+        tail -n 20 "$home/stderr" >&2
+        die "$tool $what (run $run) failed: $* (stderr above)"
+    fi
+}
+
+# log_timed TOOL RUN HOME: one line on the run time_as_user measured.
+log_timed() {
+    local time_out="$3/time.out"
+    log "  $1 run $2: $(cut -f1 "$time_out") s, peak RSS $(($(cut -f2 "$time_out") / 1024)) MiB (load before: $LOAD)"
+}
+
 # podman_store HOME: sets PODMAN_STORE to the storage flags that keep podman's store in HOME.
 # Podman refuses a runroot longer than 50 characters: keep it short.
 podman_store() {

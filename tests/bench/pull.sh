@@ -41,18 +41,13 @@ bench_traps
 # timed_pull TOOL RUN HOME CMD...: runs CMD as the user under GNU time, checks that it printed
 # the image id, and appends "tool run wall rss_kib user sys load" to $W/runs.tsv.
 timed_pull() {
-    local tool=$1 run=$2 home=$3 load
+    local tool=$1 run=$2 home=$3
     shift 3
-    load=$(cut -d' ' -f1 /proc/loadavg)
-    if ! as_user "$home" /usr/bin/time -o "$home/time.out" -f '%e\t%M\t%U\t%S' "$@" \
-        >"$home/stdout" 2>"$home/stderr"; then
-        tail -n 20 "$home/stderr" >&2
-        die "$tool pull (run $run) failed: $* (stderr above)"
-    fi
+    time_as_user "$tool" pull "$run" "$home" "$@"
     grep -qx "$IMAGE_ID" "$home/stdout" ||
         die "$tool pull (run $run) printed '$(head -c 200 "$home/stdout")', not the image id $IMAGE_ID"
-    printf '%s\t%s\t%s\t%s\n' "$tool" "$run" "$(cat "$home/time.out")" "$load" >>"$W/runs.tsv"
-    log "  $tool run $run: $(cut -f1 "$home/time.out") s, peak RSS $(($(cut -f2 "$home/time.out") / 1024)) MiB (load before: $load)"
+    printf '%s\t%s\t%s\t%s\n' "$tool" "$run" "$(cat "$home/time.out")" "$LOAD" >>"$W/runs.tsv"
+    log_timed "$tool" "$run" "$home"
 }
 
 bench_engine() {

@@ -17,51 +17,36 @@
 set -euo pipefail
 export LC_ALL=C
 
-# shellcheck source-path=SCRIPTDIR/../..
-REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-BENCH="$REPO/tests/bench"
-TEST_USER=enginetest
-source "$REPO/tests/setup/common.sh"
-source "$REPO/tests/setup/host.sh"
-source "$REPO/tests/setup/registry.sh"
-source "$REPO/tests/setup/images.sh"
 # shellcheck source-path=SCRIPTDIR
-source "$BENCH/bench_lib.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/bench_lib.sh"
 
-log() { printf '[tests/bench/push.sh] %s\n' "$*" >&2; }
-
-RUNS=${ENGINE_BENCH_RUNS:-3}
+RUNS=$(bench_count ENGINE_BENCH_RUNS 3 1)
 CACHE=${ENGINE_BENCH_CACHE:-/var/tmp/engine-bench}
-[[ $RUNS =~ ^[1-9][0-9]*$ ]] || die "ENGINE_BENCH_RUNS must be a positive number, not '$RUNS'"
-((EUID == 0)) || die "run as root (it starts registries and runs pushes as $TEST_USER): sudo $0"
+require_root "it starts registries and runs pushes as $TEST_USER"
 
 TEST_PACKAGES=(docker-registry skopeo uidmap python3 time curl openssl gzip)
-USE_PODMAN=0
-if [[ ${ENGINE_BENCH_PODMAN:-1} != 0 ]] && command -v podman >/dev/null; then USE_PODMAN=1; fi
+USE_PODMAN=$(podman_wanted)
 
-trap bench_cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+bench_traps
 
 # timed_push TOOL RUN HOME TARGET CMD...: runs CMD as the user under GNU time, checks that the
 # target registry then serves TARGET's manifest, and appends "tool run wall rss_kib user sys
-# load" to $W/runs.tsv.
+# load pushed_bytes" to $W/runs.tsv (pushed_bytes: the layers' compressed sizes, summed, so
+# the table shows whether a tool wins by compressing less).
 timed_push() {
-    local tool=$1 run=$2 home=$3 target=$4 load
+    local tool=$1 run=$2 home=$3 target=$4
     shift 4
-    load=$(cut -d' ' -f1 /proc/loadavg)
-    if ! as_user "$home" /usr/bin/time -o "$home/time.out" -f '%e\t%M\t%U\t%S' "$@" \
-        >"$home/stdout" 2>"$home/stderr"; then
-        tail -n 20 "$home/stderr" >&2
-        die "$tool push (run $run) failed: $* (stderr above)"
-    fi
+    time_as_user "$tool" push "$run" "$home" "$@"
     local repo=${target#*/} tag=${target##*:}
     repo=${repo%:*}
-    curl -fsS --noproxy '*' -o /dev/null -H 'Accept: application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json' \
-        "http://$TARGET_REGISTRY/v2/$repo/manifests/$tag" ||
+    curl -fsS --noproxy '*' -H 'Accept: application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json' \
+        -o "$home/manifest.json" "http://$TARGET_REGISTRY/v2/$repo/manifests/$tag" ||
         die "$tool push (run $run) succeeded but $target is not in the registry"
-    printf '%s\t%s\t%s\t%s\n' "$tool" "$run" "$(cat "$home/time.out")" "$load" >>"$W/runs.tsv"
-    log "  $tool run $run: $(cut -f1 "$home/time.out") s, peak RSS $(($(cut -f2 "$home/time.out") / 1024)) MiB (load before: $load)"
+    local pushed
+    pushed=$(/usr/bin/python3 -c 'import json, sys
+print(sum(layer["size"] for layer in json.load(open(sys.argv[1]))["layers"]))' "$home/manifest.json")
+    printf '%s\t%s\t%s\t%s\t%s\n' "$tool" "$run" "$(cat "$home/time.out")" "$LOAD" "$pushed" >>"$W/runs.tsv"
+    log_timed "$tool" "$run" "$home"
 }
 
 bench_engine() {
@@ -127,18 +112,19 @@ from collections import defaultdict
 image = json.load(open(sys.argv[1]))
 runs = defaultdict(list)
 for line in open(sys.argv[2]):
-    tool, _run, wall, rss, user, system, _load = line.rstrip("\n").split("\t")
-    runs[tool].append((float(wall), int(rss), float(user) + float(system)))
+    tool, _run, wall, rss, user, system, _load, pushed = line.rstrip("\n").split("\t")
+    runs[tool].append((float(wall), int(rss), float(user) + float(system), int(pushed)))
 mb = image["uncompressed"] / 1e6
 print(f"image: {len(image['layers'])} layers, {mb:.1f} MB uncompressed")
-print(f"{'tool':<8} {'runs':>4} {'median s':>9} {'min s':>7} {'MB/s':>7} {'CPU s':>6} {'peak RSS':>9}")
+print(f"{'tool':<8} {'runs':>4} {'median s':>9} {'min s':>7} {'MB/s':>7} {'CPU s':>6} {'peak RSS':>9} {'pushed MB':>10}")
 medians = {}
 for tool, samples in runs.items():
-    walls = [w for w, _, _ in samples]
+    walls = [w for w, _, _, _ in samples]
     medians[tool] = statistics.median(walls)
-    cpu = statistics.median(c for _, _, c in samples)
-    rss = max(r for _, r, _ in samples) / 1024
-    print(f"{tool:<8} {len(walls):>4} {medians[tool]:>9.2f} {min(walls):>7.2f} {mb / medians[tool]:>7.1f} {cpu:>6.2f} {rss:>7.0f} MiB")
+    cpu = statistics.median(c for _, _, c, _ in samples)
+    rss = max(r for _, r, _, _ in samples) / 1024
+    pushed = max(p for _, _, _, p in samples) / 1e6
+    print(f"{tool:<8} {len(walls):>4} {medians[tool]:>9.2f} {min(walls):>7.2f} {mb / medians[tool]:>7.1f} {cpu:>6.2f} {rss:>7.0f} MiB {pushed:>10.1f}")
 if "podman" in medians:
     print(f"engine / podman median wall time: {medians['engine'] / medians['podman']:.2f} (target: at most 0.50)")
 PY

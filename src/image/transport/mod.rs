@@ -27,6 +27,7 @@ mod image_copy;
 pub mod inspect;
 mod local;
 mod manifest_out;
+mod parallel_gzip;
 mod progress;
 mod reference;
 pub mod remote;

@@ -27,6 +27,9 @@ use crate::runtime::userns::{UsernsCommand, rootless_mappings};
 use crate::store::{LayerMeta, Store};
 use crate::util::digest::Digest;
 
+/// Capacity asked for the pipe carrying the tar from the child.
+const PIPE_SIZE: i32 = 1 << 20;
+
 /// The uncompressed tar of a stored layer, produced by a child in the user namespace (it must
 /// read files owned by subordinate ids). Read it to the end, then call [`finish`](Self::finish).
 pub struct LayerTarStream {
@@ -71,6 +74,9 @@ pub fn open_layer_tar(store: &Store, chain_id: &Digest) -> Result<LayerTarStream
         .stdout
         .take()
         .ok_or_else(|| anyhow!("the tar writer of layer {chain_id} has no output"))?;
+    // 1 MiB (the unprivileged maximum) instead of 64 KiB: the child and the reader then trade
+    // far fewer wake-ups per layer. Only a speed-up, so a refusal is ignored.
+    let _ = nix::fcntl::fcntl(&stdout, nix::fcntl::FcntlArg::F_SETPIPE_SZ(PIPE_SIZE));
     let stderr = child.stderr.take();
     Ok(LayerTarStream {
         child: Some(child),
