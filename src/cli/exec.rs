@@ -10,7 +10,7 @@ use oci_spec::runtime::Spec;
 
 use super::Session;
 use crate::container::state;
-use crate::runtime::builtin::{ExecTarget, exec_attached, exec_detached};
+use crate::runtime::builtin::{ExecTarget, Running, exec_attached, exec_detached};
 use crate::spec::exec::{ExecOptions, exec_environment};
 
 #[derive(Args, Debug)]
@@ -72,9 +72,8 @@ pub fn exec(session: &Session, args: ExecArgs) -> Result<ExitCode> {
     let store = session.open_store()?;
     let record = state::find(&store, &args.container)?;
     let name = &args.container;
-    let waiter = match record.waiter {
-        Some(waiter) if state::is_running(&record) => waiter,
-        _ => bail!("container {name} is not running: start it with `engine start {name}`"),
+    let Some(running) = Running::of(&record)? else {
+        bail!("container {name} is not running: start it with `engine start {name}`");
     };
     let bundle = store.container_dir(&record.id);
     let config = bundle.join("config.json");
@@ -102,7 +101,7 @@ pub fn exec(session: &Session, args: ExecArgs) -> Result<ExitCode> {
         tty: args.tty,
         privileged: args.privileged,
     };
-    let target = ExecTarget { bundle, waiter };
+    let target = ExecTarget { bundle, running };
     let outcome = if args.detach {
         exec_detached(&target, &options)?
     } else {

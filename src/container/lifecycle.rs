@@ -296,16 +296,21 @@ fn running_monitor(record: &ContainerRecord) -> Option<ProcessRef> {
 /// Signals go to the waiter, which forwards them to PID 1 (and dies of SIGKILL, taking PID 1
 /// with it). An external runtime may not forward SIGKILL: PID 1 gets it directly as well.
 fn signal_container(record: &ContainerRecord, signal: i32) {
-    if let Some(waiter) = record.waiter.filter(ProcessRef::is_alive) {
-        // SAFETY: kill has no memory-safety requirements.
-        unsafe { libc::kill(waiter.pid as i32, signal) };
-    }
-    if signal == libc::SIGKILL
-        && record.settings.runtime.is_some()
-        && let Some(pid) = record.init_pid
+    // Under crun or runc the waiter is the runtime's `run`, which passes most signals on but
+    // would itself stop on SIGSTOP: like `crun kill`, signal the container's PID 1 directly,
+    // and with SIGKILL the runtime too.
+    if record.settings.runtime.is_some()
+        && let Some(init) = record.init_pid.and_then(ProcessRef::of)
     {
-        // SAFETY: as above. EPERM (PID 1 runs as a subordinate uid) is ignored.
-        unsafe { libc::kill(pid as i32, signal) };
+        // SAFETY: kill has no memory-safety requirements.
+        unsafe { libc::kill(init.pid as i32, signal) };
+        if signal != libc::SIGKILL {
+            return;
+        }
+    }
+    if let Some(waiter) = record.waiter.filter(ProcessRef::is_alive) {
+        // SAFETY: as above.
+        unsafe { libc::kill(waiter.pid as i32, signal) };
     }
 }
 

@@ -10,6 +10,7 @@ use std::path::PathBuf;
 use anyhow::{Result, bail};
 
 use crate::container::state;
+use crate::runtime::builtin::Running;
 use crate::spec::etc_files::{HOSTS_FILE, RESOLV_CONF_FILE};
 use crate::store::Store;
 
@@ -29,8 +30,9 @@ pub struct JoinedNetwork {
 /// The running container `query` names, as `(full ID, what joining it means)`.
 pub fn join_container(store: &Store, query: &str) -> Result<(String, JoinedNetwork)> {
     let record = state::find(store, query)?;
-    let waiter = record.waiter.filter(|_| state::is_running(&record));
-    let Some(waiter) = waiter else {
+    // The process holding the container's namespaces: under crun or runc that is PID 1, not
+    // the runtime's `run` the record waits on.
+    let Some(running) = Running::of(&record)? else {
         bail!(
             "--network container:{query}: the container {} is not running: start it first, its \
              network namespace exists only while it runs",
@@ -39,7 +41,7 @@ pub fn join_container(store: &Store, query: &str) -> Result<(String, JoinedNetwo
     };
     let dir = store.container_dir(&record.id);
     let read = |name: &str| std::fs::read_to_string(dir.join(name)).ok();
-    let proc_ns = PathBuf::from(format!("/proc/{}/ns", waiter.pid));
+    let proc_ns = PathBuf::from(format!("/proc/{}/ns", running.holder().pid));
     Ok((
         record.id.clone(),
         JoinedNetwork {

@@ -18,6 +18,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, anyhow, bail};
 use oci_spec::runtime::{LinuxNamespaceType, Spec};
 
+use super::external_init::{forget_init, pid_file};
 use super::external_staging::{stage, staged_spec, staging_dir};
 use super::userns::{self, IdMappings, UsernsCommand};
 use crate::spec::{RootfsDriver, RootfsRecipe};
@@ -61,6 +62,7 @@ pub fn spawn(
     let external = bundle.join("external");
     std::fs::create_dir_all(&external)
         .with_context(|| format!("creating {}", external.display()))?;
+    forget_init(bundle)?;
     let storage = match userns::root_is_a_stranger(mappings) {
         true => Some(userns::rootless_mappings()?.0),
         false => None,
@@ -168,6 +170,9 @@ pub fn external_main(args: &[OsString]) -> Result<std::convert::Infallible> {
         .arg("--root")
         .arg(state)
         .arg("run")
+        // PID 1's PID, for the monitor (see `external_init`).
+        .arg("--pid-file")
+        .arg(pid_file(bundle))
         .arg("--bundle")
         .arg(bundle.join("external"))
         .arg(id);

@@ -7,6 +7,7 @@
 
 pub mod builtin;
 pub mod external;
+pub mod external_init;
 mod external_staging;
 #[cfg(test)]
 mod external_tests;

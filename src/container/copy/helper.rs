@@ -10,8 +10,7 @@ use serde::{Deserialize, Serialize};
 use super::archive::write_archive;
 use super::extract::{ExtractOptions, Target, extract};
 use super::paths::{DestKind, place};
-use crate::runtime::builtin::{enter_container, enter_stopped_container};
-use crate::util::proc::ProcessRef;
+use crate::runtime::builtin::{Running, enter_container, enter_stopped_container};
 
 /// `argv[1]` of the copy helper; the request is in [`REQUEST_ENV`]. `main` must dispatch it
 /// before starting any thread (joining a user namespace refuses multi-threaded callers).
@@ -25,8 +24,8 @@ pub(super) const EXIT_FAILED: i32 = 125;
 /// Whose root the helper works in.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub(super) enum Root {
-    /// A running container: its namespaces and root, through its waiter.
-    Running { waiter: ProcessRef },
+    /// A running container: its namespaces and root, through its processes.
+    Running { running: Running },
     /// A stopped container: its rootfs, mounted in the user namespace the helper was
     /// started in.
     Stopped { bundle: PathBuf },
@@ -76,7 +75,7 @@ fn run() -> Result<()> {
     let request: CopyRequest =
         serde_json::from_str(&text).with_context(|| format!("parse ${REQUEST_ENV}"))?;
     match &request.root {
-        Root::Running { waiter } => enter_container(*waiter)?,
+        Root::Running { running } => enter_container(*running)?,
         Root::Stopped { bundle } => enter_stopped_container(bundle)?,
         Root::Host => {}
     }

@@ -32,6 +32,7 @@ use self::extract::ExtractOptions;
 use self::helper::{CopyRequest, Operation, REQUEST_ENV, Root};
 use self::paths::Location;
 use crate::container::state;
+use crate::runtime::builtin::Running;
 use crate::runtime::userns::{IdMappings, UsernsCommand, bundle_mappings};
 use crate::store::Store;
 
@@ -144,10 +145,8 @@ fn is_broken_pipe(err: &anyhow::Error) -> bool {
 /// Where `name`'s paths resolve: its running processes' root, else its stopped rootfs.
 fn container_root(store: &Store, name: &str) -> Result<Root> {
     let record = state::find(store, name)?;
-    if state::is_running(&record)
-        && let Some(waiter) = record.waiter
-    {
-        return Ok(Root::Running { waiter });
+    if let Some(running) = Running::of(&record)? {
+        return Ok(Root::Running { running });
     }
     Ok(Root::Stopped {
         bundle: store.container_dir(&record.id),

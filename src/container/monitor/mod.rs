@@ -219,6 +219,9 @@ fn supervise(
             }
         };
         let waiter = ProcessRef::of(child.id());
+        let external_init = init_pid
+            .filter(|_| record.settings.runtime.is_some())
+            .and_then(ProcessRef::of);
         store.update_container(id, |r| {
             r.status = ContainerStatus::Running;
             r.monitor = Some(ProcessRef::current());
@@ -234,6 +237,7 @@ fn supervise(
         // The starting command has its answer; later restarts report to the record only.
         sync.take();
         let code = pump::pump(child, io, &mut clients, log.as_mut())?;
+        session::end_orphaned_init(external_init);
         if let Some(helper) = network {
             // Its namespace is gone with the container; a helper that lingers is killed.
             let _ = helper.stop();

@@ -1,12 +1,13 @@
 //! One run of the container under the monitor: start it (with its network, when it has a
 //! helper), and learn whether its command runs; `pump` takes over from there.
 
-use std::os::fd::AsFd;
+use std::os::fd::{AsFd, AsRawFd};
 use std::path::Path;
 use std::process::Child;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use anyhow::{Context, Result};
+use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
 use nix::sys::socket::{AddressFamily, SockFlag, SockType, socketpair};
 use oci_spec::runtime::LinuxNamespaceType;
 
@@ -16,9 +17,18 @@ use crate::network::{NetworkHelper, NetworkMode};
 use crate::runtime::builtin;
 use crate::runtime::builtin::start_gate::GateFifos;
 use crate::runtime::external;
+use crate::runtime::external_init::wait_for_init;
 use crate::runtime::userns::{IdMappings, exit_code};
 use crate::spec::rejoin::rejoin_namespaces;
 use crate::store::{ContainerRecord, Store};
+use crate::util::proc::ProcessRef;
+
+/// How long an external runtime may take to create the container and say which process is
+/// its PID 1 (an image with many layers on fuse-overlayfs takes seconds).
+const INIT_PID_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// How long (ms) the monitor waits for an external runtime's orphaned PID 1 to die of SIGKILL.
+const ORPHAN_EXIT_TIMEOUT_MS: u16 = 5000;
 
 /// How the run began.
 pub(super) enum Start {
@@ -61,7 +71,7 @@ pub(super) fn start(run: &Run, window: Option<(u16, u16)>) -> Result<(Start, Mon
         run.mappings,
         child_stdio.0,
     )?;
-    let init_pid = first_child(child.id());
+    let init_pid = wait_for_init(run.bundle, child.id(), INIT_PID_TIMEOUT);
     let started = Start::Running {
         child,
         init_pid,
@@ -194,16 +204,26 @@ fn connect_network(
     Ok(helper)
 }
 
-/// PID 1 of a container an external runtime started: the runtime's child, once it exists.
-fn first_child(pid: u32) -> Option<u32> {
-    let deadline = Instant::now() + Duration::from_secs(2);
-    while Instant::now() < deadline {
-        if let Some(child) = crate::util::proc::first_child(pid) {
-            return Some(child);
-        }
-        // Gone: no child will come.
-        crate::util::proc::ProcessRef::of(pid)?;
-        std::thread::sleep(Duration::from_millis(2));
+/// An external runtime that exited while its PID 1 still runs (the runtime was killed or
+/// crashed: crun and runc give PID 1 no parent-death signal) leaves the container running
+/// unsupervised: it is killed, as the built-in runtime's PID 1 dies with its waiter, and
+/// waited for (a while), so that `stop` returns once the container's processes are gone.
+pub(super) fn end_orphaned_init(init: Option<ProcessRef>) {
+    let Some(init) = init else {
+        return;
+    };
+    let Ok(pidfd) = crate::util::proc::pidfd_open(init.pid) else {
+        return; // Gone already.
+    };
+    // The descriptor names whatever process has the PID now: PID 1 only if it is still alive.
+    if !init.is_alive() {
+        return;
     }
-    None
+    let null = std::ptr::null::<libc::siginfo_t>();
+    let fd = pidfd.as_raw_fd();
+    // SAFETY: pidfd_send_signal takes a descriptor, a signal and no siginfo. The user owns the
+    // storage user namespace PID 1 descends from, so it may signal it whatever its UID.
+    unsafe { libc::syscall(libc::SYS_pidfd_send_signal, fd, libc::SIGKILL, null, 0) };
+    let mut exited = [PollFd::new(pidfd.as_fd(), PollFlags::POLLIN)];
+    let _ = poll(&mut exited, PollTimeout::from(ORPHAN_EXIT_TIMEOUT_MS));
 }

@@ -71,7 +71,8 @@ use crate::runtime::userns::{IdMappings, UsernsCommand};
 pub use foreground::{PROXIED as PROXIED_SIGNALS, run_foreground};
 pub use init::init_main;
 pub use join::{
-    EXEC_COMMAND, ExecOutcome, ExecTarget, enter_container, exec_attached, exec_detached, exec_main,
+    EXEC_COMMAND, ExecOutcome, ExecTarget, Running, enter_container, exec_attached, exec_detached,
+    exec_main,
 };
 pub use stopped_root::{enter_stopped_container, stopped_root_reach};
 

@@ -35,7 +35,7 @@ pub fn exec_attached(
 ) -> Result<ExecOutcome> {
     let pty = options
         .tty
-        .then(|| open_container_pty(target.waiter))
+        .then(|| open_container_pty(target.running.holder()))
         .transpose()?;
     let mut report = None;
     let code = run_attached(

@@ -1,5 +1,5 @@
 //! Entering the container: the namespaces and the root of its waiter (see the module docs of
-//! `join` for why the waiter's are the container's).
+//! `join` for why the waiter's are the container's), or of an external runtime's PID 1.
 
 use std::fs::File;
 use std::io::Read;
@@ -10,7 +10,8 @@ use anyhow::{Context, Result, bail};
 use nix::sched::{CloneFlags, setns};
 use rustix::fs::{CWD, Mode, OFlags, openat};
 
-use crate::util::proc::{ProcessRef, stat_field};
+use super::Running;
+use crate::util::proc::stat_field;
 
 /// The namespaces in joining order: the user namespace first, as it grants the capabilities
 /// the other joins need; pid last, and it only applies to children (the helper forks after).
@@ -31,20 +32,25 @@ pub(super) struct Container {
 }
 
 /// Opens what [`Container::enter`] needs while the host's /proc is still ours to read, all
-/// through one descriptor of `/proc/PID`: once that names the waiter (its start time
-/// matches), every entry opened through it is the waiter's, even if the PID is reused.
-pub(super) fn open(waiter: ProcessRef) -> Result<Container> {
-    let path = format!("/proc/{}", waiter.pid);
+/// through one descriptor of `/proc/PID` of the process that holds the container's namespaces
+/// and root: once that names the process (its start time matches), every entry opened
+/// through it is that process's, even if the PID is reused.
+pub(super) fn open(target: Running) -> Result<Container> {
+    let (holder, role) = match target.external_init {
+        Some(init) => (init, "PID 1"),
+        None => (target.waiter, "waiter"),
+    };
+    let path = format!("/proc/{}", holder.pid);
     let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC;
     let gone = || {
         format!(
-            "the container's waiter process {} is gone: is the container running?",
-            waiter.pid
+            "the container's {role} process {} is gone: is the container running?",
+            holder.pid
         )
     };
     let dir = openat(CWD, &path, flags, Mode::empty()).with_context(gone)?;
     let stat = read_at(&dir, "stat").with_context(gone)?;
-    if stat_field(&stat, 22) != Some(waiter.start_time) {
+    if stat_field(&stat, 22) != Some(holder.start_time) {
         bail!("{}", gone());
     }
     let mut namespaces = Vec::new();
@@ -70,7 +76,7 @@ pub(super) fn open(waiter: ProcessRef) -> Result<Container> {
 }
 
 impl Container {
-    /// Joins the namespaces, then makes the waiter's root ours: after pivot_root it is the
+    /// Joins the namespaces, then makes the holder's root ours: after pivot_root it is the
     /// container's root, and the mount namespace's root need not be (setns moves us there).
     pub fn enter(self) -> Result<()> {
         for (name, flag, ns) in &self.namespaces {

@@ -70,7 +70,7 @@ fn prepare(target: &ExecTarget, options: &ExecOptions, report_fd: RawFd) -> Resu
         .context("compile the container's seccomp filter")?;
     let known = known_capabilities(cap_last_cap()?);
 
-    enter::open(target.waiter)?.enter()?;
+    enter::open(target.running)?.enter()?;
 
     let passwd = read_accounts_file("/etc/passwd")?;
     let group = read_accounts_file("/etc/group")?;

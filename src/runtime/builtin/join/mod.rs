@@ -22,6 +22,15 @@
 //! container's root, which is the rootless user: its `/proc` entries open for us, unlike
 //! those of a PID 1 running as a subordinate UID.
 //!
+//! A container of an external runtime (`--runtime crun|runc`) has no such waiter: the record's
+//! waiter is `crun run`, outside the container. Its PID 1 (the record's `init_pid`, which the
+//! runtime reported) is the process to join. PID 1 may run as a subordinate UID, but its
+//! namespaces descend from the storage user namespace the user made (see `runtime::external`),
+//! which gives the user every capability over them: its `/proc` entries open and its
+//! namespaces may be joined. Joining, rather than running `crun exec`, keeps one exec for
+//! every runtime: the same user lookup, terminal, exit codes and `-d` report, and no
+//! dependency on each runtime's exec flags.
+//!
 //! The helper stays outside the pid namespace, invisible to the container, waits for the
 //! command, forwards the signals it gets and exits with the command's status (125 when it
 //! could not be started, 126 cannot run, 127 not found). Every error before the command runs
@@ -40,14 +49,18 @@ mod launch;
 mod report;
 mod supervise;
 mod terminal;
+#[cfg(test)]
+mod tests;
 
 use std::ffi::OsString;
 use std::path::PathBuf;
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
 
+use crate::container::state;
 use crate::spec::exec::ExecOptions;
+use crate::store::ContainerRecord;
 use crate::util::proc::ProcessRef;
 
 pub use client::{ExecOutcome, exec_attached, exec_detached};
@@ -96,11 +109,11 @@ pub fn exec_main(args: &[OsString]) -> ! {
     launch::exec_in_container(&request.target, &request.options, reporter)
 }
 
-/// Joins the namespaces of the running container whose waiter is `waiter` and makes its root
-/// this process's root (what the exec helper does before it forks; `engine cp` reads and
-/// writes there). Must run while the process has a single thread.
-pub fn enter_container(waiter: ProcessRef) -> Result<()> {
-    enter::open(waiter)?.enter()
+/// Joins the namespaces of the running container `target` and makes its root this process's
+/// root (what the exec helper does before it forks; `engine cp` reads and writes there). Must
+/// run while the process has a single thread.
+pub fn enter_container(target: Running) -> Result<()> {
+    enter::open(target)?.enter()
 }
 
 fn read_request() -> Result<ExecRequest> {
@@ -114,6 +127,51 @@ fn read_request() -> Result<ExecRequest> {
 pub struct ExecTarget {
     /// Its bundle: config.json holds the process whose rules apply, and the seccomp filter.
     pub bundle: PathBuf,
-    /// Its waiter (the container record's `waiter`), whose namespaces are joined.
+    /// Its processes, whose namespaces are joined.
+    pub running: Running,
+}
+
+/// The processes of a running container whose namespaces and root a new process joins.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize)]
+pub struct Running {
+    /// The container record's `waiter`: the built-in runtime's holds the container's
+    /// namespaces and root; an external runtime's (`crun run`, `runc run`) is outside them.
     pub waiter: ProcessRef,
+    /// PID 1 of a container an external runtime runs (the record's `init_pid`), which holds
+    /// the container's namespaces and root.
+    pub external_init: Option<ProcessRef>,
+}
+
+impl Running {
+    /// The running container `record` describes, `None` if it does not run. An external
+    /// runtime's container whose PID 1 is unknown or gone is an error.
+    pub fn of(record: &ContainerRecord) -> Result<Option<Running>> {
+        let Some(waiter) = record.waiter.filter(|_| state::is_running(record)) else {
+            return Ok(None);
+        };
+        let Some(runtime) = &record.settings.runtime else {
+            return Ok(Some(Running {
+                waiter,
+                external_init: None,
+            }));
+        };
+        let Some(init) = record.init_pid.and_then(ProcessRef::of) else {
+            bail!(
+                "the PID 1 of container {} (run by {}) is unknown or gone: restart it with \
+                 `engine restart {}`",
+                record.name,
+                runtime.display(),
+                record.name
+            );
+        };
+        Ok(Some(Running {
+            waiter,
+            external_init: Some(init),
+        }))
+    }
+
+    /// The process whose namespaces and root are the container's.
+    pub fn holder(&self) -> ProcessRef {
+        self.external_init.unwrap_or(self.waiter)
+    }
 }

@@ -13,20 +13,20 @@ use crate::util::proc::ProcessRef;
 /// The device numbers of a devpts instance's `ptmx`.
 const PTMX_DEVICE: (u32, u32) = (5, 2);
 
-/// Opens the container's `/dev/ptmx` through the waiter's root and the new pty's slave from
+/// Opens the container's `/dev/ptmx` through the root of `holder` (see `Running::holder`) and the new pty's slave from
 /// its master (TIOCGPTPEER: no path to resolve). The lookup stays inside the container's root
 /// whatever its symlinks say (RESOLVE_IN_ROOT): the container decides what its /dev holds, not
 /// what we open on the host.
-pub(super) fn open_container_pty(waiter: ProcessRef) -> Result<Pty> {
-    let root_path = format!("/proc/{}/root", waiter.pid);
+pub(super) fn open_container_pty(holder: ProcessRef) -> Result<Pty> {
+    let root_path = format!("/proc/{}/root", holder.pid);
     let flags = OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC;
     let root = openat(CWD, &root_path, flags, Mode::empty())
         .with_context(|| format!("open {root_path}"))?;
-    // The PID still names the waiter, so the root opened is the container's.
-    if !waiter.is_alive() {
+    // The PID still names the holder, so the root opened is the container's.
+    if !holder.is_alive() {
         bail!(
-            "the container's waiter process {} is gone: is the container running?",
-            waiter.pid
+            "the container's process {} is gone: is the container running?",
+            holder.pid
         );
     }
     let resolve = ResolveFlags::IN_ROOT | ResolveFlags::NO_MAGICLINKS;
