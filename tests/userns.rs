@@ -307,6 +307,39 @@ fn auto_runs_under_a_private_home_without_opening_the_store() {
     }
 }
 
+/// `exec -t` into an auto container: the engine opens the pty as the user, whom the
+/// container's namespace does not map, so it cannot become the command's; the command gets a
+/// working terminal anyway (it showed "chown the terminal: EPERM" before).
+#[test]
+fn exec_t_into_an_auto_container_has_a_terminal() {
+    let sb = sandbox();
+    sb.engine(&[
+        "run",
+        "-d",
+        "--name",
+        "auto-tty",
+        "--userns=auto",
+        busybox(),
+        "sleep",
+        "1000",
+    ])
+    .ok();
+    let out = sb
+        .user_cmd(
+            "script",
+            &[
+                "-qec",
+                r#""$E" exec -t auto-tty sh -c 'tty; id -u'"#,
+                "/dev/null",
+            ],
+        )
+        .env("E", &env().bin)
+        .run();
+    let seen: Vec<&str> = out.stdout.lines().map(str::trim_end).collect();
+    assert_eq!(seen, ["/dev/pts/0", "0"], "{out}");
+    sb.engine(&["rm", "-f", "-t", "0", "auto-tty"]).ok();
+}
+
 /// `--runtime crun|runc` with keep-id and auto: the IDs and owners the built-in runtime
 /// gives. keep-id's namespace is made from the host, as the built-in runtime's; auto's is made
 /// by the runtime inside the storage namespace, as podman does, so its map is relative to that

@@ -100,9 +100,7 @@ fn set_up(prepared: &Prepared) -> Result<()> {
     let terminal = process.terminal().unwrap_or(false);
     process::start_session(terminal)?;
     if terminal {
-        // The pty's slave is the caller's; the command's user owns its terminal, as on a login.
-        let uid = nix::unistd::Uid::from_raw(process.user().uid());
-        nix::unistd::fchown(std::io::stdin(), Some(uid), None).context("chown the terminal")?;
+        give_terminal(process.user().uid())?;
     }
     process::switch_identity(process, prepared.filter.as_ref())?;
     // Rust's runtime ignores SIGPIPE, and exec keeps ignored signals ignored.
@@ -110,6 +108,31 @@ fn set_up(prepared: &Prepared) -> Result<()> {
     unsafe { signal(Signal::SIGPIPE, SigHandler::SigDfl) }.context("reset SIGPIPE")?;
     Ok(())
 }
+
+/// The pty's slave is the caller's; the command's user owns its terminal, as on a login. Under
+/// `--userns=auto` the caller (the user) is not mapped in the container's namespace, so no one
+/// there may chown what it made: the command keeps the terminal it was handed as an open
+/// descriptor, owned by the overflow ID (`nobody`) as it sees it.
+fn give_terminal(uid: u32) -> Result<()> {
+    let stdin = std::io::stdin();
+    match nix::unistd::fchown(&stdin, Some(nix::unistd::Uid::from_raw(uid)), None) {
+        Err(nix::errno::Errno::EPERM) if owned_by_an_unmapped_id(&stdin) => Ok(()),
+        result => result.context("chown the terminal"),
+    }
+}
+
+/// True when the file's owner is the kernel's overflow UID: its real owner has no ID in this
+/// user namespace.
+fn owned_by_an_unmapped_id(file: &impl std::os::fd::AsFd) -> bool {
+    let overflow = std::fs::read_to_string("/proc/sys/kernel/overflowuid")
+        .ok()
+        .and_then(|text| text.trim().parse().ok())
+        .unwrap_or(OVERFLOW_UID);
+    nix::sys::stat::fstat(file).is_ok_and(|stat| stat.st_uid == overflow)
+}
+
+/// The kernel's default overflow UID, when /proc/sys cannot be read.
+const OVERFLOW_UID: u32 = 65534;
 
 /// The working directory, entered as the command's user; podman's codes when it is missing
 /// (127) or closed to the user (126).
