@@ -10,11 +10,9 @@ use common::{Sandbox, env, fixture};
 use pull_support::assert_engine_error;
 use transport_support::{copy_repo, home_path, native_busybox, remote_digest, skopeo};
 
-#[test]
-fn copy_registry_to_dir_and_back_keeps_the_digest_and_skopeo_reads_it() {
-    let sb = Sandbox::new();
-    let (source, _, digest) = native_busybox();
-    let dir = home_path(&sb, "bb-dir");
+/// `image copy docker://SOURCE dir:~/NAME`; returns the directory.
+fn copied_to_dir(sb: &Sandbox, source: &str, name: &str) -> String {
+    let dir = home_path(sb, name);
     sb.engine(&[
         "image",
         "copy",
@@ -23,6 +21,14 @@ fn copy_registry_to_dir_and_back_keeps_the_digest_and_skopeo_reads_it() {
         &format!("dir:{dir}"),
     ])
     .ok();
+    dir
+}
+
+#[test]
+fn copy_registry_to_dir_and_back_keeps_the_digest_and_skopeo_reads_it() {
+    let sb = Sandbox::new();
+    let (source, _, digest) = native_busybox();
+    let dir = copied_to_dir(&sb, source, "bb-dir");
     let version = std::fs::read_to_string(format!("{dir}/version")).unwrap();
     assert_eq!(version, "Directory Transport Version: 1.1\n");
     let seen = skopeo(
@@ -259,15 +265,7 @@ fn sync_to_a_directory_matches_skopeo_and_syncs_back_to_a_registry() {
 fn a_damaged_dir_blob_is_refused_and_nothing_is_written() {
     let sb = Sandbox::new();
     let (source, _, _) = native_busybox();
-    let dir = home_path(&sb, "damaged");
-    sb.engine(&[
-        "image",
-        "copy",
-        "-q",
-        &format!("docker://{source}"),
-        &format!("dir:{dir}"),
-    ])
-    .ok();
+    let dir = copied_to_dir(&sb, source, "damaged");
     let layer = fixture("busybox:latest")["layers"][0].as_str().unwrap();
     let blob = format!("{dir}/{}", layer.trim_start_matches("sha256:"));
     let mut bytes = std::fs::read(&blob).unwrap();
