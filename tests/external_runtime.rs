@@ -3,12 +3,16 @@
 //! namespace and with `--userns=auto` (whose namespace the runtime itself makes).
 
 mod common;
+mod lifecycle_support;
 mod run_support;
 
 use std::os::unix::fs::MetadataExt;
 use std::time::{Duration, Instant};
 
 use common::Sandbox;
+use lifecycle_support::monitor_pid;
+use nix::sys::signal::{Signal, kill};
+use nix::unistd::Pid;
 use run_support::{busybox, sandbox};
 
 /// A file of the busybox fixture's image that the host has not.
@@ -37,6 +41,42 @@ fn crun_auto_container_is_reached_through_its_pid() {
 fn runc_auto_container_is_reached_through_its_pid() {
     let sb = sandbox();
     check_running_container(&sb, "runc", Some("--userns=auto"));
+}
+
+/// crun and runc give PID 1 no parent-death signal: when the monitor is killed, the next
+/// command that looks (here `ps -a`) kills PID 1 too, as a built-in runtime's container dies
+/// with its monitor.
+#[test]
+fn a_killed_monitor_takes_the_crun_container_with_it() {
+    let sb = sandbox();
+    let name = "extexec-orphan";
+    let flags = ["--runtime", "crun", "run", "-d", "--name", name];
+    sb.engine(&[&flags[..], &[busybox(), "sleep", "1000"]].concat())
+        .ok();
+    let pid = sb
+        .engine(&["inspect", "-f", "{{.State.Pid}}", name])
+        .ok()
+        .line()
+        .to_string();
+    let id = sb
+        .engine(&["inspect", "-f", "{{.Id}}", name])
+        .ok()
+        .line()
+        .to_string();
+    let monitor = monitor_pid(&sb, &id);
+    kill(Pid::from_raw(monitor), Signal::SIGKILL).expect("kill -9 the monitor");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !is_dead(&monitor.to_string()) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let ps = sb.engine(&["ps", "-a", "--format", "{{.Names}} {{.Status}}"]);
+    assert!(ps.ok().stdout.contains("Exited"), "{ps}");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !is_dead(&pid) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(is_dead(&pid), "PID 1 ({pid}) outlived its monitor");
+    sb.engine(&["rm", name]).ok();
 }
 
 fn check_running_container(sb: &Sandbox, runtime: &str, userns: Option<&str>) {

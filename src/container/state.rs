@@ -56,6 +56,13 @@ pub fn reconcile(store: &Store, record: ContainerRecord) -> Result<Option<Contai
             // SAFETY: kill has no memory-safety requirements.
             unsafe { libc::kill(waiter.pid as i32, libc::SIGKILL) };
         }
+        // crun and runc give PID 1 no parent-death signal: it outlives their `run`.
+        if r.settings.runtime.is_some()
+            && let Some(pid) = r.init_pid.filter(|pid| in_another_pid_namespace(*pid))
+        {
+            // SAFETY: as above.
+            unsafe { libc::kill(pid as i32, libc::SIGKILL) };
+        }
         // The helper dies with the monitor too; this catches one that escaped.
         if let Some(helper) = r.network_helper.take() {
             let _ = crate::network::kill_leftover_helper(&helper);
@@ -73,6 +80,19 @@ pub fn reconcile(store: &Store, record: ContainerRecord) -> Result<Option<Contai
         return Ok(None);
     }
     Ok(Some(fixed))
+}
+
+/// True when process `pid` lives in a PID namespace other than ours: the recorded PID 1 of a
+/// container, not a process that reused its number since (the record keeps no start time).
+fn in_another_pid_namespace(pid: u32) -> bool {
+    let namespace = |path: String| std::fs::read_link(path).ok();
+    match (
+        namespace(format!("/proc/{pid}/ns/pid")),
+        namespace("/proc/self/ns/pid".into()),
+    ) {
+        (Some(theirs), Some(ours)) => theirs != ours,
+        _ => false,
+    }
 }
 
 /// Removes a container that does not run, and with `volumes` its anonymous volumes.
