@@ -31,6 +31,7 @@ mod parallel_gzip;
 mod progress;
 mod reference;
 pub mod remote;
+mod remote_answers;
 mod remote_upload;
 mod source;
 mod source_files;

@@ -7,7 +7,8 @@ use futures_util::Stream;
 use reqwest::header::{CONTENT_LENGTH, CONTENT_TYPE};
 use reqwest::{Method, StatusCode, Url};
 
-use super::remote::{RemoteRepo, expect};
+use super::remote::RemoteRepo;
+use super::remote_answers::expect;
 use crate::util::digest::Digest;
 
 impl RemoteRepo {
