@@ -17,7 +17,6 @@ use super::image_copy::copy_image;
 use super::manifest_out::Family;
 use super::progress::Progress;
 use super::source::Source;
-use crate::image::manifest::Platform;
 use crate::store::{ImageRecord, Store};
 
 /// The images a save writes. As with podman, without `multi_image` the names after the first
@@ -92,15 +91,7 @@ pub async fn save_docker_dir(
 ) -> Result<()> {
     let source = Source::local(store, image, Family::Docker)?;
     let destination = Destination::Dir(DirDest::create(dir)?);
-    let opts = CopyOptions {
-        source: Default::default(),
-        destination: Default::default(),
-        compression: None,
-        all: false,
-        platform: Platform::host(),
-        bars: false,
-        quiet,
-    };
+    let opts = CopyOptions::without_registries(quiet);
     let progress = Progress::new(false, quiet);
     copy_image(&source, destination, &opts, &progress).await?;
     Ok(())

@@ -67,17 +67,9 @@ fn load_docker(
         let stored = store_layers(store, unpacker, archive, name, &config, &entry.layers)?;
         let described: Vec<Described> = stored
             .iter()
-            .map(|l| Described {
-                digest: l.diff_id.clone(),
-                size: l.uncompressed_size,
-                compression: None,
-            })
+            .map(|l| Described::stored_layer(store, l))
             .collect();
-        let config_described = Described {
-            digest: Digest::of(&config),
-            size: config.len() as u64,
-            compression: None,
-        };
+        let config_described = Described::plain(Digest::of(&config), config.len() as u64);
         let manifest = manifest_out::build(Family::Docker, &config_described, &described);
         let mut layers = stored;
         for l in &mut layers {

@@ -200,20 +200,13 @@ fn save_oci(store: &Store, items: &[SaveItem], sink: &mut dyn Sink) -> Result<()
     let mut index_entries = Vec::new();
     for item in items {
         let config = store.read_blob(&item.image.config_digest)?;
-        let config_described = Described {
-            digest: item.image.config_digest.clone(),
-            size: config.len() as u64,
-            compression: None,
-        };
+        let config_described =
+            Described::plain(item.image.config_digest.clone(), config.len() as u64);
         let layers: Vec<Described> = item
             .image
             .layers
             .iter()
-            .map(|l| Described {
-                digest: l.diff_id.clone(),
-                size: l.uncompressed_size,
-                compression: None,
-            })
+            .map(|l| Described::stored_layer(store, l))
             .collect();
         let manifest = manifest_out::build(Family::Oci, &config_described, &layers);
         let digest = Digest::of(&manifest);
@@ -252,10 +245,7 @@ fn add_bytes(sink: &mut dyn Sink, member: &str, bytes: &[u8]) -> Result<()> {
 }
 
 fn add_layer(store: &Store, sink: &mut dyn Sink, member: &str, layer: &LayerRecord) -> Result<()> {
-    let size = store
-        .layer_meta(&layer.chain_id)
-        .map(|m| m.size)
-        .unwrap_or(layer.uncompressed_size);
+    let size = Described::stored_layer(store, layer).size;
     let mut tar = open_layer_tar(store, &layer.chain_id)?;
     sink.add(member, size, &mut tar)
         .map_err(|e| anyhow!("saving layer {}: {e:#}", layer.diff_id))?;

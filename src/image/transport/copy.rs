@@ -81,6 +81,22 @@ pub struct CopyOptions {
     pub quiet: bool,
 }
 
+impl CopyOptions {
+    /// A copy that talks to no registry (files and the local store): no registry flags, no
+    /// recompression, the host's platform, no progress bars.
+    pub fn without_registries(quiet: bool) -> CopyOptions {
+        CopyOptions {
+            source: RegistryFlags::default(),
+            destination: RegistryFlags::default(),
+            compression: None,
+            all: false,
+            platform: Platform::host(),
+            bars: false,
+            quiet,
+        }
+    }
+}
+
 /// Copies `src` to `dst`; returns the digest of the manifest written.
 pub async fn copy(
     access: &RegistryAccess<'_>,

@@ -7,7 +7,6 @@ use std::path::Path;
 use serde_json::json;
 
 use super::copy_image;
-use crate::image::manifest::Platform;
 use crate::image::transport::TransportRef;
 use crate::image::transport::archive_index::ArchiveIndex;
 use crate::image::transport::copy::CopyOptions;
@@ -75,15 +74,7 @@ fn write_dir_image(root: &Path) -> DirImage {
 }
 
 async fn copy_files(from: &str, to: &str) -> anyhow::Result<Digest> {
-    let opts = CopyOptions {
-        source: Default::default(),
-        destination: Default::default(),
-        compression: None,
-        all: false,
-        platform: Platform::host(),
-        bars: false,
-        quiet: true,
-    };
+    let opts = CopyOptions::without_registries(true);
     let source = Source::open_file(&TransportRef::parse(from)?)?;
     let destination = Destination::open_file(&TransportRef::parse(to)?, None)?;
     copy_image(&source, destination, &opts, &Progress::new(false, true)).await

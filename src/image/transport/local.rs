@@ -52,11 +52,7 @@ pub async fn push(
     .await?;
 
     let config_bytes = store.read_blob(&image.config_digest)?;
-    let config = Described {
-        digest: image.config_digest.clone(),
-        size: config_bytes.len() as u64,
-        compression: None,
-    };
+    let config = Described::plain(image.config_digest.clone(), config_bytes.len() as u64);
     if !already_there(destination, &config.digest, &mount_from).await? {
         let bar = progress.bar("config", &config.digest, config.size);
         let body = futures_util::stream::once(async move { Ok(bytes::Bytes::from(config_bytes)) });

@@ -5,6 +5,7 @@ use serde_json::json;
 
 use super::Compression;
 use crate::image::manifest::{DOCKER_MANIFEST, OCI_MANIFEST};
+use crate::store::{LayerRecord, Store};
 use crate::util::digest::Digest;
 
 pub const DOCKER_CONFIG: &str = "application/vnd.docker.container.image.v1+json";
@@ -16,6 +17,27 @@ pub struct Described {
     pub digest: Digest,
     pub size: u64,
     pub compression: Option<Compression>,
+}
+
+impl Described {
+    /// An uncompressed blob (a config, a layer tar) of `size` bytes named `digest`.
+    pub fn plain(digest: Digest, size: u64) -> Described {
+        Described {
+            digest,
+            size,
+            compression: None,
+        }
+    }
+
+    /// A stored layer as its uncompressed tar: named by its diff_id, and as long as the tar the
+    /// store rebuilds from its tar-split (`open_layer_tar`).
+    pub fn stored_layer(store: &Store, layer: &LayerRecord) -> Described {
+        let size = store
+            .layer_meta(&layer.chain_id)
+            .map(|m| m.size)
+            .unwrap_or(layer.uncompressed_size);
+        Described::plain(layer.diff_id.clone(), size)
+    }
 }
 
 /// Which manifest format to write.

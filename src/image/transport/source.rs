@@ -116,22 +116,11 @@ impl Source {
     /// A local image, its manifest written in `family` with uncompressed layers.
     pub fn local(store: &Arc<Store>, image: ImageRecord, family: Family) -> Result<Source> {
         let config = store.read_blob(&image.config_digest)?;
-        let config = Described {
-            digest: image.config_digest.clone(),
-            size: config.len() as u64,
-            compression: None,
-        };
+        let config = Described::plain(image.config_digest.clone(), config.len() as u64);
         let layers: Vec<Described> = image
             .layers
             .iter()
-            .map(|l| Described {
-                digest: l.diff_id.clone(),
-                size: store
-                    .layer_meta(&l.chain_id)
-                    .map(|m| m.size)
-                    .unwrap_or(l.uncompressed_size),
-                compression: None,
-            })
+            .map(|l| Described::stored_layer(store, l))
             .collect();
         let manifest = manifest_out::build(family, &config, &layers);
         Ok(Source {

@@ -102,17 +102,9 @@ pub(super) fn docker_archive(
     for (member, diff_id) in layer_members.iter().zip(diff_ids) {
         let (_, size) = files.open_member(member)?;
         members.insert(diff_id.clone(), member.to_string());
-        layers.push(Described {
-            digest: diff_id,
-            size,
-            compression: None,
-        });
+        layers.push(Described::plain(diff_id, size));
     }
-    let config = Described {
-        digest: config_digest,
-        size: config.len() as u64,
-        compression: None,
-    };
+    let config = Described::plain(config_digest, config.len() as u64);
     Ok(Source {
         name,
         kind: Kind::DockerArchive {

@@ -74,18 +74,7 @@ fn bits_per_byte(data: &[u8]) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// xorshift64: random-looking bytes without a dependency.
-    fn noise(len: usize, mut state: u64) -> Vec<u8> {
-        (0..len)
-            .map(|_| {
-                state ^= state << 13;
-                state ^= state >> 7;
-                state ^= state << 17;
-                (state >> 24) as u8
-            })
-            .collect()
-    }
+    use crate::image::transport::parallel_gzip::tests::noise;
 
     #[test]
     fn random_bytes_are_incompressible() {

@@ -5,7 +5,7 @@ use flate2::Compression;
 use super::*;
 
 /// xorshift64: random-looking bytes without a dependency.
-fn noise(len: usize, mut state: u64) -> Vec<u8> {
+pub(super) fn noise(len: usize, mut state: u64) -> Vec<u8> {
     (0..len)
         .map(|_| {
             state ^= state << 13;
