@@ -113,6 +113,7 @@ fn download(url: &str, path: &Path) -> Result<()> {
     let mut file = File::create(path).with_context(|| format!("creating {}", path.display()))?;
     runtime.block_on(async {
         let failed = |e: reqwest::Error| anyhow!("downloading {url}: {e}");
+        crate::image::registry::install_tls_provider();
         let mut response = reqwest::get(url).await.map_err(failed)?;
         if !response.status().is_success() {
             bail!(

@@ -199,7 +199,17 @@ fn load_certificates(endpoint: &Endpoint) -> Result<Vec<Certificate>> {
         .collect()
 }
 
+/// Makes ring the process's TLS provider (see Cargo.toml for why not aws-lc); every client is
+/// built after this. Installing twice is harmless: the first provider stays.
+pub(crate) fn install_tls_provider() {
+    static INSTALLED: std::sync::Once = std::sync::Once::new();
+    INSTALLED.call_once(|| {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    });
+}
+
 fn build_client(endpoint: &Endpoint, http: bool) -> Result<Client> {
+    install_tls_provider();
     let timeouts = limits::registry_timeouts()?;
     let config = ClientConfig {
         protocol: if http {
@@ -222,6 +232,7 @@ fn build_client(endpoint: &Endpoint, http: bool) -> Result<Client> {
 
 /// The HTTP client for `endpoint`: its CAs, TLS choice and the registry timeouts.
 pub(crate) fn reqwest_client(endpoint: &Endpoint) -> Result<reqwest::Client> {
+    install_tls_provider();
     let timeouts = limits::registry_timeouts()?;
     let mut builder = reqwest::Client::builder()
         .user_agent(USER_AGENT)
