@@ -4,8 +4,8 @@
 //! ways, both checked: Huffman codes (none when the bytes are near-uniformly distributed) and
 //! back-references (none when strings do not recur within its 32 KiB window).
 
-use super::WINDOW;
-
+/// Deflate's window: how far back a match may reach.
+const WINDOW: usize = 32 << 10;
 /// Bytes looked at first: most blocks are ruled out by this sample alone.
 const SAMPLE: usize = 64 << 10;
 /// Order-0 entropy (bits per byte) above which Huffman coding gains under 0.2%, less than the
@@ -17,6 +17,10 @@ const BLOCK_BITS: f64 = 7.99;
 /// bytes, 4 bytes recur within the window at about 8 positions per MiB; a thousand 4-byte
 /// matches save about 0.1%.
 const POSITIONS_PER_REPEAT: usize = 1024;
+/// Repeats are counted in this many [`SAMPLE`]-long slices spread over the block, not in all
+/// of it: a match finder's pass costs several times the entropy count, and a block whose bytes
+/// are flat throughout but repeat only between the slices is rare (and then merely stored).
+const REPEAT_SLICES: usize = 4;
 
 /// True when `data` is long enough to judge, its byte distribution is so flat that Huffman
 /// coding cannot shrink it, and next to none of its strings recur within deflate's window.
@@ -24,7 +28,19 @@ pub fn looks_incompressible(data: &[u8]) -> bool {
     data.len() >= SAMPLE
         && bits_per_byte(&data[..SAMPLE]) > SAMPLE_BITS
         && bits_per_byte(data) > BLOCK_BITS
-        && window_repeats(data) <= data.len() / POSITIONS_PER_REPEAT
+        && sampled_repeats(data) <= REPEAT_SLICES * SAMPLE / POSITIONS_PER_REPEAT
+}
+
+/// [`window_repeats`] summed over [`REPEAT_SLICES`] slices of [`SAMPLE`] bytes spread from the
+/// start to the end of `data` (at least [`SAMPLE`] long; in short blocks they overlap).
+fn sampled_repeats(data: &[u8]) -> usize {
+    let last = data.len() - SAMPLE;
+    (0..REPEAT_SLICES)
+        .map(|i| {
+            let start = last * i / (REPEAT_SLICES - 1);
+            window_repeats(&data[start..start + SAMPLE])
+        })
+        .sum()
 }
 
 /// How many positions of `data` start 4 bytes seen at most [`WINDOW`] bytes before: a match

@@ -1,4 +1,4 @@
-//! The threads that deflate blocks, shared by every encoder of the process so that layers
+//! The threads that compress blocks, shared by every encoder of the process so that layers
 //! compressed at once never run more deflate threads than there are cores.
 
 use std::io;
@@ -6,27 +6,22 @@ use std::sync::mpsc::{self, Receiver, Sender, SyncSender};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::thread;
 
-use flate2::{Compress, Compression, Crc, FlushCompress, Status};
+use libdeflater::{CompressionLvl, Compressor, crc32};
 
 use super::incompressible::looks_incompressible;
 
-/// One block to deflate, and where its [`Piece`] goes.
+/// One block to compress, and where its [`Member`] goes.
 pub(super) struct Job {
     pub data: Vec<u8>,
-    /// The 32 KiB before `data` in the stream (empty for the first block).
-    pub dictionary: Vec<u8>,
-    /// An empty buffer to deflate into (recycled by the encoder, so memory stays flat).
+    /// An empty buffer to compress into (recycled by the encoder, so memory stays flat).
     pub out: Vec<u8>,
-    pub level: Compression,
-    pub last: bool,
-    pub reply: SyncSender<io::Result<Piece>>,
+    pub level: i32,
+    pub reply: SyncSender<io::Result<Member>>,
 }
 
-/// One block, deflated: its bytes in the stream, the CRC-32 of its input, and the input
-/// buffer back for reuse.
-pub(super) struct Piece {
-    pub deflated: Vec<u8>,
-    pub crc: Crc,
+/// One block as a whole gzip member, and the input buffer back for reuse.
+pub(super) struct Member {
+    pub gzip: Vec<u8>,
     pub data: Vec<u8>,
 }
 
@@ -80,83 +75,72 @@ pub(super) fn workers_gone() -> io::Error {
     io::Error::other("the gzip worker threads stopped")
 }
 
-/// A worker: deflates jobs until the pool is gone. A reply nobody waits for any more (the
-/// encoder was dropped mid-stream) is simply discarded.
+/// A worker: compresses jobs until the pool is gone, with one libdeflate compressor kept for
+/// the level last asked for (its setup allocates about a megabyte). A reply nobody waits for
+/// any more (the encoder was dropped mid-stream) is simply discarded.
 fn work(queue: &Mutex<Receiver<Job>>) {
+    let mut compressor: Option<(i32, Compressor)> = None;
     loop {
         let job = match queue.lock() {
             Ok(queue) => queue.recv(),
             Err(_) => return,
         };
         let Ok(job) = job else { return };
-        let mut crc = Crc::new();
-        crc.update(&job.data);
-        let deflated = if looks_incompressible(&job.data) {
-            Ok(stored(&job.data, job.last, job.out))
+        let gzip = if looks_incompressible(&job.data) {
+            Ok(stored_member(&job.data, job.out))
         } else {
-            deflate_block(job.level, &job.data, &job.dictionary, job.last, job.out)
-        };
-        let data = job.data;
-        let _ = job.reply.send(deflated.map(|deflated| Piece {
-            deflated,
-            crc,
-            data,
-        }));
-    }
-}
-
-/// Raw deflate of one block: ended with a sync flush, or, for the last, with the final block.
-/// A fresh compressor per block (its setup is cheap next to a block's work): one reused after
-/// `reset` chooses slightly different matches depending on the blocks it saw before, and the
-/// output must depend on the input alone.
-fn deflate_block(
-    level: Compression,
-    data: &[u8],
-    dictionary: &[u8],
-    last: bool,
-    mut out: Vec<u8>,
-) -> io::Result<Vec<u8>> {
-    let mut deflate = Compress::new(level, false);
-    if !dictionary.is_empty() {
-        deflate
-            .set_dictionary(dictionary)
-            .map_err(io::Error::other)?;
-    }
-    let flush = if last {
-        FlushCompress::Finish
-    } else {
-        FlushCompress::Sync
-    };
-    out.reserve(data.len() + data.len() / 64 + 64);
-    let start = deflate.total_in();
-    loop {
-        if out.capacity() - out.len() < 64 {
-            out.reserve(data.len() / 8 + 64);
-        }
-        let (consumed, written) = ((deflate.total_in() - start) as usize, out.len());
-        let status = deflate
-            .compress_vec(&data[consumed..], &mut out, flush)
-            .map_err(io::Error::other)?;
-        let now_consumed = (deflate.total_in() - start) as usize;
-        // zlib's contract: a flush is complete once a call returns with output space left.
-        let done = match status {
-            Status::StreamEnd => true,
-            Status::Ok | Status::BufError => {
-                !last && now_consumed == data.len() && out.len() < out.capacity()
+            if compressor
+                .as_ref()
+                .is_none_or(|(level, _)| *level != job.level)
+            {
+                compressor = CompressionLvl::new(job.level)
+                    .ok()
+                    .map(|lvl| (job.level, Compressor::new(lvl)));
+            }
+            match compressor.as_mut() {
+                Some((_, compressor)) => compress_member(compressor, &job.data, job.out),
+                None => Err(io::Error::other(format!(
+                    "gzip level {} is invalid",
+                    job.level
+                ))),
             }
         };
-        if done {
-            return Ok(out);
-        }
-        if now_consumed == consumed && out.len() == written {
-            return Err(io::Error::other("deflate made no progress on a block"));
-        }
+        let data = job.data;
+        let _ = job.reply.send(gzip.map(|gzip| Member { gzip, data }));
     }
 }
 
-/// `data` as stored deflate blocks (RFC 1951 3.2.4), for input deflate cannot shrink: it starts
-/// byte-aligned (the previous piece ended with a flush) and so ends byte-aligned too.
-pub(super) fn stored(data: &[u8], last: bool, mut out: Vec<u8>) -> Vec<u8> {
+/// `data` as one gzip member, by libdeflate (header with mtime 0 and OS "unknown", so the
+/// bytes depend on the input alone).
+fn compress_member(
+    compressor: &mut Compressor,
+    data: &[u8],
+    mut out: Vec<u8>,
+) -> io::Result<Vec<u8>> {
+    out.resize(compressor.gzip_compress_bound(data.len()), 0);
+    let written = compressor
+        .gzip_compress(data, &mut out)
+        .map_err(|e| io::Error::other(format!("gzip: {e}")))?;
+    out.truncate(written);
+    Ok(out)
+}
+
+/// Gzip header as libdeflate writes it at the middle levels: deflate, no name, mtime 0,
+/// no extra flags, unknown OS.
+const HEADER: [u8; 10] = [0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff];
+
+/// `data` as one gzip member of stored deflate blocks, for input deflate cannot shrink.
+pub(super) fn stored_member(data: &[u8], mut out: Vec<u8>) -> Vec<u8> {
+    out.extend_from_slice(&HEADER);
+    let mut out = stored(data, out);
+    out.extend_from_slice(&crc32(data).to_le_bytes());
+    // ISIZE is the length modulo 2^32 (RFC 1952).
+    out.extend_from_slice(&(data.len() as u32).to_le_bytes());
+    out
+}
+
+/// `data` as stored deflate blocks (RFC 1951 3.2.4), the last one final.
+pub(super) fn stored(data: &[u8], mut out: Vec<u8>) -> Vec<u8> {
     const MAX: usize = u16::MAX as usize;
     out.reserve(data.len() + (data.len() / MAX + 1) * 5);
     let mut chunks: Vec<&[u8]> = data.chunks(MAX).collect();
@@ -166,7 +150,7 @@ pub(super) fn stored(data: &[u8], last: bool, mut out: Vec<u8>) -> Vec<u8> {
     let count = chunks.len();
     for (i, chunk) in chunks.into_iter().enumerate() {
         // BFINAL in bit 0, BTYPE 00 in bits 1-2, the rest of the byte is padding.
-        out.push(u8::from(last && i + 1 == count));
+        out.push(u8::from(i + 1 == count));
         let len = chunk.len() as u16;
         out.extend_from_slice(&len.to_le_bytes());
         out.extend_from_slice(&(!len).to_le_bytes());
