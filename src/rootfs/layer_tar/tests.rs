@@ -3,6 +3,7 @@
 
 use std::fs::{self, File};
 use std::io::{Read, Write};
+use std::os::fd::AsFd;
 use std::path::Path;
 
 use tar::{EntryType, Header};
@@ -33,8 +34,35 @@ fn unpack(tar: &[u8]) -> (tempfile::TempDir, bool) {
 
 fn rebuild(layer: &Path) -> anyhow::Result<Vec<u8>> {
     let mut out = Vec::new();
-    replay(&layer.join("diff"), &layer.join("tar-split"), &mut out)?;
+    replay(
+        &layer.join("diff"),
+        &layer.join("tar-split"),
+        &mut out,
+        None,
+    )?;
     Ok(out)
+}
+
+/// As [`rebuild`], through a real pipe, so large payloads take the splice(2) path.
+fn rebuild_through_pipe(layer: &Path) -> anyhow::Result<Vec<u8>> {
+    let (read_end, write_end) = rustix::pipe::pipe()?;
+    let reader = std::thread::spawn(move || {
+        let mut bytes = Vec::new();
+        File::from(read_end).read_to_end(&mut bytes).map(|_| bytes)
+    });
+    let result = {
+        let mut out = std::io::BufWriter::new(File::from(write_end.try_clone()?));
+        replay(
+            &layer.join("diff"),
+            &layer.join("tar-split"),
+            &mut out,
+            Some(write_end.as_fd()),
+        )
+        .and_then(|()| Ok(out.flush()?))
+    };
+    drop(write_end);
+    let bytes = reader.join().unwrap()?;
+    result.map(|()| bytes)
 }
 
 fn assert_round_trip(tar: &[u8]) -> tempfile::TempDir {
@@ -148,6 +176,27 @@ fn gnu_sparse_files_come_back() {
     b.append_path_with_name(&path, "sparse").unwrap();
     file(&mut b, "after", b"after the sparse file");
     assert_round_trip(&b.into_inner().unwrap());
+}
+
+#[test]
+fn large_files_spliced_into_a_pipe_come_back_byte_for_byte() {
+    let mut b = tar::Builder::new(Vec::new());
+    file(&mut b, "small", b"a few bytes");
+    let large: Vec<u8> = (0..(3 << 20) + 123).map(|i| (i * 7 % 253) as u8).collect();
+    file(&mut b, "large", &large);
+    file(&mut b, "exactly-64k", &large[..64 << 10]);
+    file(&mut b, "after", b"tail");
+    let tar = b.into_inner().unwrap();
+    let layer = assert_round_trip(&tar);
+    assert!(rebuild_through_pipe(layer.path()).unwrap() == tar);
+    // A spliced file that shrank is caught as a short copy.
+    let victim = layer.path().join("diff/large");
+    fs::write(&victim, &large[..1 << 20]).unwrap();
+    let err = rebuild_through_pipe(layer.path()).unwrap_err();
+    assert!(
+        format!("{err:#}").contains("the layer was changed"),
+        "{err:#}"
+    );
 }
 
 #[test]
