@@ -9,6 +9,8 @@ use std::path::{Component, Path, PathBuf};
 
 use anyhow::{Context, Result, anyhow, bail};
 
+use crate::image::manifest::{Compression, sniff_compression};
+
 /// Members larger than this are not JSON documents (manifest.json, index.json, configs).
 const MAX_DOCUMENT: u64 = 8 << 20;
 
@@ -149,6 +151,14 @@ impl ArchiveIndex {
         Ok((file.take(size), size))
     }
 
+    /// A layer member as a plain tar: the first bytes decide its compression, as
+    /// containers/image does (docker-archives carry plain tars, though some tools write gzip or
+    /// zstd there; OCI layouts any of them).
+    pub fn open_layer(&self, member: &str) -> Result<Box<dyn Read + Send>> {
+        decompressed(self.open_member(member)?.0)
+            .with_context(|| format!("reading {member} in archive {}", self.path.display()))
+    }
+
     /// A small member (a JSON document) in memory.
     pub fn read_member(&self, member: &str) -> Result<Vec<u8>> {
         let (mut reader, size) = self.open_member(member)?;
@@ -201,6 +211,27 @@ fn normalise(path: &Path) -> Option<String> {
         }
     }
     (!parts.is_empty()).then(|| parts.join("/"))
+}
+
+/// `reader` decompressed according to its first bytes.
+pub(super) fn decompressed(mut reader: impl Read + Send + 'static) -> Result<Box<dyn Read + Send>> {
+    let mut head = [0u8; 4];
+    let mut n = 0;
+    // Four bytes, unless the stream is shorter (a read may return fewer than asked).
+    while n < head.len() {
+        match reader.read(&mut head[n..]).context("reading a layer")? {
+            0 => break,
+            read => n += read,
+        }
+    }
+    let reader = std::io::Cursor::new(head[..n].to_vec()).chain(reader);
+    Ok(match sniff_compression(&head[..n]) {
+        Compression::None => Box::new(reader),
+        Compression::Gzip => Box::new(flate2::read::MultiGzDecoder::new(reader)),
+        Compression::Zstd => {
+            Box::new(zstd::stream::read::Decoder::new(reader).context("starting zstd")?)
+        }
+    })
 }
 
 #[cfg(test)]

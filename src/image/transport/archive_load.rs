@@ -3,7 +3,6 @@
 //! diff_id must be the one the config lists, so the image ID (the config digest) is the
 //! archive's.
 
-use std::io::Read;
 use std::path::Path;
 
 use anyhow::{Context, Result, anyhow, bail};
@@ -12,7 +11,7 @@ use serde_json::Value;
 
 use super::archive_index::ArchiveIndex;
 use super::manifest_out::{self, Described, Family};
-use crate::image::manifest::{self, Compression as Packing, Manifest, Platform, sniff_compression};
+use crate::image::manifest::{self, Manifest, Platform};
 use crate::image::reference::{self, ParsedReference, Reference};
 use crate::rootfs::layer_tar::store_layer_from_tar;
 use crate::rootfs::unpacker::LayerUnpacker;
@@ -207,10 +206,9 @@ pub(super) fn store_layers(
         let uncompressed_size = match store.has_layer(chain) {
             true => store.layer_meta(chain)?.size,
             false => {
-                let (reader, _) = archive
-                    .open_member(member)
+                let mut tar = archive
+                    .open_layer(member)
                     .with_context(|| format!("{name}: layer {member}"))?;
-                let mut tar = decompressed(reader)?;
                 let parent = i.checked_sub(1).map(|p| &chains[p]);
                 let meta = store_layer_from_tar(store, unpacker, parent, &mut tar)
                     .with_context(|| format!("{name}: storing layer {member}"))?;
@@ -233,21 +231,6 @@ pub(super) fn store_layers(
         });
     }
     Ok(records)
-}
-
-/// The layer's tar; the first bytes decide the compression, as containers/image does
-/// (docker-archives carry plain tars, newer docker writes gzip, OCI layouts any of them).
-fn decompressed(mut reader: impl Read + 'static) -> Result<Box<dyn Read>> {
-    let mut head = [0u8; 4];
-    let n = reader.read(&mut head).context("reading a layer")?;
-    let reader = std::io::Cursor::new(head[..n].to_vec()).chain(reader);
-    Ok(match sniff_compression(&head[..n]) {
-        Packing::None => Box::new(reader),
-        Packing::Gzip => Box::new(flate2::read::MultiGzDecoder::new(reader)),
-        Packing::Zstd => {
-            Box::new(zstd::stream::read::Decoder::new(reader).context("starting zstd")?)
-        }
-    })
 }
 
 /// Puts config and manifest in the store and records the image under `names`.

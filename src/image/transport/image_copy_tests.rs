@@ -147,6 +147,49 @@ async fn docker_archives_get_layers_uncompressed_named_by_diff_id() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn gzipped_docker_archive_members_leave_as_the_tars_their_diff_ids_name() {
+    let tmp = tempfile::tempdir().unwrap();
+    let tar = layer_tar();
+    let diff_id = Digest::of(&tar);
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(&tar).unwrap();
+    let config = serde_json::to_vec(&json!({
+        "architecture": "amd64", "os": "linux",
+        "rootfs": { "type": "layers", "diff_ids": [diff_id.as_str()] },
+    }))
+    .unwrap();
+    let manifest = serde_json::to_vec(&json!([
+        { "Config": "config.json", "RepoTags": ["app:v1"], "Layers": ["layer.tar.gz"] }
+    ]))
+    .unwrap();
+    let mut archive = tar::Builder::new(Vec::new());
+    for (name, bytes) in [
+        ("config.json", config),
+        ("layer.tar.gz", gz.finish().unwrap()),
+        ("manifest.json", manifest),
+    ] {
+        let mut header = tar::Header::new_ustar();
+        header.set_size(bytes.len() as u64);
+        header.set_mode(0o644);
+        archive.append_data(&mut header, name, &bytes[..]).unwrap();
+    }
+    let path = tmp.path().join("d.tar");
+    std::fs::write(&path, archive.into_inner().unwrap()).unwrap();
+    let out = tmp.path().join("out");
+    copy_files(
+        &format!("docker-archive:{}", path.display()),
+        &format!("dir:{}", out.display()),
+    )
+    .await
+    .unwrap();
+    assert!(std::fs::read(out.join(diff_id.hex())).unwrap() == tar);
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(manifest["layers"][0]["digest"], json!(diff_id.as_str()));
+    assert_eq!(manifest["layers"][0]["size"], json!(tar.len()));
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn a_damaged_blob_is_refused_and_no_destination_is_left() {
     let tmp = tempfile::tempdir().unwrap();
     let src = tmp.path().join("src");

@@ -39,8 +39,8 @@ pub(super) enum Kind {
         files: Arc<ArchiveIndex>,
         top: Digest,
     },
-    /// A docker-archive image: a docker schema2 manifest is made up for it, naming the
-    /// (uncompressed) layer members by their diff_ids.
+    /// A docker-archive image: a docker schema2 manifest is made up for it, naming the layer
+    /// members by their diff_ids (they are read decompressed, whatever they hold).
     DockerArchive {
         files: Arc<ArchiveIndex>,
         manifest: Vec<u8>,
@@ -209,7 +209,11 @@ impl Source {
                 let member = members
                     .get(digest)
                     .with_context(|| format!("{}: no member holds blob {digest}", self.name))?;
-                Ok(member_stream(files, member.clone()))
+                let (files, member) = (Arc::clone(files), member.clone());
+                Ok(blob_stream::from_reader(
+                    move || files.open_layer(&member),
+                    |_| Ok(()),
+                ))
             }
             Kind::Local { store, image, .. } => {
                 if *digest == image.config_digest {
