@@ -160,6 +160,56 @@ fn an_interrupted_push_is_completed_by_the_next_one() {
     assert_eq!(pulled.ok().line(), id);
 }
 
+/// The sizes of the layers of the manifest `target` names.
+fn remote_layer_sizes(sb: &Sandbox, target: &str) -> Vec<u64> {
+    let raw = sb.engine(&[
+        "image",
+        "inspect",
+        "--remote",
+        "--raw",
+        &format!("docker://{target}"),
+    ]);
+    let manifest: serde_json::Value = serde_json::from_str(&raw.ok().stdout).unwrap();
+    manifest["layers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["size"].as_u64().unwrap())
+        .collect()
+}
+
+#[test]
+fn the_compression_level_decides_the_size_of_pushed_layers() {
+    let (source, id, _) = native_busybox();
+    let mut sizes = Vec::new();
+    for level in ["1", "19"] {
+        // A store each: the blob-info cache would otherwise offer the first push's blobs.
+        let sb = Sandbox::new();
+        pull_plain(&sb, source);
+        let target = format!("{}/{}:v1", env().registry, repo(&format!("level{level}")));
+        sb.engine(&[
+            "push",
+            "--compression-format",
+            "zstd",
+            "--compression-level",
+            level,
+            source,
+            &target,
+        ])
+        .ok();
+        sizes.push((remote_layer_sizes(&sb, &target), target));
+    }
+    let (fast, small) = (&sizes[0].0, &sizes[1].0);
+    assert!(
+        small.iter().sum::<u64>() < fast.iter().sum::<u64>(),
+        "zstd level 19 layers {small:?} are not smaller than level 1's {fast:?}"
+    );
+    let other = Sandbox::new();
+    other.engine(&["pull", "-q", &sizes[1].1]).ok();
+    let pulled = other.engine(&["image", "inspect", "--format", "{{.Id}}", &sizes[1].1]);
+    assert_eq!(pulled.ok().line(), id);
+}
+
 #[test]
 fn pushing_an_unknown_image_is_one_error_line() {
     let sb = Sandbox::new();
@@ -171,6 +221,18 @@ fn pushing_an_unknown_image_is_one_error_line() {
     assert_engine_error(&out, &["no-such-image-here", "local store"]);
     let out = sb.engine(&["push", "--compression-format", "lz4", "x", "y"]);
     assert_engine_error(&out, &["compression", "lz4"]);
+    let out = sb.engine(&["push", "--compression-level", "10", "x", "y"]);
+    assert_engine_error(&out, &["--compression-level 10", "gzip levels are 1 to 9"]);
+    let out = sb.engine(&[
+        "push",
+        "--compression-format",
+        "zstd",
+        "--compression-level",
+        "0",
+        "x",
+        "y",
+    ]);
+    assert_engine_error(&out, &["zstd levels are 1 to 20"]);
 }
 
 // --- copy, inspect, delete, sync ---

@@ -84,6 +84,7 @@ pub fn sync(session: &Session, args: SyncArgs) -> Result<()> {
         source: source_flags,
         destination: destination_flags,
         compression: None,
+        compression_level: None,
         all: args.all,
         platform: Platform::host(),
         bars: is_tty(2),

@@ -33,11 +33,12 @@ pub struct Compressed {
 
 /// Starts compressing what `open` returns on a blocking thread. `finish` runs after the reader
 /// hit its end (it checks the source, e.g. the layer's diff_id); `on_read` sees the number of
-/// uncompressed bytes consumed (progress).
+/// uncompressed bytes consumed (progress). `level` None is the format's default.
 pub fn compress_stream<R, O, F, P>(
     open: O,
     finish: F,
     compression: Compression,
+    level: Option<i32>,
     on_read: P,
 ) -> (
     impl Stream<Item = Result<Bytes, io::Error>> + Send + 'static,
@@ -52,7 +53,7 @@ where
     let (tx, rx) = mpsc::channel::<Result<Bytes, io::Error>>(CHUNKS_IN_FLIGHT);
     let error_tx = tx.clone();
     let worker = tokio::task::spawn_blocking(move || {
-        let result = compress_into(open, finish, compression, on_read, tx);
+        let result = compress_into(open, finish, compression, level, on_read, tx);
         if let Err(e) = &result {
             // The upload sees a failed body and stops; the error itself is returned below.
             let _ = error_tx.blocking_send(Err(io::Error::other(format!("{e:#}"))));
@@ -69,6 +70,7 @@ fn compress_into<R, O, F, P>(
     open: O,
     finish: F,
     compression: Compression,
+    level: Option<i32>,
     on_read: P,
     tx: mpsc::Sender<Result<Bytes, io::Error>>,
 ) -> Result<Compressed>
@@ -89,13 +91,14 @@ where
     let sink = match compression {
         Compression::Gzip => {
             let pool = GzipPool::shared().context("starting the gzip threads")?;
-            let mut encoder =
-                ParallelGzEncoder::new(sink, GZIP_LEVEL, pool).context("compressing with gzip")?;
+            let mut encoder = ParallelGzEncoder::new(sink, level.unwrap_or(GZIP_LEVEL), pool)
+                .context("compressing with gzip")?;
             pump(&mut reader, &mut encoder, &mut buffer, &on_read)?;
             encoder.finish().context("compressing a layer with gzip")?
         }
         Compression::Zstd => {
-            let mut encoder = zstd::Encoder::new(sink, ZSTD_LEVEL).context("starting zstd")?;
+            let mut encoder =
+                zstd::Encoder::new(sink, level.unwrap_or(ZSTD_LEVEL)).context("starting zstd")?;
             pump(&mut reader, &mut encoder, &mut buffer, &on_read)?;
             encoder.finish().context("compressing a layer with zstd")?
         }
@@ -178,6 +181,7 @@ mod tests {
             move || Ok(Cursor::new(data)),
             |_| Ok(()),
             compression,
+            None,
             |_| {},
         );
         let chunks: Vec<_> = stream.collect().await;
@@ -220,6 +224,7 @@ mod tests {
                 ))
             },
             Compression::Gzip,
+            None,
             |_| {},
         );
         let chunks: Vec<_> = stream.collect().await;

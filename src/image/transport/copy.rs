@@ -73,6 +73,9 @@ pub struct CopyOptions {
     pub destination: RegistryFlags,
     /// Recompress layers leaving the local store (and pulled layers in another format).
     pub compression: Option<Compression>,
+    /// The level of that compression (checked with [`Compression::check_level`]); None: the
+    /// format's default.
+    pub compression_level: Option<i32>,
     /// Every image of an index, not only the one for `platform`.
     pub all: bool,
     pub platform: Platform,
@@ -89,6 +92,7 @@ impl CopyOptions {
             source: RegistryFlags::default(),
             destination: RegistryFlags::default(),
             compression: None,
+            compression_level: None,
             all: false,
             platform: Platform::host(),
             bars: false,
@@ -156,9 +160,9 @@ pub async fn copy(
         (TransportRef::Local(_), TransportRef::Local(_)) => {
             bail!("{src} and {dst} are both in the local store; use `engine tag` to add a name")
         }
-        _ if opts.compression.is_some() => bail!(
-            "--compression-format applies to layers leaving the local store for a registry; \
-             {src} to {dst} copies layers as they are, so drop the flag"
+        _ if opts.compression.is_some() || opts.compression_level.is_some() => bail!(
+            "--compression-format and --compression-level apply to layers leaving the local \
+             store for a registry; {src} to {dst} copies layers as they are, so drop them"
         ),
         _ => {
             let source = Source::open(src, access, &opts.source, store).await?;

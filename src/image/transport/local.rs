@@ -44,6 +44,7 @@ pub async fn push(
             destination,
             &mount_from,
             opts.compression,
+            opts.compression_level,
             progress,
         )
     }))
@@ -104,6 +105,7 @@ async fn push_layer(
     destination: &RemoteRepo,
     mount_from: &[String],
     wanted: Option<Compression>,
+    level: Option<i32>,
     progress: &Progress,
 ) -> Result<Described> {
     let original = Compression::of_media_type(&layer.media_type);
@@ -136,6 +138,7 @@ async fn push_layer(
         move || open_layer_tar(&store, &chain),
         |tar| tar.finish(),
         compression,
+        level,
         move |n| counter.inc(n),
     );
     let mut size = 0;

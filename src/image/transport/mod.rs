@@ -57,6 +57,22 @@ impl Compression {
         }
     }
 
+    /// `level` if it is one this format accepts (podman's ranges: gzip 1-9, zstd 1-20).
+    pub fn check_level(self, level: i32) -> anyhow::Result<i32> {
+        let (name, range) = match self {
+            Compression::Gzip => ("gzip", 1..=9),
+            Compression::Zstd => ("zstd", 1..=20),
+        };
+        if !range.contains(&level) {
+            anyhow::bail!(
+                "invalid --compression-level {level}: {name} levels are {} to {}",
+                range.start(),
+                range.end()
+            );
+        }
+        Ok(level)
+    }
+
     /// The compression a layer media type names, if any.
     pub fn of_media_type(media_type: &str) -> Option<Compression> {
         if media_type.ends_with("gzip") {
