@@ -14,6 +14,8 @@
 #   ENGINE_BENCH_CACHE=DIR   where the generated image layout is kept (default /var/tmp/engine-bench)
 #   ENGINE_BENCH_PODMAN=0    skip podman even if it is installed
 #   ENGINE_BENCH_KEEP=1      keep $W for a post-mortem
+#   ENGINE_BENCH_PUSH_FLAGS  extra flags for engine's push, e.g. "--compression-level 1"; the
+#                            table's "pushed MB" column shows what they cost in size
 set -euo pipefail
 export LC_ALL=C
 
@@ -54,8 +56,10 @@ bench_engine() {
     home=$(new_home "engine-$run")
     as_user "$home" "$W/bin/engine" --root "$home/store" pull -q "$IMAGE" >/dev/null
     target="$TARGET_REGISTRY/bench/engine-$run:latest"
+    local flags
+    read -ra flags <<<"${ENGINE_BENCH_PUSH_FLAGS:-}"
     timed_push engine "$run" "$home" "$target" "$W/bin/engine" --root "$home/store" \
-        push -q --tls-verify=false "$IMAGE" "$target"
+        push -q --tls-verify=false "${flags[@]}" "$IMAGE" "$target"
     as_user "$home" "$W/bin/engine" --root "$home/store" rmi -a -f >/dev/null 2>&1 || true
     rm -rf "$home" 2>/dev/null || log "  could not remove $home entirely"
 }
