@@ -147,6 +147,27 @@ podman_reset() {
     stop_podman_pause_processes
 }
 
+# remove_homes: removes the homes (and stores) of ENGINE_HOMES and PODMAN_HOMES, once every
+# run is timed. Not between runs: ext4 without a journal (this machine's root) passes over inodes
+# freed in the last few seconds when it allocates new ones, reading each one's block, so a pull
+# right after removing the previous run's 250 MB tree spent most of its time in ext4's inode
+# allocator, and the writeback of a removal competes with the next run. Either way the
+# benchmark would measure its own clean-up.
+ENGINE_HOMES=()
+PODMAN_HOMES=()
+remove_homes() {
+    local home
+    for home in "${PODMAN_HOMES[@]}"; do
+        podman_reset "$home"
+        rm -rf "$home"
+    done
+    for home in "${ENGINE_HOMES[@]}"; do
+        rm -rf "$home" 2>/dev/null || log "  could not remove $home entirely"
+    done
+    ENGINE_HOMES=()
+    PODMAN_HOMES=()
+}
+
 # image_layout: prints the path of the ~250 MB OCI layout make_image.py generates, generating
 # it on a cache miss. The key is make_image.py's hash, so editing the generator regenerates;
 # stale ones are removed. pull.sh keeps the same layout in the same $CACHE.

@@ -22,11 +22,9 @@
 # The machine may be shared: the load average before each run is printed, and the median of
 # several runs (with the min next to it) is the figure to quote.
 #
-# Stores are removed after the last run, not between runs: ext4 without a journal (this
-# machine's root) passes over inodes freed in the last few seconds when it allocates new ones,
-# reading each one's block, so a pull right after removing the previous run's 250 MB tree
-# spent most of its time in ext4's inode allocator (run after run: engine 1.6, 5.6, 6.4 s,
-# podman 8.6, 10.8, 13.0 s). That measured the benchmark's own removals, not the pull.
+# Stores are removed after the last run, not between runs (remove_homes in bench_lib.sh says
+# why: removing one run's store just before the next pull made run after run slower, engine 1.6,
+# 5.6, 6.4 s, podman 8.6, 10.8, 13.0 s).
 set -euo pipefail
 export LC_ALL=C
 
@@ -60,7 +58,7 @@ bench_engine() {
     local run=$1 home
     home=$(new_home "engine-$run")
     timed_pull engine "$run" "$home" "$W/bin/engine" --root "$home/store" pull -q "$IMAGE"
-    USED_HOMES+=("$home")
+    ENGINE_HOMES+=("$home")
 }
 
 bench_podman() {
@@ -73,17 +71,6 @@ bench_podman() {
     PODMAN_HOMES+=("$home")
 }
 
-# remove_homes: the stores of every run, once all are timed (see the header for why).
-remove_homes() {
-    local home
-    for home in "${PODMAN_HOMES[@]}"; do
-        podman_reset "$home"
-        rm -rf "$home"
-    done
-    for home in "${USED_HOMES[@]}"; do rm -rf "$home"; done
-    PODMAN_HOMES=() USED_HOMES=()
-}
-USED_HOMES=() PODMAN_HOMES=()
 
 # best_of N FUNCTION: runs FUNCTION N times and prints the shortest wall time in seconds.
 best_of() {

@@ -6,7 +6,8 @@
 # podman when it is installed. Each tool first pulls the image (untimed) from a "source"
 # registry into a fresh store, then pushes it to a repository of a second, "target" registry:
 # a different host, so neither tool can mount or skip a blob, and both reproduce every layer
-# from their store, gzip it and upload it (the work `push` of a built image does).
+# from their store, gzip it and upload it (the work `push` of a built image does). The stores
+# are removed after the last run (remove_homes in bench_lib.sh says why).
 #
 # Switches (environment), as for pull.sh:
 #   ENGINE_BENCH_BIN=PATH    use this engine binary instead of `cargo build --release`
@@ -60,8 +61,7 @@ bench_engine() {
     read -ra flags <<<"${ENGINE_BENCH_PUSH_FLAGS:-}"
     timed_push engine "$run" "$home" "$target" "$W/bin/engine" --root "$home/store" \
         push -q --tls-verify=false "${flags[@]}" "$IMAGE" "$target"
-    as_user "$home" "$W/bin/engine" --root "$home/store" rmi -a -f >/dev/null 2>&1 || true
-    rm -rf "$home" 2>/dev/null || log "  could not remove $home entirely"
+    ENGINE_HOMES+=("$home")
 }
 
 bench_podman() {
@@ -72,8 +72,7 @@ bench_podman() {
     target="$TARGET_REGISTRY/bench/podman-$run:latest"
     timed_push podman "$run" "$home" "$target" podman "${PODMAN_STORE[@]}" --events-backend none \
         push -q --tls-verify=false "$IMAGE" "$target"
-    podman_reset "$home"
-    rm -rf "$home"
+    PODMAN_HOMES+=("$home")
 }
 
 phase "packages and user"
@@ -106,6 +105,7 @@ for ((run = 1; run <= RUNS; run++)); do
     bench_engine "$run"
     if ((USE_PODMAN)); then bench_podman "$run"; fi
 done
+remove_homes
 
 end_phase
 echo
