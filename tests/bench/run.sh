@@ -19,8 +19,10 @@
 #   ENGINE_BENCH_WARMUPS=N      untimed warm-up runs per tool first (default 3)
 #   ENGINE_BENCH_RUNS=N         timed runs per tool (default 20)
 #   ENGINE_BENCH_RSS_RUNS=N     runs per tool under GNU time, for the peak RSS (default 3)
-#   ENGINE_BENCH_PULL_RUNS=N    cold pulls per tool (default 2; 0 skips the pulls, about a
-#                               minute; tests/bench/pull.sh has the throughput details)
+#   ENGINE_BENCH_PULL_RUNS=N    cold pulls per tool (default 3, so the median passes over a
+#                               first pull slowed by files removed just before, see
+#                               remove_homes; 0 skips the pulls, about a minute;
+#                               tests/bench/pull.sh has the throughput details)
 #   ENGINE_BENCH_CACHE=DIR      where the generated pull image is kept between runs, shared
 #                               with pull.sh (default /var/tmp/engine-bench)
 #   ENGINE_BENCH_PODMAN=0       skip podman even if it is installed
@@ -40,7 +42,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/bench_lib.sh"
 RUNS=$(bench_count ENGINE_BENCH_RUNS 20 1)
 WARMUPS=$(bench_count ENGINE_BENCH_WARMUPS 3)
 RSS_RUNS=$(bench_count ENGINE_BENCH_RSS_RUNS 3)
-PULL_RUNS=$(bench_count ENGINE_BENCH_PULL_RUNS 2)
+PULL_RUNS=$(bench_count ENGINE_BENCH_PULL_RUNS 3)
 CACHE=${ENGINE_BENCH_CACHE:-/var/tmp/engine-bench}
 require_root "it starts a registry and runs containers as $TEST_USER"
 
@@ -134,7 +136,7 @@ bench_pulls() {
         repeat_as_user "$home" "$W/plan-pull" 0 0 1
         grep -qx "$id" "$home/logs/engine-pull.log" || die "engine pull printed no image id $id"
         log "  engine pull $run: $(printf '%.2f' "$(tail -n 1 "$W/runs.tsv" | cut -f4)") s"
-        rm -rf "$home"
+        ENGINE_HOMES+=("$home")
         if ((USE_PODMAN)); then
             home=$(new_home "pp$run")
             podman_store "$home"
@@ -142,10 +144,10 @@ bench_pulls() {
             repeat_as_user "$home" "$W/plan-pull" 0 0 1
             grep -qx "$id" "$home/logs/podman-pull.log" || die "podman pull printed no image id $id"
             log "  podman pull $run: $(printf '%.2f' "$(tail -n 1 "$W/runs.tsv" | cut -f4)") s"
-            podman_reset "$home"
-            rm -rf "$home"
+            PODMAN_HOMES+=("$home")
         fi
     done
+    remove_homes
 }
 
 # profile_engine HOME: where engine run's time goes (ENGINE_BENCH_PROFILE=1).
