@@ -8,7 +8,9 @@ mod transport_support;
 
 use common::{Sandbox, env, fixture};
 use pull_support::assert_engine_error;
-use transport_support::{copy_repo, home_path, native_busybox, remote_digest, skopeo};
+use transport_support::{
+    copy_repo, home_path, native_busybox, podman, remote_digest, sha256_digest, skopeo,
+};
 
 /// `image copy docker://SOURCE dir:~/NAME`; returns the directory.
 fn copied_to_dir(sb: &Sandbox, source: &str, name: &str) -> String {
@@ -287,5 +289,65 @@ fn a_damaged_dir_blob_is_refused_and_nothing_is_written() {
             .filter(|n| n.contains("out"))
             .collect();
         assert!(names.is_empty(), "copying to {to} left {names:?} ({left})");
+    }
+}
+
+/// The gzip layers `push` writes (one gzip member per MiB) decompress with the readers other
+/// tools use: containers/image's in skopeo, and podman's pull where podman is installed.
+#[test]
+fn pushed_gzip_layers_decompress_with_skopeo_and_podman() {
+    let sb = Sandbox::new();
+    // An imported layer has no pulled blob to send again: the push gzips it, 3 MB in 3 members.
+    let text: Vec<u8> = (0..3_000_000u32)
+        .map(|i| b"lorem ipsum dolor sit amet "[(i % 27) as usize] ^ ((i / 4099) % 2) as u8)
+        .collect();
+    let mut builder = tar::Builder::new(Vec::new());
+    let mut header = tar::Header::new_gnu();
+    header.set_size(text.len() as u64);
+    header.set_mode(0o644);
+    header.set_uid(0);
+    header.set_gid(0);
+    header.set_mtime(1_700_000_000);
+    builder
+        .append_data(&mut header, "data.txt", &text[..])
+        .unwrap();
+    let tarball = sb.write_file("layer.tar", builder.into_inner().unwrap());
+    let tarball = tarball.display().to_string();
+    let diff_id = sha256_digest(&std::fs::read(&tarball).unwrap());
+    sb.engine(&["import", "-q", &tarball, "imported:v1"]).ok();
+    let target = format!("{}:v1", copy_repo("gzipped"));
+    sb.engine(&["push", "-q", "imported:v1", &target]).ok();
+
+    let out = home_path(&sb, "decompressed");
+    skopeo(
+        &sb,
+        &[
+            "copy",
+            "-q",
+            "--src-tls-verify=false",
+            "--dest-decompress",
+            &format!("docker://{target}"),
+            &format!("dir:{out}"),
+        ],
+    )
+    .ok();
+    let hex = diff_id.trim_start_matches("sha256:");
+    let layer = std::fs::read(std::path::Path::new(&out).join(hex))
+        .expect("skopeo's decompressed layer is named by the diff_id");
+    assert!(layer == std::fs::read(&tarball).unwrap());
+
+    if let Some(podman) = podman() {
+        let id = sb.engine(&["image", "inspect", "--format", "{{.Id}}", "imported:v1"]);
+        let id = id.ok().line().to_string();
+        sb.user_cmd(podman, &["pull", "-q", "--tls-verify=false", &target])
+            .run()
+            .ok();
+        let podman_id = sb
+            .user_cmd(
+                podman,
+                &["image", "inspect", "--format", "{{.Id}}", &target],
+            )
+            .run();
+        assert_eq!(podman_id.ok().line(), id, "podman pulls the pushed image");
     }
 }
