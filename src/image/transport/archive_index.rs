@@ -214,7 +214,7 @@ fn normalise(path: &Path) -> Option<String> {
 }
 
 /// `reader` decompressed according to its first bytes.
-pub(super) fn decompressed(mut reader: impl Read + Send + 'static) -> Result<Box<dyn Read + Send>> {
+fn decompressed(mut reader: impl Read + Send + 'static) -> Result<Box<dyn Read + Send>> {
     let mut head = [0u8; 4];
     let mut n = 0;
     // Four bytes, unless the stream is shorter (a read may return fewer than asked).

@@ -128,10 +128,7 @@ fn splice_exactly(
             Err(e) => return Err(io::Error::from(e)).context("writing the layer tar"),
         }
     }
-    if copied != size {
-        bail!("the file has {copied} bytes, the layer recorded {size}: the layer was changed");
-    }
-    Ok(())
+    same_size(copied, size)
 }
 
 /// Copies exactly `size` bytes of `file`; a shorter file means the layer was changed.
@@ -149,6 +146,11 @@ fn copy_exactly(file: File, size: u64, out: &mut impl Write, buffer: &mut [u8]) 
             .context("writing the layer tar")?;
         copied += n as u64;
     }
+    same_size(copied, size)
+}
+
+/// A payload shorter than the split recorded means the layer's file was changed.
+fn same_size(copied: u64, size: u64) -> Result<()> {
     if copied != size {
         bail!("the file has {copied} bytes, the layer recorded {size}: the layer was changed");
     }

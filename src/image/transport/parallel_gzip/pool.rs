@@ -76,8 +76,9 @@ pub(super) fn workers_gone() -> io::Error {
 }
 
 /// A worker: compresses jobs until the pool is gone, with one libdeflate compressor kept for
-/// the level last asked for (its setup allocates about a megabyte). A reply nobody waits for
-/// any more (the encoder was dropped mid-stream) is simply discarded.
+/// the level last asked for (its setup allocates about a megabyte; libdeflate starts every
+/// call afresh, so the output still depends on the block alone). A reply nobody waits for any
+/// more (the encoder was dropped mid-stream) is simply discarded.
 fn work(queue: &Mutex<Receiver<Job>>) {
     let mut compressor: Option<(i32, Compressor)> = None;
     loop {
