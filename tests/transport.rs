@@ -211,6 +211,75 @@ fn the_compression_level_decides_the_size_of_pushed_layers() {
 }
 
 #[test]
+fn containers_conf_sets_the_compression_of_pushes_and_flags_override_it() {
+    let (source, _, _) = native_busybox();
+    let sb = Sandbox::new();
+    pull_plain(&sb, source);
+    sb.write_file(
+        ".config/containers/containers.conf",
+        "[engine]\ncompression_format = \"zstd:chunked\"\ncompression_level = 19\n",
+    );
+    let media_types = |target: &str| -> Vec<String> {
+        let raw = sb.engine(&[
+            "image",
+            "inspect",
+            "--remote",
+            "--raw",
+            &format!("docker://{target}"),
+        ]);
+        let manifest: serde_json::Value = serde_json::from_str(&raw.ok().stdout).unwrap();
+        manifest["layers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| l["mediaType"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let target = format!("{}/{}:v1", env().registry, repo("conf-zstd"));
+    sb.engine(&["push", "-q", source, &target]).ok();
+    let types = media_types(&target);
+    assert!(types.iter().all(|t| t.ends_with("zstd")), "{types:?}");
+    // The flag wins; the level from the file (19) would be out of gzip's range.
+    let target = format!("{}/{}:v1", env().registry, repo("conf-gzip"));
+    sb.engine(&[
+        "push",
+        "-q",
+        "--compression-format",
+        "gzip",
+        source,
+        &target,
+    ])
+    .ok();
+    let out = sb.engine(&[
+        "push",
+        "-q",
+        "--compression-format",
+        "gzip",
+        "--compression-level",
+        "19",
+        source,
+        &target,
+    ]);
+    assert_engine_error(&out, &["gzip levels are 1 to 9"]);
+    // Only pushes to a registry read the keys: a copy between files copies layers as they are.
+    let dir = sb.home().join("copied").display().to_string();
+    sb.engine(&[
+        "image",
+        "copy",
+        "-q",
+        &format!("docker://{target}"),
+        &format!("dir:{dir}"),
+    ])
+    .ok();
+    sb.write_file(
+        ".config/containers/containers.conf",
+        "[engine]\ncompression_format = \"lz4\"\n",
+    );
+    let out = sb.engine(&["push", "-q", source, &target]);
+    assert_engine_error(&out, &["containers.conf", "compression_format", "lz4"]);
+}
+
+#[test]
 fn pushing_an_unknown_image_is_one_error_line() {
     let sb = Sandbox::new();
     let out = sb.engine(&[

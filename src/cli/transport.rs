@@ -10,6 +10,7 @@ use clap::Args;
 use super::pulling::parse_creds;
 use super::{Session, format, image};
 use crate::config::auth::AuthFiles;
+use crate::config::containers_conf::{ContainersConf, EngineSection};
 use crate::config::registries::RegistriesConf;
 use crate::image::manifest::Platform;
 use crate::image::transport::{
@@ -63,19 +64,36 @@ pub struct TransferArgs {
 }
 
 impl TransferArgs {
-    fn compression(&self) -> Result<Option<Compression>> {
-        self.compression_format
-            .as_deref()
-            .map(Compression::parse)
-            .transpose()
-    }
-
-    /// The level asked for, checked against the format (gzip unless zstd was asked for).
-    fn compression_level(&self) -> Result<Option<i32>> {
-        let format = self.compression()?.unwrap_or(Compression::Gzip);
-        self.compression_level
-            .map(|level| format.check_level(level))
-            .transpose()
+    /// The compression format and level asked for: the flags, else `defaults` (containers.conf's
+    /// `[engine]` keys, for pushes to a registry as in podman). The file's level goes with the
+    /// file's format: a flag choosing another format drops it. Levels are checked against the
+    /// format (gzip unless zstd was asked for).
+    fn compression(&self, defaults: &EngineSection) -> Result<(Option<Compression>, Option<i32>)> {
+        let from_conf = "containers.conf [engine]";
+        let conf_format = || -> Result<Option<Compression>> {
+            defaults
+                .compression_format
+                .as_deref()
+                .map(|f| {
+                    Compression::parse(f).with_context(|| format!("{from_conf} compression_format"))
+                })
+                .transpose()
+        };
+        let format = match &self.compression_format {
+            Some(flag) => Some(Compression::parse(flag)?),
+            None => conf_format()?,
+        };
+        let effective = format.unwrap_or(Compression::Gzip);
+        let level = match (self.compression_level, defaults.compression_level) {
+            (Some(flag), _) => Some(effective.check_level(flag)?),
+            (None, Some(conf)) if conf_format()?.unwrap_or(Compression::Gzip) == effective => Some(
+                effective
+                    .check_level(conf)
+                    .with_context(|| format!("{from_conf} compression_level"))?,
+            ),
+            _ => None,
+        };
+        Ok((format, level))
     }
 }
 
@@ -187,11 +205,18 @@ pub fn push(session: &Session, args: PushArgs) -> Result<()> {
             other => bail!("pushing {other}: give a DESTINATION"),
         },
     };
+    // containers.conf's compression keys are for pushes to a registry (podman's meaning):
+    // elsewhere layers are copied as they are.
+    let defaults = match destination {
+        TransportRef::Docker(_) => ContainersConf::load(&session.paths)?.engine,
+        _ => EngineSection::default(),
+    };
+    let (compression, compression_level) = args.transfer.compression(&defaults)?;
     let opts = CopyOptions {
         source: RegistryFlags::default(),
         destination: args.registry.flags()?,
-        compression: args.transfer.compression()?,
-        compression_level: args.transfer.compression_level()?,
+        compression,
+        compression_level,
         all: false,
         platform: Platform::host(),
         bars: is_tty(2),
@@ -204,11 +229,12 @@ pub fn copy(session: &Session, args: CopyArgs) -> Result<()> {
     let source = TransportRef::parse(&args.source)?;
     let destination = TransportRef::parse(&args.destination)?;
     let (source_flags, destination_flags) = args.registries.flags()?;
+    let (compression, compression_level) = args.transfer.compression(&EngineSection::default())?;
     let opts = CopyOptions {
         source: source_flags,
         destination: destination_flags,
-        compression: args.transfer.compression()?,
-        compression_level: args.transfer.compression_level()?,
+        compression,
+        compression_level,
         all: args.all,
         platform: Platform::host(),
         bars: is_tty(2),

@@ -33,6 +33,10 @@ pub struct EngineSection {
     pub default_rootless_network_cmd: Option<String>,
     /// "journald", "file" or "none".
     pub events_logger: Option<String>,
+    /// Layer compression of pushes to a registry: "gzip", "zstd" or "zstd:chunked".
+    pub compression_format: Option<String>,
+    /// Its level (gzip 1-9, zstd 1-20).
+    pub compression_level: Option<i32>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
@@ -132,6 +136,8 @@ impl ContainersConf {
             e.default_rootless_network_cmd,
         );
         overlay(&mut engine.events_logger, e.events_logger);
+        overlay(&mut engine.compression_format, e.compression_format);
+        overlay(&mut engine.compression_level, e.compression_level);
         let containers = &mut self.containers;
         overlay(&mut containers.default_capabilities, c.default_capabilities);
         overlay(&mut containers.seccomp_profile, c.seccomp_profile);
@@ -174,6 +180,20 @@ fn default_files(paths: &Paths) -> Result<Vec<PathBuf>> {
 mod tests {
     use super::*;
     use std::fs;
+
+    #[test]
+    fn compression_keys_of_the_engine_section_are_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("c.conf");
+        fs::write(
+            &file,
+            "[engine]\ncompression_format = \"zstd\"\ncompression_level = 12\n",
+        )
+        .unwrap();
+        let conf = ContainersConf::load_files(&[file]).unwrap();
+        assert_eq!(conf.engine.compression_format.as_deref(), Some("zstd"));
+        assert_eq!(conf.engine.compression_level, Some(12));
+    }
 
     fn write(root: &Path, rel: &str, text: &str) {
         let path = root.join(rel);
