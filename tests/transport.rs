@@ -160,8 +160,8 @@ fn an_interrupted_push_is_completed_by_the_next_one() {
     assert_eq!(pulled.ok().line(), id);
 }
 
-/// The sizes of the layers of the manifest `target` names.
-fn remote_layer_sizes(sb: &Sandbox, target: &str) -> Vec<u64> {
+/// The layer descriptors of the manifest `target` names.
+fn remote_layers(sb: &Sandbox, target: &str) -> Vec<serde_json::Value> {
     let raw = sb.engine(&[
         "image",
         "inspect",
@@ -170,9 +170,12 @@ fn remote_layer_sizes(sb: &Sandbox, target: &str) -> Vec<u64> {
         &format!("docker://{target}"),
     ]);
     let manifest: serde_json::Value = serde_json::from_str(&raw.ok().stdout).unwrap();
-    manifest["layers"]
-        .as_array()
-        .unwrap()
+    manifest["layers"].as_array().unwrap().clone()
+}
+
+/// The sizes of the layers of the manifest `target` names.
+fn remote_layer_sizes(sb: &Sandbox, target: &str) -> Vec<u64> {
+    remote_layers(sb, target)
         .iter()
         .map(|l| l["size"].as_u64().unwrap())
         .collect()
@@ -220,17 +223,7 @@ fn containers_conf_sets_the_compression_of_pushes_and_flags_override_it() {
         "[engine]\ncompression_format = \"zstd:chunked\"\ncompression_level = 19\n",
     );
     let media_types = |target: &str| -> Vec<String> {
-        let raw = sb.engine(&[
-            "image",
-            "inspect",
-            "--remote",
-            "--raw",
-            &format!("docker://{target}"),
-        ]);
-        let manifest: serde_json::Value = serde_json::from_str(&raw.ok().stdout).unwrap();
-        manifest["layers"]
-            .as_array()
-            .unwrap()
+        remote_layers(&sb, target)
             .iter()
             .map(|l| l["mediaType"].as_str().unwrap().to_string())
             .collect()
