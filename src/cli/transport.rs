@@ -64,36 +64,15 @@ pub struct TransferArgs {
 }
 
 impl TransferArgs {
-    /// The compression format and level asked for: the flags, else `defaults` (containers.conf's
-    /// `[engine]` keys, for pushes to a registry as in podman). The file's level goes with the
-    /// file's format: a flag choosing another format drops it. Levels are checked against the
-    /// format (gzip unless zstd was asked for).
+    /// The compression format and level: the flags, else `defaults` (see Compression::choose).
     fn compression(&self, defaults: &EngineSection) -> Result<(Option<Compression>, Option<i32>)> {
-        let from_conf = "containers.conf [engine]";
-        let conf_format = || -> Result<Option<Compression>> {
-            defaults
-                .compression_format
-                .as_deref()
-                .map(|f| {
-                    Compression::parse(f).with_context(|| format!("{from_conf} compression_format"))
-                })
-                .transpose()
-        };
-        let format = match &self.compression_format {
-            Some(flag) => Some(Compression::parse(flag)?),
-            None => conf_format()?,
-        };
-        let effective = format.unwrap_or(Compression::Gzip);
-        let level = match (self.compression_level, defaults.compression_level) {
-            (Some(flag), _) => Some(effective.check_level(flag)?),
-            (None, Some(conf)) if conf_format()?.unwrap_or(Compression::Gzip) == effective => Some(
-                effective
-                    .check_level(conf)
-                    .with_context(|| format!("{from_conf} compression_level"))?,
+        Compression::choose(
+            (self.compression_format.as_deref(), self.compression_level),
+            (
+                defaults.compression_format.as_deref(),
+                defaults.compression_level,
             ),
-            _ => None,
-        };
-        Ok((format, level))
+        )
     }
 }
 
