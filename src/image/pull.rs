@@ -4,7 +4,6 @@
 use std::path::PathBuf;
 
 use anyhow::{Context, Result, anyhow, bail};
-use futures_util::{StreamExt, TryStreamExt};
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use oci_spec::image::ImageConfiguration;
 
@@ -20,6 +19,7 @@ use crate::image::registry::{Endpoint, FailureKind, Registry, RegistryError};
 use crate::image::shortnames;
 use crate::rootfs::unpacker::LayerUnpacker;
 use crate::store::{ImageRecord, LayerMeta, LayerRecord, MissingBlobs, Store, chain_ids};
+use crate::util::concurrent::try_join_in_order;
 use crate::util::digest::Digest;
 use crate::util::proc::is_tty;
 
@@ -344,11 +344,7 @@ async fn fetch_layers(
             }
         },
     );
-    // `buffered` keeps the manifest's layer order in the result.
-    let results: Vec<_> = futures_util::stream::iter(jobs)
-        .buffered(PARALLEL_LAYERS)
-        .try_collect()
-        .await?;
+    let results = try_join_in_order(jobs, PARALLEL_LAYERS).await?;
     // Layers are published only once every one of them checked: a failed pull leaves none
     // behind (the staged ones are removed when dropped).
     let mut infos = Vec::with_capacity(results.len());

@@ -1,5 +1,6 @@
 //! Small helpers shared by every layer: atomic file writes and digests.
 
+pub mod concurrent;
 pub mod digest;
 pub mod fs;
 pub mod limits;

@@ -3,7 +3,7 @@
 //! destination lacks is streamed through a digest check.
 
 use anyhow::{Context, Result, bail};
-use futures_util::{StreamExt, TryStreamExt};
+use futures_util::TryStreamExt;
 
 use super::blob_stream::verified;
 use super::copy::{CopyOptions, PARALLEL_BLOBS};
@@ -11,6 +11,7 @@ use super::destination::{BlobRole, Destination};
 use super::progress::Progress;
 use super::source::Source;
 use crate::image::manifest::{self, Blob, Manifest};
+use crate::util::concurrent::try_join_in_order;
 use crate::util::digest::Digest;
 
 /// Copies the image (or, with `opts.all`, the whole list) and commits the destination; on
@@ -110,12 +111,10 @@ async fn copy_single(
     } else {
         1
     };
-    futures_util::stream::iter(blobs.map(|(role, blob)| async move {
+    let jobs = blobs.map(|(role, blob)| async move {
         copy_blob(source, destination, role, &blob, progress).await
-    }))
-    .buffered(parallel)
-    .try_collect::<Vec<()>>()
-    .await?;
+    });
+    try_join_in_order(jobs, parallel).await?;
     if instance.is_none() {
         progress.say("Writing manifest to image destination");
     }

@@ -6,7 +6,6 @@
 use std::sync::Arc;
 
 use anyhow::{Result, anyhow};
-use futures_util::{StreamExt, TryStreamExt};
 
 use super::Compression;
 use super::blob_cache::{BlobCache, CachedBlob};
@@ -19,6 +18,7 @@ use crate::image::manifest::{self, Manifest};
 use crate::image::reference::{self, ParsedReference, Reference};
 use crate::rootfs::layer_tar::open_layer_tar;
 use crate::store::{ImageRecord, LayerRecord, Store};
+use crate::util::concurrent::try_join_in_order;
 use crate::util::digest::Digest;
 
 /// Pushes local image `name` to `destination` under `to`'s tag; returns the manifest digest.
@@ -37,7 +37,7 @@ pub async fn push(
     })?;
     progress.say("Getting image source signatures");
     let mount_from = same_registry_repositories(&image, destination);
-    let pushed: Vec<Described> = futures_util::stream::iter(image.layers.iter().map(|layer| {
+    let jobs = image.layers.iter().map(|layer| {
         push_layer(
             store,
             layer,
@@ -47,10 +47,8 @@ pub async fn push(
             opts.compression_level,
             progress,
         )
-    }))
-    .buffered(PARALLEL_BLOBS)
-    .try_collect()
-    .await?;
+    });
+    let pushed: Vec<Described> = try_join_in_order(jobs, PARALLEL_BLOBS).await?;
 
     let config_bytes = store.read_blob(&image.config_digest)?;
     let config = Described::plain(image.config_digest.clone(), config_bytes.len() as u64);
