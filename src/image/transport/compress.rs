@@ -87,40 +87,75 @@ where
         pending: Vec::with_capacity(CHUNK),
         size: 0,
     };
-    let mut buffer = vec![0u8; CHUNK];
     let sink = match compression {
         Compression::Gzip => {
             let pool = GzipPool::shared().context("starting the gzip threads")?;
             let mut encoder = ParallelGzEncoder::new(sink, level.unwrap_or(GZIP_LEVEL), pool)
                 .context("compressing with gzip")?;
-            pump(&mut reader, &mut encoder, &mut buffer, &on_read)?;
+            pump(&mut reader, &mut encoder, &on_read)?;
             encoder.finish().context("compressing a layer with gzip")?
         }
         Compression::Zstd => {
-            let mut encoder =
+            let encoder =
                 zstd::Encoder::new(sink, level.unwrap_or(ZSTD_LEVEL)).context("starting zstd")?;
-            pump(&mut reader, &mut encoder, &mut buffer, &on_read)?;
-            encoder.finish().context("compressing a layer with zstd")?
+            let mut intake = Buffered {
+                buffer: vec![0; CHUNK],
+                out: encoder,
+            };
+            pump(&mut reader, &mut intake, &on_read)?;
+            intake
+                .out
+                .finish()
+                .context("compressing a layer with zstd")?
         }
     };
     finish(reader)?;
     sink.close()
 }
 
-fn pump(
-    reader: &mut impl Read,
-    out: &mut impl Write,
-    buffer: &mut [u8],
-    on_read: &impl Fn(u64),
-) -> Result<()> {
+/// Where [`pump`] puts the layer's bytes: a buffer to read into, then told how many arrived.
+trait Intake {
+    fn space(&mut self) -> &mut [u8];
+    fn took(&mut self, n: usize) -> io::Result<()>;
+}
+
+/// The gzip encoder takes input in its own block buffer: no copy on the way.
+impl<W: Write> Intake for ParallelGzEncoder<W> {
+    fn space(&mut self) -> &mut [u8] {
+        ParallelGzEncoder::space(self)
+    }
+
+    fn took(&mut self, n: usize) -> io::Result<()> {
+        ParallelGzEncoder::took(self, n)
+    }
+}
+
+/// Any writer, fed through a buffer of ours.
+struct Buffered<W> {
+    buffer: Vec<u8>,
+    out: W,
+}
+
+impl<W: Write> Intake for Buffered<W> {
+    fn space(&mut self) -> &mut [u8] {
+        &mut self.buffer
+    }
+
+    fn took(&mut self, n: usize) -> io::Result<()> {
+        self.out.write_all(&self.buffer[..n])
+    }
+}
+
+fn pump(reader: &mut impl Read, intake: &mut impl Intake, on_read: &impl Fn(u64)) -> Result<()> {
     loop {
-        let n = match reader.read(buffer) {
+        let n = match reader.read(intake.space()) {
             Ok(0) => return Ok(()),
             Ok(n) => n,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
             Err(e) => return Err(anyhow!("reading the layer: {e}")),
         };
-        out.write_all(&buffer[..n])
+        intake
+            .took(n)
             .map_err(|e| anyhow!("sending the layer: {e}"))?;
         on_read(n as u64);
     }

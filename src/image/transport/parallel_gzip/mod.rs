@@ -31,7 +31,10 @@ pub struct ParallelGzEncoder<W: Write> {
     out: W,
     level: i32,
     pool: Arc<GzipPool>,
+    /// The block being filled: [`BLOCK`] bytes long (zeroed once per buffer, so input can be
+    /// read straight into it), of which `filled` hold input.
     block: Vec<u8>,
+    filled: usize,
     /// Whether a member was sent: an empty input still needs one (an empty file is no gzip).
     sent_any: bool,
     /// Replies in stream order; at most one block per pool thread is in flight.
@@ -53,7 +56,8 @@ impl<W: Write> ParallelGzEncoder<W> {
             out,
             level,
             pool,
-            block: Vec::with_capacity(BLOCK),
+            block: vec![0; BLOCK],
+            filled: 0,
             sent_any: false,
             pending: VecDeque::new(),
             spare_blocks: Vec::new(),
@@ -63,7 +67,7 @@ impl<W: Write> ParallelGzEncoder<W> {
 
     /// Compresses what is left and returns the writer.
     pub fn finish(mut self) -> io::Result<W> {
-        if !self.block.is_empty() || !self.sent_any {
+        if self.filled > 0 || !self.sent_any {
             self.send_block()?;
         }
         while !self.pending.is_empty() {
@@ -73,14 +77,13 @@ impl<W: Write> ParallelGzEncoder<W> {
     }
 
     fn send_block(&mut self) -> io::Result<()> {
-        let next = self
-            .spare_blocks
-            .pop()
-            .unwrap_or_else(|| Vec::with_capacity(BLOCK));
+        let next = self.spare_blocks.pop().unwrap_or_else(|| vec![0; BLOCK]);
         let data = std::mem::replace(&mut self.block, next);
+        let len = std::mem::take(&mut self.filled);
         let (reply, member) = mpsc::sync_channel(1);
         self.pool.submit(Job {
             data,
+            len,
             out: self.spare_outs.pop().unwrap_or_default(),
             level: self.level,
             reply,
@@ -93,14 +96,31 @@ impl<W: Write> ParallelGzEncoder<W> {
         Ok(())
     }
 
+    /// The free part of the block: input can be read straight into it (sparing the copy
+    /// `write` makes), then announced with [`took`](Self::took).
+    pub fn space(&mut self) -> &mut [u8] {
+        &mut self.block[self.filled..]
+    }
+
+    /// Counts `n` bytes just put at the start of [`space`](Self::space).
+    pub fn took(&mut self, n: usize) -> io::Result<()> {
+        self.block_grew(n)
+    }
+
+    fn block_grew(&mut self, n: usize) -> io::Result<()> {
+        self.filled += n;
+        if self.filled == BLOCK {
+            self.send_block()?;
+        }
+        Ok(())
+    }
+
     fn write_oldest(&mut self) -> io::Result<()> {
         let Some(next) = self.pending.pop_front() else {
             return Ok(());
         };
-        let mut member = next.recv().map_err(|_| workers_gone())??;
-        self.out.write_all(&member.gzip)?;
-        member.gzip.clear();
-        member.data.clear();
+        let member = next.recv().map_err(|_| workers_gone())??;
+        self.out.write_all(&member.gzip[..member.len])?;
         self.spare_outs.push(member.gzip);
         self.spare_blocks.push(member.data);
         Ok(())
@@ -109,11 +129,9 @@ impl<W: Write> ParallelGzEncoder<W> {
 
 impl<W: Write> Write for ParallelGzEncoder<W> {
     fn write(&mut self, data: &[u8]) -> io::Result<usize> {
-        let n = data.len().min(BLOCK - self.block.len());
-        self.block.extend_from_slice(&data[..n]);
-        if self.block.len() == BLOCK {
-            self.send_block()?;
-        }
+        let n = data.len().min(BLOCK - self.filled);
+        self.block[self.filled..self.filled + n].copy_from_slice(&data[..n]);
+        self.block_grew(n)?;
         Ok(n)
     }
 

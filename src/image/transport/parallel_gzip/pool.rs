@@ -12,16 +12,20 @@ use super::incompressible::looks_incompressible;
 
 /// One block to compress, and where its [`Member`] goes.
 pub(super) struct Job {
+    /// The block's buffer, holding `len` bytes of input.
     pub data: Vec<u8>,
-    /// An empty buffer to compress into (recycled by the encoder, so memory stays flat).
+    pub len: usize,
+    /// A buffer to compress into (recycled by the encoder, so memory stays flat).
     pub out: Vec<u8>,
     pub level: i32,
     pub reply: SyncSender<io::Result<Member>>,
 }
 
-/// One block as a whole gzip member, and the input buffer back for reuse.
+/// One block as a whole gzip member (the first `len` bytes of `gzip`), and the input buffer
+/// back for reuse.
 pub(super) struct Member {
     pub gzip: Vec<u8>,
+    pub len: usize,
     pub data: Vec<u8>,
 }
 
@@ -87,8 +91,12 @@ fn work(queue: &Mutex<Receiver<Job>>) {
             Err(_) => return,
         };
         let Ok(job) = job else { return };
-        let gzip = if looks_incompressible(&job.data) {
-            Ok(stored_member(&job.data, job.out))
+        let input = &job.data[..job.len];
+        let gzip = if looks_incompressible(input) {
+            let mut out = job.out;
+            out.clear();
+            let out = stored_member(input, out);
+            Ok((out.len(), out))
         } else {
             if compressor
                 .as_ref()
@@ -99,7 +107,7 @@ fn work(queue: &Mutex<Receiver<Job>>) {
                     .map(|lvl| (job.level, Compressor::new(lvl)));
             }
             match compressor.as_mut() {
-                Some((_, compressor)) => compress_member(compressor, &job.data, job.out),
+                Some((_, compressor)) => compress_member(compressor, input, job.out),
                 None => Err(io::Error::other(format!(
                     "gzip level {} is invalid",
                     job.level
@@ -107,23 +115,28 @@ fn work(queue: &Mutex<Receiver<Job>>) {
             }
         };
         let data = job.data;
-        let _ = job.reply.send(gzip.map(|gzip| Member { gzip, data }));
+        let _ = job
+            .reply
+            .send(gzip.map(|(len, gzip)| Member { gzip, len, data }));
     }
 }
 
 /// `data` as one gzip member, by libdeflate (header with mtime 0 and OS "unknown", so the
-/// bytes depend on the input alone).
+/// bytes depend on the input alone): the member's length and the buffer holding it first.
+/// The buffer keeps its length, so a recycled one is not zeroed again.
 fn compress_member(
     compressor: &mut Compressor,
     data: &[u8],
     mut out: Vec<u8>,
-) -> io::Result<Vec<u8>> {
-    out.resize(compressor.gzip_compress_bound(data.len()), 0);
+) -> io::Result<(usize, Vec<u8>)> {
+    let bound = compressor.gzip_compress_bound(data.len());
+    if out.len() < bound {
+        out.resize(bound, 0);
+    }
     let written = compressor
         .gzip_compress(data, &mut out)
         .map_err(|e| io::Error::other(format!("gzip: {e}")))?;
-    out.truncate(written);
-    Ok(out)
+    Ok((written, out))
 }
 
 /// Gzip header as libdeflate writes it at the middle levels: deflate, no name, mtime 0,

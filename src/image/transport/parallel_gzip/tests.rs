@@ -40,6 +40,22 @@ fn gzip(data: &[u8], threads: usize, write_size: usize) -> Vec<u8> {
     encoder.finish().unwrap()
 }
 
+/// As [`gzip`], fed by reading into the encoder's block (`space`/`took`) at most `read_size`
+/// bytes at a time, as the push's pump does.
+fn gzip_by_reading(data: &[u8], threads: usize, read_size: usize) -> Vec<u8> {
+    let pool = GzipPool::new(threads).unwrap();
+    let mut encoder = ParallelGzEncoder::new(Vec::new(), 2, pool).unwrap();
+    let mut rest = data;
+    while !rest.is_empty() {
+        let space = encoder.space();
+        let n = space.len().min(read_size).min(rest.len());
+        space[..n].copy_from_slice(&rest[..n]);
+        encoder.took(n).unwrap();
+        rest = &rest[n..];
+    }
+    encoder.finish().unwrap()
+}
+
 /// Decodes every member (checking each one's CRC-32 and length).
 fn gunzip(gz: &[u8]) -> Vec<u8> {
     let mut out = Vec::new();
@@ -106,6 +122,8 @@ fn output_depends_neither_on_write_sizes_nor_on_threads() {
     let reference = gzip(&data, 1, data.len());
     assert!(gzip(&data, 3, 7_777) == reference);
     assert!(gzip(&data, 2, BLOCK + 5) == reference);
+    assert!(gzip_by_reading(&data, 2, 7_777) == reference);
+    assert!(gzip_by_reading(&data, 1, usize::MAX) == reference);
 }
 
 #[test]
