@@ -202,6 +202,69 @@ fn changes_edit_the_config() {
 }
 
 #[test]
+fn history_shows_the_commit_on_top_of_the_base_image() {
+    let sb = sandbox();
+    container_after(&sb, "base", "echo created > /created");
+    let id = sb
+        .engine(&["commit", "-m", "a message", "base", "changed"])
+        .ok()
+        .stdout
+        .trim()
+        .to_string();
+    let base_id = common::fixture_str("busybox:latest", "image_id");
+    let out = sb.engine(&["history", "--format", "json", "changed"]);
+    let rows: Value = serde_json::from_str(&out.ok().stdout).expect("history JSON");
+    let rows = rows.as_array().cloned().unwrap_or_default();
+    let inspect = sb.engine(&["image", "inspect", "changed"]);
+    let image: Value = serde_json::from_str(&inspect.ok().stdout).expect("inspect JSON");
+    let entries = image[0]["History"].as_array().map_or(0, Vec::len);
+    assert_eq!(rows.len(), entries, "one row per history entry\n{out}");
+    // Newest first: the commit (its message, the size of its layer), then busybox's entries,
+    // the first of them shown with busybox's ID (its top layer is busybox's image).
+    assert_eq!(rows[0]["id"], id.as_str(), "{out}");
+    assert_eq!(rows[0]["comment"], "a message", "{out}");
+    let layers = image[0]["RootFS"]["Layers"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let new_layer = layer_tar(&sb, layers[layers.len() - 1].as_str().unwrap_or_default());
+    assert_eq!(rows[0]["size"], new_layer.len() as u64, "{out}");
+    assert_eq!(rows[1]["id"], base_id, "{out}");
+    assert!(rows[2..].iter().all(|r| r["id"] == "<missing>"), "{out}");
+    // The table and -q, as podman prints them.
+    let table = sb
+        .engine(&["image", "history", "changed"])
+        .ok()
+        .stdout
+        .clone();
+    let mut lines = table.lines();
+    let header: Vec<&str> = lines
+        .next()
+        .unwrap_or_default()
+        .split("  ")
+        .filter(|c| !c.is_empty())
+        .collect();
+    assert_eq!(
+        header.iter().map(|c| c.trim()).collect::<Vec<_>>(),
+        ["ID", "CREATED", "CREATED BY", "SIZE", "COMMENT"],
+        "{table}"
+    );
+    let top = lines.next().unwrap_or_default();
+    assert!(
+        top.starts_with(&id[..12]) && top.trim_end().ends_with("a message"),
+        "{table}"
+    );
+    let quiet = sb.engine(&["history", "-q", "changed"]).ok().stdout.clone();
+    let ids: Vec<&str> = quiet.lines().collect();
+    assert_eq!(ids[..2], [&id[..12], &base_id[..12]], "{quiet}");
+    assert_eq!(ids.len(), entries, "{quiet}");
+    assert_engine_error(
+        &sb.engine(&["history", "nosuch"]),
+        &["nosuch", "engine images"],
+    );
+}
+
+#[test]
 fn export_then_import_gives_the_same_files() {
     let sb = sandbox();
     container_after(&sb, "exported", CHANGES);

@@ -414,6 +414,16 @@ fn examples(page: &str) -> &'static [(&'static str, &'static str)] {
                 "engine commit -c 'CMD [\"/app\", \"--serve\"]' -c ENV=MODE=prod web web:prod",
             ),
         ],
+        "engine-history" | "engine-image-history" => &[
+            (
+                "What made each layer of an image, newest first",
+                "engine history busybox",
+            ),
+            (
+                "Full commands and times, for a script",
+                "engine history --no-trunc -H=false --format json localhost/app:1",
+            ),
+        ],
         "engine-import" | "engine-image-import" => &[
             (
                 "Import a compressed root filesystem tarball",

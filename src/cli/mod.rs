@@ -9,6 +9,7 @@ mod docs;
 mod exec;
 pub mod format;
 mod generate;
+mod history;
 pub mod humanize;
 mod image;
 mod info;
@@ -216,6 +217,8 @@ pub enum ImageAction {
     Tag(image::TagArgs),
     /// Create an image from a root filesystem tarball
     Import(container_image::ImportArgs),
+    /// Show the history of an image: the step that made each layer
+    History(history::HistoryArgs),
 }
 
 /// Container commands offered both at the top level (`engine run`) and under
@@ -480,6 +483,7 @@ fn image_action(session: &Session, action: ImageAction) -> Result<()> {
         ImageAction::Load(a) => archive::load(session, a),
         ImageAction::Tag(a) => image::tag(session, a),
         ImageAction::Import(a) => container_image::import(session, a),
+        ImageAction::History(a) => history::history(session, a),
     }
 }
 

@@ -3,6 +3,7 @@
 pub(crate) mod bounded_body;
 pub mod changes;
 pub mod fetch;
+pub mod history;
 pub mod import;
 pub mod manifest;
 pub mod new_image;
