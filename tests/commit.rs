@@ -265,6 +265,44 @@ fn history_shows_the_commit_on_top_of_the_base_image() {
 }
 
 #[test]
+fn diff_lists_added_changed_and_deleted_files() {
+    let sb = sandbox();
+    container_after(
+        &sb,
+        "changed",
+        "echo x > /etc/passwd; touch /etc/newf; rm /bin/ls; mkdir -p /new/deep; touch /new/deep/f",
+    );
+    let out = sb.engine(&["diff", "changed"]);
+    assert_eq!(
+        out.ok().stdout,
+        "C /bin\nD /bin/ls\nC /etc\nA /etc/newf\nC /etc/passwd\nA /new\nA /new/deep\nA /new/deep/f\n",
+        "{out}"
+    );
+    let out = sb.engine(&["container", "diff", "--format", "json", "changed"]);
+    let grouped: Value = serde_json::from_str(&out.ok().stdout).expect("diff JSON");
+    assert_eq!(
+        grouped,
+        serde_json::json!({
+            "changed": ["/bin", "/etc", "/etc/passwd"],
+            "added": ["/etc/newf", "/new", "/new/deep", "/new/deep/f"],
+            "deleted": ["/bin/ls"],
+        }),
+        "{out}"
+    );
+    // A container that changed nothing lists at most /etc, where the runtime made mount
+    // points for files the image lacks (those are not its changes, as in podman).
+    container_after(&sb, "untouched", "true");
+    let out = sb.engine(&["diff", "untouched"]);
+    let listed = out.ok().stdout.clone();
+    assert!(listed.lines().all(|l| l == "C /etc"), "{out}");
+    assert_engine_error(
+        &sb.engine(&["diff", busybox()]),
+        &["is an image", "engine history"],
+    );
+    assert_engine_error(&sb.engine(&["diff", "nosuch"]), &["no such container"]);
+}
+
+#[test]
 fn export_then_import_gives_the_same_files() {
     let sb = sandbox();
     container_after(&sb, "exported", CHANGES);

@@ -397,6 +397,13 @@ fn examples(page: &str) -> &'static [(&'static str, &'static str)] {
                 "engine exec -d web sh -c 'sleep 100'",
             ),
         ],
+        "engine-diff" | "engine-container-diff" => &[
+            (
+                "What a container added (A), changed (C) and deleted (D)",
+                "engine diff web",
+            ),
+            ("The same grouped as JSON", "engine diff --format json web"),
+        ],
         "engine-export" | "engine-container-export" => &[
             (
                 "Export a container's filesystem to a file",

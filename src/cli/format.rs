@@ -145,6 +145,11 @@ pub fn render_one(value: &Value, format: &OutputFormat, out: &mut impl Write) ->
     }
 }
 
+/// One object as podman's inspect encoder writes it (5-space indent), e.g. `diff --format json`.
+pub fn write_inspect_object(value: &Value, out: &mut impl Write) -> Result<()> {
+    write_json(value, INSPECT_JSON_INDENT, out)
+}
+
 /// `inspect` output: without a template (or with `json`), all objects as one
 /// JSON array, `[]` when there are none; with a template, one rendering per
 /// object (aligned, without a header, when it has the `table ` prefix, as podman).

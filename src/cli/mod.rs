@@ -5,6 +5,7 @@ mod archive;
 pub mod complete;
 mod container_image;
 mod cp;
+mod diff;
 mod docs;
 mod exec;
 pub mod format;
@@ -262,6 +263,8 @@ pub enum ContainerAction {
     Port(port::PortArgs),
     /// Export a container's filesystem as a tar archive
     Export(container_image::ExportArgs),
+    /// List the files a container added, changed or deleted in its image's
+    Diff(diff::DiffArgs),
     /// Create a new image from a container's changes
     Commit(container_image::CommitArgs),
 }
@@ -507,6 +510,7 @@ fn container_action(session: &Session, action: ContainerAction) -> Result<ExitCo
         ContainerAction::Logs(a) => logs::logs(session, a),
         ContainerAction::Port(a) => port::port(session, a),
         ContainerAction::Export(a) => container_image::export(session, a),
+        ContainerAction::Diff(a) => diff::diff(session, a),
         ContainerAction::Commit(a) => container_image::commit(session, a),
     };
     done.map(|()| ExitCode::SUCCESS)

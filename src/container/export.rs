@@ -35,6 +35,8 @@ pub enum TarContent {
     Filesystem,
     /// The upper directory, whiteouts as OCI `.wh.` entries: a layer for the image.
     Changes,
+    /// Not a tar: the list of changes `diff` prints (see the diff module).
+    ChangeList,
 }
 
 impl TarContent {
@@ -42,6 +44,7 @@ impl TarContent {
         match self {
             TarContent::Filesystem => "filesystem",
             TarContent::Changes => "changes",
+            TarContent::ChangeList => "diff",
         }
     }
 }
@@ -51,7 +54,8 @@ pub struct ContainerTar {
     child: Child,
     /// Taken (closed) once we stop reading.
     stdout: Option<ChildStdout>,
-    name: String,
+    /// What the child does, for its errors: "archiving container NAME".
+    doing: String,
 }
 
 /// Starts the child writing the tar of `record`'s files.
@@ -82,7 +86,10 @@ pub fn container_tar(
     Ok(ContainerTar {
         child,
         stdout: Some(stdout),
-        name: record.name.clone(),
+        doing: match content {
+            TarContent::ChangeList => format!("listing the changes of container {}", record.name),
+            _ => format!("archiving container {}", record.name),
+        },
     })
 }
 
@@ -100,7 +107,7 @@ impl ContainerTar {
     pub fn finish(mut self) -> Result<()> {
         match self.wait()? {
             None => Ok(()),
-            Some(message) => bail!("archiving container {}: {message}", self.name),
+            Some(message) => bail!("{}: {message}", self.doing),
         }
     }
 
@@ -109,7 +116,7 @@ impl ContainerTar {
     pub fn finish_after(mut self, error: anyhow::Error) -> anyhow::Error {
         match self.wait() {
             Ok(Some(message)) if !message.is_empty() => {
-                anyhow!("archiving container {}: {message}", self.name)
+                anyhow!("{}: {message}", self.doing)
             }
             _ => error,
         }
@@ -151,7 +158,7 @@ pub fn container_tar_main(args: &[OsString]) -> ExitCode {
     let result = match args {
         [_, _, content, bundle] => write_container_tar(content, Path::new(bundle)),
         _ => Err(anyhow!(
-            "usage: {CONTAINER_TAR_COMMAND} filesystem|changes BUNDLE"
+            "usage: {CONTAINER_TAR_COMMAND} filesystem|changes|diff BUNDLE"
         )),
     };
     match result {
@@ -182,7 +189,8 @@ fn write_container_tar(content: &OsString, bundle: &Path) -> Result<()> {
             (upper, Whiteouts::Overlay { xattr_prefix })
         }
         Some("filesystem") => (merged_root(bundle, &recipe, in_userns)?, Whiteouts::None),
-        _ => bail!("unknown content {content:?}: use filesystem or changes"),
+        Some("diff") => return write_change_list(bundle, &recipe, in_userns, xattr_prefix),
+        _ => bail!("unknown content {content:?}: use filesystem, changes or diff"),
     };
     nix::unistd::chroot(&root).with_context(|| format!("chroot {}", root.display()))?;
     nix::unistd::chdir("/").context("chdir /")?;
@@ -199,6 +207,48 @@ fn load_recipe(bundle: &Path) -> Result<RootfsRecipe> {
     RootfsRecipe::from_annotations(&annotations)
 }
 
+/// `diff`'s list: the image's view (the lower layers) mounted read-only on the bundle's
+/// `rootfs/` and held open, then the upper directory walked chrooted into it, each path
+/// looked up in the image's view. Written as `A /path` records ending with NUL.
+fn write_change_list(
+    bundle: &Path,
+    recipe: &RootfsRecipe,
+    in_userns: bool,
+    xattr_prefix: &str,
+) -> Result<()> {
+    use rustix::fs::{AtFlags, Mode, OFlags};
+    let Some(upper) = recipe.upperdir.clone() else {
+        bail!(
+            "the container uses the vfs storage driver, which keeps no record of its changes: \
+             diff needs a container created with overlay or fuse-overlayfs"
+        );
+    };
+    let image_root = bundle.join("rootfs");
+    let image = match recipe.lowerdirs.is_empty() {
+        true => None,
+        false => {
+            mount_read_only_view(&image_root, &recipe.lowerdirs, in_userns)?;
+            let flags = OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC;
+            let fd = rustix::fs::open(&image_root, flags, Mode::empty())
+                .with_context(|| format!("opening {}", image_root.display()))?;
+            Some(fd)
+        }
+    };
+    nix::unistd::chroot(&upper).with_context(|| format!("chroot {}", upper.display()))?;
+    nix::unistd::chdir("/").context("chdir /")?;
+    let in_image = |path: &Path| {
+        image
+            .as_ref()
+            .is_some_and(|fd| rustix::fs::statat(fd, path, AtFlags::SYMLINK_NOFOLLOW).is_ok())
+    };
+    let changes = super::diff::upper_changes(Path::new("/"), xattr_prefix, &in_image)?;
+    let mut out = io::BufWriter::new(io::stdout().lock());
+    for change in changes {
+        write!(out, "{} {}\0", change.kind.letter(), change.path)?;
+    }
+    out.flush().context("writing the list of changes")
+}
+
 /// Mounts the read-only merged view on the bundle's `rootfs/` in a private mount namespace
 /// (the vfs driver's `rootfs/` is a plain copy already); returns it.
 fn merged_root(bundle: &Path, recipe: &RootfsRecipe, in_userns: bool) -> Result<PathBuf> {
@@ -206,6 +256,20 @@ fn merged_root(bundle: &Path, recipe: &RootfsRecipe, in_userns: bool) -> Result<
     if recipe.driver == RootfsDriver::Vfs {
         return Ok(root);
     }
+    // Top first; the upper directory is only read, as the topmost lower layer.
+    let layers: Vec<PathBuf> = recipe
+        .upperdir
+        .iter()
+        .chain(&recipe.lowerdirs)
+        .cloned()
+        .collect();
+    mount_read_only_view(&root, &layers, in_userns)?;
+    Ok(root)
+}
+
+/// Mounts `layers` (top first, at least one) read-only on `root`, in a mount namespace of the
+/// child's own.
+fn mount_read_only_view(root: &Path, layers: &[PathBuf], in_userns: bool) -> Result<()> {
     if !in_userns {
         // As real root the child has no namespace of its own yet.
         unshare(CloneFlags::CLONE_NEWNS).context("unshare the mount namespace")?;
@@ -213,13 +277,7 @@ fn merged_root(bundle: &Path, recipe: &RootfsRecipe, in_userns: bool) -> Result<
         mount(None::<&str>, "/", None::<&str>, private, None::<&str>)
             .context("make the mounts private: mount /")?;
     }
-    // Top first; the upper directory is only read, as the topmost lower layer.
-    let lowers: Vec<String> = recipe
-        .upperdir
-        .iter()
-        .chain(&recipe.lowerdirs)
-        .map(|dir| dir.display().to_string())
-        .collect();
+    let lowers: Vec<String> = layers.iter().map(|dir| dir.display().to_string()).collect();
     let mut data = format!("lowerdir={}", lowers.join(":"));
     if in_userns {
         data.push_str(",userxattr");
@@ -228,17 +286,17 @@ fn merged_root(bundle: &Path, recipe: &RootfsRecipe, in_userns: bool) -> Result<
         // overlay needs two lower layers without an upper: a bind mount shows the one.
         mount(
             Some(Path::new(&lowers[0])),
-            &root,
+            root,
             None::<&str>,
             MsFlags::MS_BIND | MsFlags::MS_RDONLY,
             None::<&str>,
         )
         .with_context(|| format!("bind mount {} on {}", lowers[0], root.display()))?;
-        return Ok(root);
+        return Ok(());
     }
     mount(
         Some("overlay"),
-        &root,
+        root,
         Some("overlay"),
         MsFlags::MS_RDONLY,
         Some(data.as_str()),
@@ -246,9 +304,9 @@ fn merged_root(bundle: &Path, recipe: &RootfsRecipe, in_userns: bool) -> Result<
     .with_context(|| {
         format!(
             "mount a read-only overlay on {} ({data}); the fuse-overlayfs driver is not \
-             supported by export",
+             supported by export and diff",
             root.display()
         )
     })?;
-    Ok(root)
+    Ok(())
 }

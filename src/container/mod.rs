@@ -4,6 +4,7 @@ pub mod attach;
 pub mod commit;
 pub mod copy;
 pub mod create;
+pub mod diff;
 pub mod disk_usage;
 pub mod export;
 mod freeze;

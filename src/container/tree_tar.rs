@@ -137,16 +137,11 @@ impl<W: Write> TreeWriter<W> {
         let Whiteouts::Overlay { xattr_prefix } = self.whiteouts else {
             return false;
         };
-        let device_whiteout = meta.file_type().is_char_device() && meta.rdev() == 0;
-        let xattr = format!("{xattr_prefix}whiteout");
-        device_whiteout || (meta.is_file() && xattrs.iter().any(|(k, _)| *k == xattr))
+        is_overlay_whiteout(meta, xattrs, xattr_prefix)
     }
 
     fn is_mount_point_stub(&self, name: &Path, meta: &Metadata) -> bool {
-        matches!(self.whiteouts, Whiteouts::Overlay { .. })
-            && meta.is_file()
-            && meta.len() == 0
-            && MOUNT_POINT_STUBS.iter().any(|stub| name == Path::new(stub))
+        matches!(self.whiteouts, Whiteouts::Overlay { .. }) && is_mount_point_stub(name, meta)
     }
 
     fn is_opaque(&self, xattrs: &[(String, Vec<u8>)]) -> bool {
@@ -192,6 +187,26 @@ impl<W: Write> TreeWriter<W> {
     }
 }
 
+/// Whether an upper directory's entry is overlay's mark of a deleted file: a 0/0 character
+/// device, or a file with the `<xattr_prefix>whiteout` xattr (overlay in a user namespace).
+pub(super) fn is_overlay_whiteout(
+    meta: &Metadata,
+    xattrs: &[(String, Vec<u8>)],
+    xattr_prefix: &str,
+) -> bool {
+    let device_whiteout = meta.file_type().is_char_device() && meta.rdev() == 0;
+    let xattr = format!("{xattr_prefix}whiteout");
+    device_whiteout || (meta.is_file() && xattrs.iter().any(|(k, _)| *k == xattr))
+}
+
+/// Whether an upper directory's entry `name` is an empty mount point the runtime made for a
+/// bind mount the image lacked a file for (no change of the container's).
+pub(super) fn is_mount_point_stub(name: &Path, meta: &Metadata) -> bool {
+    meta.is_file()
+        && meta.len() == 0
+        && MOUNT_POINT_STUBS.iter().any(|stub| name == Path::new(stub))
+}
+
 /// `dir/NAME` → `dir/<prefix>NAME`.
 fn whiteout_name(name: &Path, prefix: &str) -> PathBuf {
     let file = name.file_name().unwrap_or(OsStr::new(""));
@@ -217,7 +232,7 @@ fn pax_records(records: &[(String, &[u8])]) -> Vec<u8> {
 }
 
 /// The xattrs of `path` itself (never of a symlink's target); none where unsupported.
-fn read_xattrs(path: &Path) -> Result<Vec<(String, Vec<u8>)>> {
+pub(super) fn read_xattrs(path: &Path) -> Result<Vec<(String, Vec<u8>)>> {
     let mut names = vec![0u8; 4096];
     let len = match rustix::fs::llistxattr(path, &mut names) {
         Ok(len) => len,
