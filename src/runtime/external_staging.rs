@@ -12,7 +12,7 @@
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use oci_spec::runtime::Spec;
 
 /// The root's mount point in the staging tmpfs.
@@ -20,29 +20,60 @@ const ROOTFS: &str = "rootfs";
 /// Bind sources are mounted on `binds/N`, N their index among the spec's mounts.
 const BINDS: &str = "binds";
 
-/// `/tmp/.engine-UID-roots`, made (0711) if missing; refused unless it is a directory of ours.
+/// `/tmp/.engine-UID-roots`, made (0711) if missing. Anyone may create names in `/tmp` (and
+/// nobody but its owner and root may remove them), so when another user holds that name a
+/// directory of ours with a random suffix is used instead, found again by its prefix on later
+/// runs: a squatter can block a name, never the user.
 pub(super) fn staging_dir() -> Result<PathBuf> {
-    let uid = nix::unistd::geteuid().as_raw();
-    let dir = PathBuf::from(format!("/tmp/.engine-{uid}-roots"));
-    match std::fs::create_dir(&dir) {
+    staging_dir_in(Path::new("/tmp"), nix::unistd::geteuid().as_raw())
+}
+
+fn staging_dir_in(base: &Path, uid: u32) -> Result<PathBuf> {
+    let name = format!(".engine-{uid}-roots");
+    let canonical = base.join(&name);
+    match std::fs::create_dir(&canonical) {
         Ok(()) => {}
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
-        Err(e) => return Err(e).with_context(|| format!("creating {}", dir.display())),
+        Err(e) => return Err(e).with_context(|| format!("creating {}", canonical.display())),
     }
+    if let Some(dir) = usable(&canonical, uid)? {
+        return Ok(dir);
+    }
+    let prefix = format!("{name}-");
+    let entries = std::fs::read_dir(base).with_context(|| format!("listing {}", base.display()))?;
+    for entry in entries.flatten() {
+        if entry.file_name().to_string_lossy().starts_with(&prefix)
+            && let Some(dir) = usable(&entry.path(), uid)?
+        {
+            return Ok(dir);
+        }
+    }
+    let made = tempfile::Builder::new()
+        .prefix(&prefix)
+        .tempdir_in(base)
+        .with_context(|| {
+            format!(
+                "{} belongs to another user, and making a directory of ours beside it failed",
+                canonical.display()
+            )
+        })?
+        .keep();
+    Ok(usable(&made, uid)?.unwrap_or(made))
+}
+
+/// `dir` when it is a directory of `uid`'s (made passable, 0711, if it was not); None when it
+/// is anything else (another user's, or not a directory).
+fn usable(dir: &Path, uid: u32) -> Result<Option<PathBuf>> {
     let meta =
-        std::fs::symlink_metadata(&dir).with_context(|| format!("inspecting {}", dir.display()))?;
+        std::fs::symlink_metadata(dir).with_context(|| format!("inspecting {}", dir.display()))?;
     if !meta.is_dir() || meta.uid() != uid {
-        bail!(
-            "{} is not a directory of yours (another user made it?): remove it, then run the \
-             container again",
-            dir.display()
-        );
+        return Ok(None);
     }
     if meta.permissions().mode() & 0o001 == 0 {
-        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o711))
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o711))
             .with_context(|| format!("chmod 0711 {}", dir.display()))?;
     }
-    Ok(dir)
+    Ok(Some(dir.to_path_buf()))
 }
 
 /// The spec's root and bind sources moved into `staging` (see [`stage`]).
@@ -108,4 +139,35 @@ fn make_dir(dir: &Path) -> Result<()> {
     std::fs::create_dir(dir).with_context(|| format!("creating {}", dir.display()))?;
     std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o711))
         .with_context(|| format!("chmod 0711 {}", dir.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_staging_directory_is_ours_and_a_squatted_name_is_sidestepped() {
+        let base = tempfile::tempdir().unwrap();
+        let uid = nix::unistd::geteuid().as_raw();
+        let canonical = base.path().join(format!(".engine-{uid}-roots"));
+        assert_eq!(staging_dir_in(base.path(), uid).unwrap(), canonical);
+        let mode = std::fs::metadata(&canonical).unwrap().permissions().mode();
+        assert_eq!(mode & 0o711, 0o711, "passable by the container's IDs");
+
+        // Someone else's name there (a file stands in for another user's directory: both fail
+        // the check): a directory of ours beside it, the same one on the next run.
+        std::fs::remove_dir(&canonical).unwrap();
+        std::fs::write(&canonical, b"squatter").unwrap();
+        let beside = staging_dir_in(base.path(), uid).unwrap();
+        assert_ne!(beside, canonical);
+        assert!(
+            beside.is_dir() && beside.starts_with(base.path()),
+            "{beside:?}"
+        );
+        assert_eq!(staging_dir_in(base.path(), uid).unwrap(), beside);
+        // Names of the fallback's pattern that are not ours are passed over too.
+        let decoy = base.path().join(format!(".engine-{uid}-roots-decoy"));
+        std::fs::write(&decoy, b"squatter").unwrap();
+        assert_eq!(staging_dir_in(base.path(), uid).unwrap(), beside);
+    }
 }
