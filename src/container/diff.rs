@@ -9,13 +9,14 @@
 //! directory's entries are all additions), as containers/storage tells them apart.
 
 use std::fs;
+use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, anyhow, bail};
 
 use super::export::{TarContent, container_tar};
 use super::state;
-use super::tree_tar::{is_mount_point_stub, is_overlay_whiteout, read_xattrs};
+use super::tree_tar::{is_mount_point_stub, is_overlay_opaque, is_overlay_whiteout, read_xattrs};
 use crate::store::Store;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -118,14 +119,19 @@ pub fn upper_changes(
     let mut pending: Vec<(PathBuf, PathBuf, bool)> =
         vec![(upper.to_path_buf(), PathBuf::new(), true)];
     while let Some((dir, name, dir_in_image)) = pending.pop() {
-        let entries = fs::read_dir(&dir)
-            .with_context(|| format!("reading the directory /{}", name.display()))?;
+        // A running container may remove what is being listed: gone is no error.
+        let entries = match fs::read_dir(&dir) {
+            Err(e) if e.kind() == ErrorKind::NotFound => continue,
+            other => other.with_context(|| format!("reading the directory /{}", name.display()))?,
+        };
         for entry in entries {
             let entry =
                 entry.with_context(|| format!("reading the directory /{}", name.display()))?;
             let (path, child) = (entry.path(), name.join(entry.file_name()));
-            let meta = fs::symlink_metadata(&path)
-                .with_context(|| format!("inspecting /{}", child.display()))?;
+            let meta = match fs::symlink_metadata(&path) {
+                Err(e) if e.kind() == ErrorKind::NotFound => continue,
+                other => other.with_context(|| format!("inspecting /{}", child.display()))?,
+            };
             if is_mount_point_stub(&child, &meta) {
                 continue;
             }
@@ -138,7 +144,10 @@ pub fn upper_changes(
                 ChangeKind::Added
             };
             if meta.is_dir() {
-                pending.push((path, child.clone(), kind == ChangeKind::Changed));
+                // Below a new directory, or one made again (opaque), nothing is the image's.
+                let image_below =
+                    kind == ChangeKind::Changed && !is_overlay_opaque(&xattrs, xattr_prefix);
+                pending.push((path, child.clone(), image_below));
             }
             changes.push(Change {
                 kind,
@@ -212,6 +221,24 @@ mod tests {
         // The image has no /opt, yet answers yes for anything: only the top is asked.
         let changes = upper_changes(&upper, "user.overlay.", &|p| p != Path::new("opt")).unwrap();
         assert_eq!(listed(&changes), ["A /opt", "A /opt/app"]);
+    }
+
+    #[test]
+    fn below_a_directory_made_again_every_entry_is_added() {
+        let dir = tempfile::tempdir().unwrap();
+        let upper = dir.path().join("upper");
+        fs::create_dir_all(upper.join("etc")).unwrap();
+        fs::write(upper.join("etc/passwd"), b"new").unwrap();
+        rustix::fs::setxattr(
+            upper.join("etc"),
+            "user.overlay.opaque",
+            b"y",
+            rustix::fs::XattrFlags::empty(),
+        )
+        .expect("user xattrs on the test's temporary directory");
+        // The image has /etc/passwd, but `rm -rf /etc; mkdir /etc` hid it: a new file.
+        let changes = upper_changes(&upper, "user.overlay.", &|_| true).unwrap();
+        assert_eq!(listed(&changes), ["C /etc", "A /etc/passwd"]);
     }
 
     #[test]

@@ -7,6 +7,7 @@
 //! the container's upper directory over the image layers, the same for a stopped and a running
 //! container (the upper is only read, so the container's own mount is left alone; /proc, /dev
 //! and volumes are not part of it, as in podman). Either way it chroots into the tree first.
+//! The same child lists a container's changes for `diff` (see the diff module): not a tar.
 
 use std::collections::HashMap;
 use std::ffi::OsString;

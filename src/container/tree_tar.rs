@@ -148,8 +148,7 @@ impl<W: Write> TreeWriter<W> {
         let Whiteouts::Overlay { xattr_prefix } = self.whiteouts else {
             return false;
         };
-        let opaque = format!("{xattr_prefix}opaque");
-        xattrs.iter().any(|(k, v)| *k == opaque && v == b"y")
+        is_overlay_opaque(xattrs, xattr_prefix)
     }
 
     /// An empty file named as an OCI whiteout marker.
@@ -197,6 +196,13 @@ pub(super) fn is_overlay_whiteout(
     let device_whiteout = meta.file_type().is_char_device() && meta.rdev() == 0;
     let xattr = format!("{xattr_prefix}whiteout");
     device_whiteout || (meta.is_file() && xattrs.iter().any(|(k, _)| *k == xattr))
+}
+
+/// Whether an upper directory's directory hides everything below it in the lower layers
+/// (`<xattr_prefix>opaque` is `y`: it was removed and made again).
+pub(super) fn is_overlay_opaque(xattrs: &[(String, Vec<u8>)], xattr_prefix: &str) -> bool {
+    let opaque = format!("{xattr_prefix}opaque");
+    xattrs.iter().any(|(k, v)| *k == opaque && v == b"y")
 }
 
 /// Whether an upper directory's entry `name` is an empty mount point the runtime made for a
