@@ -155,8 +155,37 @@ impl ArchiveIndex {
     /// containers/image does (docker-archives carry plain tars, though some tools write gzip or
     /// zstd there; OCI layouts any of them).
     pub fn open_layer(&self, member: &str) -> Result<Box<dyn Read + Send>> {
-        decompressed(self.open_member(member)?.0)
-            .with_context(|| format!("reading {member} in archive {}", self.path.display()))
+        self.sniffed_layer(member).map(|(tar, _)| tar)
+    }
+
+    /// The size of a layer member as a plain tar: its own size when it is one (as docker
+    /// writes), otherwise counted by decompressing it once.
+    pub fn layer_size(&self, member: &str) -> Result<u64> {
+        let (mut tar, plain_size) = self.sniffed_layer(member)?;
+        match plain_size {
+            Some(size) => Ok(size),
+            None => std::io::copy(&mut tar, &mut std::io::sink()).with_context(|| {
+                format!(
+                    "decompressing {member} in archive {}: the archive is damaged",
+                    self.path.display()
+                )
+            }),
+        }
+    }
+
+    /// The layer member decompressed, and its size when it was not compressed.
+    fn sniffed_layer(&self, member: &str) -> Result<(Box<dyn Read + Send>, Option<u64>)> {
+        let (reader, size) = self.open_member(member)?;
+        let (compression, reader) = sniffed(reader)
+            .with_context(|| format!("reading {member} in archive {}", self.path.display()))?;
+        Ok(match compression {
+            Compression::None => (Box::new(reader), Some(size)),
+            Compression::Gzip => (Box::new(flate2::read::MultiGzDecoder::new(reader)), None),
+            Compression::Zstd => {
+                let decoder = zstd::stream::read::Decoder::new(reader).context("starting zstd")?;
+                (Box::new(decoder), None)
+            }
+        })
     }
 
     /// A small member (a JSON document) in memory.
@@ -213,8 +242,8 @@ fn normalise(path: &Path) -> Option<String> {
     (!parts.is_empty()).then(|| parts.join("/"))
 }
 
-/// `reader` decompressed according to its first bytes.
-fn decompressed(mut reader: impl Read + Send + 'static) -> Result<Box<dyn Read + Send>> {
+/// The compression `reader`'s first bytes name, and `reader` again from its start.
+fn sniffed(mut reader: impl Read + Send + 'static) -> Result<(Compression, impl Read + Send)> {
     let mut head = [0u8; 4];
     let mut n = 0;
     // Four bytes, unless the stream is shorter (a read may return fewer than asked).
@@ -224,14 +253,11 @@ fn decompressed(mut reader: impl Read + Send + 'static) -> Result<Box<dyn Read +
             read => n += read,
         }
     }
-    let reader = std::io::Cursor::new(head[..n].to_vec()).chain(reader);
-    Ok(match sniff_compression(&head[..n]) {
-        Compression::None => Box::new(reader),
-        Compression::Gzip => Box::new(flate2::read::MultiGzDecoder::new(reader)),
-        Compression::Zstd => {
-            Box::new(zstd::stream::read::Decoder::new(reader).context("starting zstd")?)
-        }
-    })
+    let compression = sniff_compression(&head[..n]);
+    Ok((
+        compression,
+        std::io::Cursor::new(head[..n].to_vec()).chain(reader),
+    ))
 }
 
 #[cfg(test)]

@@ -3,7 +3,6 @@
 //! carry none), naming the layer members by their diff_ids, as uncompressed tars.
 
 use std::collections::BTreeMap;
-use std::io::{self, Read};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -14,7 +13,6 @@ use super::TransportRef;
 use super::archive_index::ArchiveIndex;
 use super::manifest_out::{self, Described, Family};
 use super::source::{Kind, Source};
-use crate::image::manifest::{Compression, sniff_compression};
 use crate::util::digest::Digest;
 
 const REF_NAME: &str = "org.opencontainers.image.ref.name";
@@ -102,7 +100,7 @@ pub(super) fn docker_archive(
     let mut members = BTreeMap::from([(config_digest.clone(), config_member.to_string())]);
     let mut layers = Vec::new();
     for (member, diff_id) in layer_members.iter().zip(diff_ids) {
-        let size = uncompressed_size(&files, member)?;
+        let size = files.layer_size(member)?;
         members.insert(diff_id.clone(), member.to_string());
         layers.push(Described::plain(diff_id, size));
     }
@@ -115,19 +113,4 @@ pub(super) fn docker_archive(
             members,
         },
     })
-}
-
-/// The size of a layer member once decompressed: its own size for a plain tar (as docker
-/// writes), otherwise counted by decompressing it once (some tools write gzip members).
-fn uncompressed_size(files: &ArchiveIndex, member: &str) -> Result<u64> {
-    let (mut reader, size) = files.open_member(member)?;
-    let mut head = [0u8; 4];
-    let n = reader
-        .read(&mut head)
-        .with_context(|| format!("reading {member}"))?;
-    if sniff_compression(&head[..n]) == Compression::None {
-        return Ok(size);
-    }
-    io::copy(&mut files.open_layer(member)?, &mut io::sink())
-        .with_context(|| format!("decompressing {member}: the archive is damaged"))
 }
