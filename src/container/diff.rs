@@ -170,6 +170,12 @@ mod tests {
             .collect()
     }
 
+    /// Sets overlay's marker `xattr` (value `y`) on `path`, as overlay in a user namespace does.
+    fn mark(path: &Path, xattr: &str) {
+        rustix::fs::setxattr(path, xattr, b"y", rustix::fs::XattrFlags::empty())
+            .expect("user xattrs on the test's temporary directory");
+    }
+
     #[test]
     fn additions_changes_and_deletions_of_an_upper_directory() {
         let dir = tempfile::tempdir().unwrap();
@@ -189,13 +195,7 @@ mod tests {
         fs::write(upper.join("etc/hosts"), b"").unwrap();
         // A whiteout as overlay makes it in a user namespace: a file with an xattr.
         fs::write(upper.join("bin/vi"), b"").unwrap();
-        rustix::fs::setxattr(
-            upper.join("bin/vi"),
-            "user.overlay.whiteout",
-            b"y",
-            rustix::fs::XattrFlags::empty(),
-        )
-        .expect("user xattrs on the test's temporary directory");
+        mark(&upper.join("bin/vi"), "user.overlay.whiteout");
         let in_image = |p: &Path| image.join(p).symlink_metadata().is_ok();
         let changes = upper_changes(&upper, "user.overlay.", &in_image).unwrap();
         assert_eq!(
@@ -229,13 +229,7 @@ mod tests {
         let upper = dir.path().join("upper");
         fs::create_dir_all(upper.join("etc")).unwrap();
         fs::write(upper.join("etc/passwd"), b"new").unwrap();
-        rustix::fs::setxattr(
-            upper.join("etc"),
-            "user.overlay.opaque",
-            b"y",
-            rustix::fs::XattrFlags::empty(),
-        )
-        .expect("user xattrs on the test's temporary directory");
+        mark(&upper.join("etc"), "user.overlay.opaque");
         // The image has /etc/passwd, but `rm -rf /etc; mkdir /etc` hid it: a new file.
         let changes = upper_changes(&upper, "user.overlay.", &|_| true).unwrap();
         assert_eq!(listed(&changes), ["C /etc", "A /etc/passwd"]);

@@ -35,13 +35,17 @@ fn layer_tar() -> Vec<u8> {
     builder.into_inner().unwrap()
 }
 
+fn gzipped(bytes: &[u8]) -> Vec<u8> {
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(bytes).unwrap();
+    gz.finish().unwrap()
+}
+
 /// A dir: image as skopeo writes it: one gzip layer, an OCI manifest.
 fn write_dir_image(root: &Path) -> DirImage {
     std::fs::create_dir_all(root).unwrap();
     let tar = layer_tar();
-    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-    gz.write_all(&tar).unwrap();
-    let layer = gz.finish().unwrap();
+    let layer = gzipped(&tar);
     let diff_id = Digest::of(&tar);
     let config = serde_json::to_vec(&json!({
         "architecture": "amd64", "os": "linux",
@@ -151,8 +155,6 @@ async fn gzipped_docker_archive_members_leave_as_the_tars_their_diff_ids_name() 
     let tmp = tempfile::tempdir().unwrap();
     let tar = layer_tar();
     let diff_id = Digest::of(&tar);
-    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-    gz.write_all(&tar).unwrap();
     let config = serde_json::to_vec(&json!({
         "architecture": "amd64", "os": "linux",
         "rootfs": { "type": "layers", "diff_ids": [diff_id.as_str()] },
@@ -165,7 +167,7 @@ async fn gzipped_docker_archive_members_leave_as_the_tars_their_diff_ids_name() 
     let mut archive = tar::Builder::new(Vec::new());
     for (name, bytes) in [
         ("config.json", config),
-        ("layer.tar.gz", gz.finish().unwrap()),
+        ("layer.tar.gz", gzipped(&tar)),
         ("manifest.json", manifest),
     ] {
         let mut header = tar::Header::new_ustar();
