@@ -148,11 +148,13 @@ podman_reset() {
 }
 
 # remove_homes: removes the homes (and stores) of ENGINE_HOMES and PODMAN_HOMES, once every
-# run is timed. Not between runs: ext4 without a journal (this machine's root) passes over inodes
-# freed in the last few seconds when it allocates new ones, reading each one's block, so a pull
-# right after removing the previous run's 250 MB tree spent most of its time in ext4's inode
+# run is timed. Not between runs: ext4 without a journal (this machine's root; with one, the
+# check is skipped) passes over inodes freed in the last minute (five, while their inode table
+# block is still dirty) when it allocates new ones, reading each one's block, so a pull right
+# after removing the previous run's 250 MB tree spent most of its time in ext4's inode
 # allocator, and the writeback of a removal competes with the next run. Either way the
-# benchmark would measure its own clean-up.
+# benchmark would measure its own clean-up; for the same reason, start a pull benchmark a few
+# minutes after any test or benchmark run removed its files.
 ENGINE_HOMES=()
 PODMAN_HOMES=()
 remove_homes() {

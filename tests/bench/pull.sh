@@ -71,7 +71,6 @@ bench_podman() {
     PODMAN_HOMES+=("$home")
 }
 
-
 # best_of N FUNCTION: runs FUNCTION N times and prints the shortest wall time in seconds.
 best_of() {
     local n=$1 fn=$2 i start best=""
