@@ -807,6 +807,20 @@ fn t_gives_the_container_a_terminal_of_the_callers_size() {
         Some(&"40 100"),
         "the size follows the caller's\n{out}"
     );
+    // The size is there before the command starts, not sent after it: a command that looks
+    // at once sees it (the race lost 4 times in 10 when the pty was sized after the exec).
+    let first_look = format!(
+        "stty rows 33 cols 77; {bin} run --rm -t {image} busybox stty size",
+        bin = env().bin.display(),
+        image = busybox(),
+    );
+    for _ in 0..5 {
+        let out = sb
+            .user_cmd("/usr/bin/script", &["-eqc", &first_look, "/dev/null"])
+            .run();
+        out.ok();
+        assert_eq!(out.stdout.replace('\r', ""), "33 77\n", "{out}");
+    }
     // Without -t there is no terminal.
     let out = sb.engine(&["run", "--rm", busybox(), "busybox", "tty"]);
     out.fails_with(1);

@@ -178,10 +178,12 @@ fn list_duplicates_unknown_ids_and_forced_delete() {
 /// writes to it as /dev/pts/0.
 #[test]
 fn console_socket_gets_the_terminal_master() {
-    let (sb, bundle) = bundle_with(&["sh", "-c", "tty; echo through the console"]);
+    let (sb, bundle) = bundle_with(&["sh", "-c", "tty; stty size; echo through the console"]);
     let config_path = bundle.join("config.json");
     let mut config: Value = serde_json::from_slice(&fs::read(&config_path).unwrap()).unwrap();
     config["process"]["terminal"] = Value::Bool(true);
+    // As runc and crun do, the pty has the spec's size before the command starts.
+    config["process"]["consoleSize"] = serde_json::json!({"height": 31, "width": 91});
     fs::write(&config_path, serde_json::to_vec(&config).unwrap()).unwrap();
     let script = sb.home().join("console.py");
     fs::write(
@@ -234,7 +236,9 @@ subprocess.run([engine, "oci", "--root", root, "delete", "--force", "tty1"], che
     out.ok();
     assert!(
         out.stdout.contains("name: /dev/pts/0")
-            && out.stdout.contains("/dev/pts/0\nthrough the console"),
+            && out
+                .stdout
+                .contains("/dev/pts/0\n31 91\nthrough the console"),
         "{out}\ncreate said: {errors}"
     );
 }

@@ -119,6 +119,7 @@ fn start_builtin(run: &Run, window: Option<(u16, u16)>) -> Result<(Start, Monito
         status_theirs.as_fd(),
         gate.is_some().then_some(run.bundle),
         join_userns.as_deref(),
+        window.filter(|_| settings.tty),
     )?;
     // Only the container's processes may hold the other end: its end-of-file is the news.
     drop(status_theirs);
@@ -153,10 +154,8 @@ fn start_builtin(run: &Run, window: Option<(u16, u16)>) -> Result<(Start, Monito
         return Ok((failed, monitor_io));
     }
     if let Some(master) = report.console {
+        // Sized by the container before its command started (`window` went with it).
         io::attach_console(&mut monitor_io, master)?;
-        if let (Some(pty), Some((rows, cols))) = (&monitor_io.pty, window) {
-            io::resize(pty.as_fd(), rows, cols);
-        }
     }
     let started = Start::Running {
         child,

@@ -25,6 +25,10 @@ pub(super) fn allocate(sys: &dyn Syscalls, container: &Container) -> Result<()> 
     )
     .with_context(|| format!("open {}", ptmx.display()))?;
     let number = unlock_and_number(&master).context("unlock the container's pty")?;
+    if let Some(size) = container.process.console_size() {
+        set_window_size(&master, size.height(), size.width())
+            .context("set the size of the container's pty (TIOCSWINSZ)")?;
+    }
     let slave = open_peer(&master).context("open the container's pty (TIOCGPTPEER)")?;
     let console = Path::new("/dev/console");
     sys.create_file(console).context("create /dev/console")?;
@@ -60,6 +64,24 @@ fn unlock_and_number(master: &OwnedFd) -> std::io::Result<u32> {
         }
     }
     Ok(number)
+}
+
+/// `process.consoleSize`, as crun applies it: before the command starts, so its first look at
+/// the window is right (a size set later only reaches it as SIGWINCH). Sizes beyond a
+/// terminal's 16 bits are clamped.
+fn set_window_size(master: &OwnedFd, rows: u64, cols: u64) -> std::io::Result<()> {
+    let clamp = |n: u64| u16::try_from(n).unwrap_or(u16::MAX);
+    let size = libc::winsize {
+        ws_row: clamp(rows),
+        ws_col: clamp(cols),
+        ws_xpixel: 0,
+        ws_ypixel: 0,
+    };
+    // SAFETY: TIOCSWINSZ reads a winsize that outlives the call.
+    if unsafe { libc::ioctl(master.as_raw_fd(), libc::TIOCSWINSZ, &size) } != 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    Ok(())
 }
 
 /// The slave of `master` without a path lookup (Linux 4.13).

@@ -113,6 +113,14 @@ fn prepare(
 ) -> Result<(Container, bool)> {
     let mut container = Container::load_reached(bundle, reached)?;
     container.console_in_container = container.terminal() && status::takes_console();
+    if let Some((rows, cols)) = status::console_size_from_env() {
+        let size = oci_spec::runtime::BoxBuilder::default()
+            .height(u64::from(rows))
+            .width(u64::from(cols))
+            .build()
+            .context("the console size")?;
+        container.process.set_console_size(Some(size));
+    }
     // Its own session, so the terminal's ^C and hangup reach the engine only, which forwards
     // them (sig-proxy) rather than the container getting them twice. EPERM: it already leads
     // a process group of its own, which keeps it out of the terminal's foreground group too.

@@ -132,6 +132,7 @@ fn spawn_gated(
 /// killed if the calling process dies. With `gate_dir` PID 1 waits before exec as for
 /// [`spawn_gated`] (the monitor sets up the network meanwhile). With `join_userns` the init
 /// runs in that existing user namespace (another container's, whose network it joins).
+/// `console_size` (rows, columns) is the caller's terminal, for the pty the container makes.
 pub fn spawn_supervised(
     bundle: &Path,
     mappings: &IdMappings,
@@ -139,10 +140,15 @@ pub fn spawn_supervised(
     status: BorrowedFd,
     gate_dir: Option<&Path>,
     join_userns: Option<&Path>,
+    console_size: Option<(u16, u16)>,
 ) -> Result<Child> {
     let command = init_command(bundle, mappings, gate_dir, Some(status), None)?;
     let command = match join_userns {
         Some(path) => command.join_user_namespace(path),
+        None => command,
+    };
+    let command = match console_size {
+        Some((rows, cols)) => command.env(status::CONSOLE_SIZE_ENV, format!("{rows} {cols}")),
         None => command,
     };
     launch(command, bundle, mappings, stdio)
@@ -194,7 +200,8 @@ fn init_command(
     .env_remove(start_gate::START_GATE_ENV)
     .env_remove(status::STATUS_FD_ENV)
     .env_remove(status::DIE_WITH_PARENT_ENV)
-    .env_remove(status::CONSOLE_FD_ENV);
+    .env_remove(status::CONSOLE_FD_ENV)
+    .env_remove(status::CONSOLE_SIZE_ENV);
     if crate::runtime::userns::root_is_a_stranger(mappings) {
         command = command.reach(reach::host_paths(&bundle, state_dir)?);
     }

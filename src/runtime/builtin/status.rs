@@ -27,6 +27,11 @@ pub const DIE_WITH_PARENT_ENV: &str = "_ENGINE_DIE_WITH_PARENT";
 /// channel (`engine oci create --console-socket`, runc's protocol).
 pub const CONSOLE_FD_ENV: &str = "_ENGINE_CONSOLE_FD";
 
+/// `ROWS COLS` of the terminal the caller has, for the pty the container makes: set before
+/// the command starts, so its first look at the window size is right (the spec's
+/// `process.consoleSize` is written once, at create; the caller's terminal is known per start).
+pub const CONSOLE_SIZE_ENV: &str = "_ENGINE_CONSOLE_SIZE";
+
 /// The status descriptor, -1 when none (`engine oci`, or already closed).
 static STATUS_FD: AtomicI32 = AtomicI32::new(-1);
 /// The console socket, -1 when none.
@@ -89,6 +94,17 @@ pub(super) fn takes_console() -> bool {
     STATUS_FD.load(Ordering::SeqCst) >= 0 || CONSOLE_FD.load(Ordering::SeqCst) >= 0
 }
 
+/// The window size the monitor passed in [`CONSOLE_SIZE_ENV`]: (rows, columns), both nonzero.
+pub(super) fn console_size_from_env() -> Option<(u16, u16)> {
+    parse_console_size(&std::env::var(CONSOLE_SIZE_ENV).ok()?)
+}
+
+fn parse_console_size(text: &str) -> Option<(u16, u16)> {
+    let (rows, cols) = text.split_once(' ')?;
+    let size = (rows.parse().ok()?, cols.parse().ok()?);
+    (size.0 > 0 && size.1 > 0).then_some(size)
+}
+
 /// Hands the master of the container's pty (`name` inside) over, with SCM_RIGHTS: to the
 /// console socket as runc does (the name as the message), else to the monitor as a
 /// `console\n` line on the status socket.
@@ -130,4 +146,18 @@ fn write_line(line: &str) -> bool {
     // SAFETY: the descriptor stays open while borrowed here; ManuallyDrop keeps it open after.
     let mut file = std::mem::ManuallyDrop::new(unsafe { std::fs::File::from_raw_fd(fd) });
     file.write_all(line.as_bytes()).is_ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_console_size;
+
+    #[test]
+    fn console_size_is_rows_then_columns_both_nonzero() {
+        assert_eq!(parse_console_size("33 77"), Some((33, 77)));
+        assert_eq!(parse_console_size("0 80"), None);
+        assert_eq!(parse_console_size("24"), None);
+        assert_eq!(parse_console_size("24 x"), None);
+        assert_eq!(parse_console_size("70000 80"), None);
+    }
 }
