@@ -229,3 +229,63 @@ fn save_docker_dir_writes_a_schema2_dir_image() {
     );
     assert_eq!(manifest["config"]["digest"], format!("sha256:{id}"));
 }
+
+/// Stored layers record the XXH3-128 of their tar (checked here with the reference `xxhsum`);
+/// save checks the tar it rebuilds against it, or against the diff_id for a layer an older
+/// engine stored without one. A file changed in the store is refused either way.
+#[test]
+fn save_refuses_a_layer_whose_files_changed_on_disk() {
+    let sb = Sandbox::new();
+    let (source, _, _) = native_busybox();
+    pull_plain(&sb, source);
+    let layers = sb.data_dir().join("engine/layers");
+    let layer = std::fs::read_dir(&layers)
+        .expect("the store's layers")
+        .flatten()
+        .map(|e| e.path())
+        .find(|dir| dir.join("diff/bin/busybox").is_file())
+        .expect("the layer holding bin/busybox");
+    let meta_path = layer.join("layer.json");
+    let meta: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&meta_path).unwrap()).unwrap();
+    let recorded = meta["tar_checksum"]
+        .as_str()
+        .expect("layer.json records tar_checksum");
+    let bin = env().bin.display();
+    let rebuilt = sb.sh_as_user(&format!(
+        "{bin} unshare {bin} __layer-tar {diff} {split} | xxhsum -H2",
+        diff = layer.join("diff").display(),
+        split = layer.join("tar-split").display(),
+    ));
+    let hex = rebuilt
+        .ok()
+        .stdout
+        .split_whitespace()
+        .next()
+        .unwrap_or("")
+        .to_string();
+    assert_eq!(recorded, format!("xxh3-128:{hex}"), "{rebuilt}");
+
+    // One byte of busybox changed in place: same size, same inode.
+    sb.sh_as_user(&format!(
+        "{bin} unshare sh -c 'printf X | dd of={file} bs=1 seek=4096 conv=notrunc status=none'",
+        file = layer.join("diff/bin/busybox").display(),
+    ))
+    .ok();
+    let saved = sb.home().join("changed.tar").display().to_string();
+    let out = sb.engine(&["save", "-o", &saved, source]);
+    assert_engine_error(&out, &["changed on disk", recorded]);
+    assert!(
+        !std::path::Path::new(&saved).exists(),
+        "no half-written archive is left"
+    );
+    // As an older engine stored it: no checksum, so the diff_id is what the tar must match.
+    let mut older = meta.clone();
+    older.as_object_mut().unwrap().remove("tar_checksum");
+    std::fs::write(&meta_path, serde_json::to_vec_pretty(&older).unwrap()).unwrap();
+    let out = sb.engine(&["save", "-o", &saved, source]);
+    assert_engine_error(
+        &out,
+        &["changed on disk", meta["diff_id"].as_str().unwrap()],
+    );
+}

@@ -18,12 +18,15 @@ use crate::rootfs::unpacker::{LayerUnpacker, UnpackProcess};
 use crate::store::{LayerStaging, Store};
 use crate::util::digest::Digest;
 use crate::util::limits;
+use crate::util::tar_hash::TarHasher;
 
 /// What a verified layer turned out to be once decompressed.
 #[derive(Clone, Debug)]
 pub struct LayerInfo {
     pub diff_id: Digest,
     pub uncompressed_size: u64,
+    /// XXH3-128 of the tar (`util::tar_hash`); none from a layer stored by an older engine.
+    pub tar_checksum: Option<String>,
 }
 
 /// Chunks in flight between the network task and the blocking worker.
@@ -265,9 +268,11 @@ fn decode_into<W: Write>(input: &mut impl BufRead, mut out: HashingWriter<W>) ->
         Compression::None => io::copy(input, &mut out)?,
     };
     out.flush()?;
+    let hashes = out.hasher.finish();
     Ok(LayerInfo {
-        diff_id: Digest::from_hasher(out.hasher),
-        uncompressed_size: out.bytes,
+        diff_id: hashes.diff_id,
+        uncompressed_size: hashes.size,
+        tar_checksum: Some(hashes.checksum),
     })
 }
 
@@ -275,8 +280,7 @@ fn decode_into<W: Write>(input: &mut impl BufRead, mut out: HashingWriter<W>) ->
 /// `max_bytes`, so a decompression bomb stops at the ceiling instead of filling the disk.
 struct HashingWriter<W> {
     inner: W,
-    hasher: Sha256,
-    bytes: u64,
+    hasher: TarHasher,
     max_bytes: u64,
 }
 
@@ -284,8 +288,7 @@ impl<W> HashingWriter<W> {
     fn new(inner: W, max_bytes: u64) -> Self {
         HashingWriter {
             inner,
-            hasher: Sha256::new(),
-            bytes: 0,
+            hasher: TarHasher::default(),
             max_bytes,
         }
     }
@@ -293,7 +296,7 @@ impl<W> HashingWriter<W> {
 
 impl<W: Write> Write for HashingWriter<W> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        if self.bytes + buf.len() as u64 > self.max_bytes {
+        if self.hasher.size() + buf.len() as u64 > self.max_bytes {
             return Err(io::Error::other(format!(
                 "the layer inflates to more than {} bytes uncompressed, the ceiling set by {} \
                  (raise it if the image is genuine); refusing it as a decompression bomb",
@@ -303,7 +306,6 @@ impl<W: Write> Write for HashingWriter<W> {
         }
         let n = self.inner.write(buf)?;
         self.hasher.update(&buf[..n]);
-        self.bytes += n as u64;
         Ok(n)
     }
     fn flush(&mut self) -> io::Result<()> {

@@ -323,6 +323,7 @@ async fn fetch_layers(
                     let info = LayerInfo {
                         diff_id: meta.diff_id,
                         uncompressed_size: meta.size,
+                        tar_checksum: meta.tar_checksum,
                     };
                     return Ok::<_, anyhow::Error>((info, None));
                 }
@@ -338,6 +339,7 @@ async fn fetch_layers(
                     compressed_digest: blob.digest.clone(),
                     size: fetched.info.uncompressed_size,
                     tar_split: false, // set by commit from what the unpacker recorded
+                    tar_checksum: fetched.info.tar_checksum.clone(),
                 };
                 bar.finish_with_message("done");
                 Ok((fetched.info, Some((fetched.staging, meta))))

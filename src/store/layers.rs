@@ -38,6 +38,10 @@ pub struct LayerMeta {
     /// engines have none).
     #[serde(default)]
     pub tar_split: bool,
+    /// `xxh3-128:<hex>` of the uncompressed tar (see `util::tar_hash`): checks a rebuilt tar
+    /// faster than its diff_id can. Layers stored by older engines have none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tar_checksum: Option<String>,
 }
 
 /// The chain IDs of a stack of diff_ids, bottom layer first:
@@ -265,6 +269,7 @@ mod tests {
             compressed_digest: Digest::of(b"gz"),
             size: 5,
             tar_split: false,
+            tar_checksum: None,
         };
         let staging = store.new_layer_staging().unwrap();
         fs::write(staging.diff_dir().join("f"), b"x").unwrap();

@@ -7,3 +7,4 @@ pub mod limits;
 pub mod log;
 pub mod proc;
 pub mod signal;
+pub mod tar_hash;

@@ -4,7 +4,7 @@
 
 # Debian packages the suite needs. Never podman: the suite must not depend on it.
 TEST_PACKAGES=(
-    uidmap docker-registry skopeo busybox-static apache2-utils openssl python3 passt
+    uidmap docker-registry skopeo busybox-static apache2-utils openssl python3 passt xxhash
     slirp4netns fuse-overlayfs crun runc catatonit util-linux procps curl ca-certificates man-db groff-base zsh fish systemd
     golang-go golang-github-opencontainers-runtime-tools-dev golang-github-google-uuid-dev xz-utils
     g++ # libFuzzer, built by cargo fuzz (tests/fuzz/run.sh)

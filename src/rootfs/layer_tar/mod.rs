@@ -26,6 +26,7 @@ use crate::rootfs::unpacker::LayerUnpacker;
 use crate::runtime::userns::{UsernsCommand, rootless_mappings};
 use crate::store::{LayerMeta, Store};
 use crate::util::digest::Digest;
+use crate::util::tar_hash::{TarChecksum, TarHasher, TarHashes};
 
 /// Capacity asked for the pipe carrying the tar from the child.
 const PIPE_SIZE: i32 = 1 << 20;
@@ -36,15 +37,53 @@ pub struct LayerTarStream {
     child: Option<Child>,
     stdout: ChildStdout,
     stderr: Option<ChildStderr>,
-    hasher: Sha256,
+    check: RebuiltCheck,
     bytes: u64,
     meta: LayerMeta,
     /// Set once the end is reached: `Err` holds the one-line reason the stream is bad.
     verdict: Option<std::result::Result<(), String>>,
 }
 
-/// Opens the layer's tar: byte-exact (hashes to `meta.diff_id`) when the layer has a tar-split
-/// record; otherwise an error (the layer was stored by an older engine).
+/// How the rebuilt tar is checked against the one stored.
+enum RebuiltCheck {
+    /// Against the XXH3-128 recorded when the layer was stored.
+    Checksum(Box<TarChecksum>),
+    /// Against the diff_id: layers stored by older engines recorded no checksum.
+    DiffId(Sha256),
+}
+
+impl RebuiltCheck {
+    fn for_layer(meta: &LayerMeta) -> RebuiltCheck {
+        match meta.tar_checksum {
+            Some(_) => RebuiltCheck::Checksum(Box::default()),
+            None => RebuiltCheck::DiffId(Sha256::new()),
+        }
+    }
+
+    fn update(&mut self, data: &[u8]) {
+        match self {
+            RebuiltCheck::Checksum(hasher) => hasher.update(data),
+            RebuiltCheck::DiffId(hasher) => hasher.update(data),
+        }
+    }
+
+    /// What the tar hashed to, and what the layer recorded.
+    fn finish(self, meta: &LayerMeta) -> (String, String) {
+        match self {
+            RebuiltCheck::Checksum(hasher) => {
+                let recorded = meta.tar_checksum.clone().unwrap_or_default();
+                (hasher.finish(), recorded)
+            }
+            RebuiltCheck::DiffId(hasher) => (
+                Digest::from_hasher(hasher).to_string(),
+                meta.diff_id.to_string(),
+            ),
+        }
+    }
+}
+
+/// Opens the layer's tar: byte-exact (the tar its diff_id names, checked as it flows) when the
+/// layer has a tar-split record; otherwise an error (the layer was stored by an older engine).
 pub fn open_layer_tar(store: &Store, chain_id: &Digest) -> Result<LayerTarStream> {
     let meta = store.layer_meta(chain_id)?;
     let split = store.layer_tar_split(chain_id);
@@ -82,7 +121,7 @@ pub fn open_layer_tar(store: &Store, chain_id: &Digest) -> Result<LayerTarStream
         child: Some(child),
         stdout,
         stderr,
-        hasher: Sha256::new(),
+        check: RebuiltCheck::for_layer(&meta),
         bytes: 0,
         meta,
         verdict: None,
@@ -99,7 +138,7 @@ impl Read for LayerTarStream {
         }
         let n = self.stdout.read(buf)?;
         if n > 0 {
-            self.hasher.update(&buf[..n]);
+            self.check.update(&buf[..n]);
             self.bytes += n as u64;
             return Ok(n);
         }
@@ -147,13 +186,15 @@ impl LayerTarStream {
                 "rebuilding the tar of layer {chain}: {message} ({status})"
             ));
         }
-        let digest = Digest::from_hasher(std::mem::take(&mut self.hasher));
-        if digest != self.meta.diff_id || self.bytes != self.meta.size {
+        // check_end runs once: what replaces the check is never used.
+        let check = std::mem::replace(&mut self.check, RebuiltCheck::DiffId(Sha256::new()));
+        let (got, recorded) = check.finish(&self.meta);
+        if got != recorded || self.bytes != self.meta.size {
             return Err(format!(
-                "the rebuilt tar of layer {chain} hashes to {digest} ({} bytes), not to its \
-                 diff_id {} ({} bytes): its files were changed on disk; remove the image and \
-                 pull it again",
-                self.bytes, self.meta.diff_id, self.meta.size
+                "the rebuilt tar of layer {chain} hashes to {got} ({} bytes), not to {recorded} \
+                 ({} bytes) as when it was stored: its files were changed on disk; remove the \
+                 image and pull it again",
+                self.bytes, self.meta.size
             ));
         }
         Ok(())
@@ -180,29 +221,30 @@ pub fn store_layer_from_tar(
 ) -> Result<LayerMeta> {
     let staging = store.new_layer_staging()?;
     let mut process = unpacker.spawn(&staging)?;
-    let mut hasher = Sha256::new();
+    let mut hasher = TarHasher::default();
     let copied = process
         .stdin()
         .and_then(|stdin| copy_hashing(tar, stdin, &mut hasher).map_err(Into::into));
-    let size = match copied {
-        Ok(size) => size,
-        Err(e) => {
-            let broken_pipe = e
-                .downcast_ref::<io::Error>()
-                .is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe);
-            if broken_pipe {
-                // The unpacker stopped reading: its own error says why.
-                process.finish()?;
-            } else {
-                process.abort();
-            }
-            return Err(e.context("reading the layer tar"));
+    if let Err(e) = copied {
+        let broken_pipe = e
+            .downcast_ref::<io::Error>()
+            .is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe);
+        if broken_pipe {
+            // The unpacker stopped reading: its own error says why.
+            process.finish()?;
+        } else {
+            process.abort();
         }
-    };
+        return Err(e.context("reading the layer tar"));
+    }
     for note in process.finish()? {
         crate::util::log::debug(&format!("new layer: skipped {note}"));
     }
-    let diff_id = Digest::from_hasher(hasher);
+    let TarHashes {
+        diff_id,
+        checksum,
+        size,
+    } = hasher.finish();
     let chain_id = match parent {
         Some(parent) => Digest::of(format!("{parent} {diff_id}").as_bytes()),
         None => diff_id.clone(),
@@ -215,15 +257,15 @@ pub fn store_layer_from_tar(
         parent: parent.cloned(),
         size,
         tar_split: true,
+        tar_checksum: Some(checksum),
     };
     staging.commit(&meta)?;
     store.layer_meta(&chain_id)
 }
 
-/// Copies `src` to `dst` whole, hashing it; returns the byte count.
-fn copy_hashing(src: &mut dyn Read, dst: &mut dyn Write, hasher: &mut Sha256) -> io::Result<u64> {
+/// Copies `src` to `dst` whole, hashing it.
+fn copy_hashing(src: &mut dyn Read, dst: &mut dyn Write, hasher: &mut TarHasher) -> io::Result<()> {
     let mut buffer = vec![0u8; 256 << 10];
-    let mut total: u64 = 0;
     loop {
         let n = match src.read(&mut buffer) {
             Ok(0) => break,
@@ -233,8 +275,6 @@ fn copy_hashing(src: &mut dyn Read, dst: &mut dyn Write, hasher: &mut Sha256) ->
         };
         dst.write_all(&buffer[..n])?;
         hasher.update(&buffer[..n]);
-        total += n as u64;
     }
-    dst.flush()?;
-    Ok(total)
+    dst.flush()
 }

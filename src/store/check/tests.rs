@@ -51,6 +51,7 @@ fn add_image(store: &Store, tag: &str, layers: &[&str]) -> ImageRecord {
                 parent: None,
                 compressed_digest: diff_id.clone(),
                 tar_split: false,
+                tar_checksum: None,
                 size: data.len() as u64,
             };
             staging.commit(&meta).unwrap();

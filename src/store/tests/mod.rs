@@ -33,6 +33,7 @@ fn put_layer(store: &Store, data: &[u8]) -> Digest {
             compressed_digest: chain.clone(),
             size: data.len() as u64,
             tar_split: false,
+            tar_checksum: None,
         };
         staging.commit(&meta).unwrap();
     }
