@@ -45,7 +45,7 @@ impl TarHasher {
     pub fn finish(self) -> TarHashes {
         TarHashes {
             diff_id: Digest::from_hasher(self.sha256),
-            checksum: self.check.finish(),
+            checksum: self.check.value(),
             size: self.size,
         }
     }
@@ -60,8 +60,8 @@ impl TarChecksum {
         self.0.update(data);
     }
 
-    /// `xxh3-128:<32 hex>`.
-    pub fn finish(self) -> String {
+    /// `xxh3-128:<32 hex>` of what was hashed so far.
+    pub fn value(&self) -> String {
         format!("{XXH3_PREFIX}{:032x}", self.0.digest128())
     }
 }
@@ -82,10 +82,10 @@ mod tests {
         assert_eq!(hashes.size, data.len() as u64);
         let mut whole = TarChecksum::default();
         whole.update(data);
-        assert_eq!(hashes.checksum, whole.finish());
+        assert_eq!(hashes.checksum, whole.value());
         // XXH3-128 of nothing, as the reference implementation gives it (`xxhsum -H2`).
         assert_eq!(
-            TarChecksum::default().finish(),
+            TarChecksum::default().value(),
             "xxh3-128:99aa06d3014798d86001c324468d497f"
         );
     }

@@ -68,14 +68,14 @@ impl RebuiltCheck {
     }
 
     /// What the tar hashed to, and what the layer recorded.
-    fn finish(self, meta: &LayerMeta) -> (String, String) {
+    fn outcome(&mut self, meta: &LayerMeta) -> (String, String) {
         match self {
             RebuiltCheck::Checksum(hasher) => {
                 let recorded = meta.tar_checksum.clone().unwrap_or_default();
-                (hasher.finish(), recorded)
+                (hasher.value(), recorded)
             }
             RebuiltCheck::DiffId(hasher) => (
-                Digest::from_hasher(hasher).to_string(),
+                Digest::from_hasher(std::mem::take(hasher)).to_string(),
                 meta.diff_id.to_string(),
             ),
         }
@@ -186,9 +186,7 @@ impl LayerTarStream {
                 "rebuilding the tar of layer {chain}: {message} ({status})"
             ));
         }
-        // check_end runs once: what replaces the check is never used.
-        let check = std::mem::replace(&mut self.check, RebuiltCheck::DiffId(Sha256::new()));
-        let (got, recorded) = check.finish(&self.meta);
+        let (got, recorded) = self.check.outcome(&self.meta);
         if got != recorded || self.bytes != self.meta.size {
             return Err(format!(
                 "the rebuilt tar of layer {chain} hashes to {got} ({} bytes), not to {recorded} \
