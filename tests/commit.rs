@@ -267,15 +267,18 @@ fn history_shows_the_commit_on_top_of_the_base_image() {
 #[test]
 fn diff_lists_added_changed_and_deleted_files() {
     let sb = sandbox();
+    // /data/opaque made again: the image's /data/opaque/new is gone, /data/opaque/mine is new.
     container_after(
         &sb,
         "changed",
-        "echo x > /etc/passwd; touch /etc/newf; rm /bin/ls; mkdir -p /new/deep; touch /new/deep/f",
+        "echo x > /etc/passwd; touch /etc/newf; rm /bin/ls; mkdir -p /new/deep; touch /new/deep/f; \
+         rm -r /data/opaque; mkdir /data/opaque; touch /data/opaque/mine",
     );
     let out = sb.engine(&["diff", "changed"]);
     assert_eq!(
         out.ok().stdout,
-        "C /bin\nD /bin/ls\nC /etc\nA /etc/newf\nC /etc/passwd\nA /new\nA /new/deep\nA /new/deep/f\n",
+        "C /bin\nD /bin/ls\nC /data\nC /data/opaque\nA /data/opaque/mine\nD /data/opaque/new\n\
+         C /etc\nA /etc/newf\nC /etc/passwd\nA /new\nA /new/deep\nA /new/deep/f\n",
         "{out}"
     );
     let out = sb.engine(&["container", "diff", "--format", "json", "changed"]);
@@ -283,9 +286,9 @@ fn diff_lists_added_changed_and_deleted_files() {
     assert_eq!(
         grouped,
         serde_json::json!({
-            "changed": ["/bin", "/etc", "/etc/passwd"],
-            "added": ["/etc/newf", "/new", "/new/deep", "/new/deep/f"],
-            "deleted": ["/bin/ls"],
+            "changed": ["/bin", "/data", "/data/opaque", "/etc", "/etc/passwd"],
+            "added": ["/data/opaque/mine", "/etc/newf", "/new", "/new/deep", "/new/deep/f"],
+            "deleted": ["/bin/ls", "/data/opaque/new"],
         }),
         "{out}"
     );
@@ -296,10 +299,41 @@ fn diff_lists_added_changed_and_deleted_files() {
     let listed = out.ok().stdout.clone();
     assert!(listed.lines().all(|l| l == "C /etc"), "{out}");
     assert_engine_error(
-        &sb.engine(&["diff", busybox()]),
-        &["is an image", "engine history"],
+        &sb.engine(&["diff", "nosuch"]),
+        &["no such container or image"],
     );
-    assert_engine_error(&sb.engine(&["diff", "nosuch"]), &["no such container"]);
+    assert_engine_error(
+        &sb.engine(&["container", "diff", busybox()]),
+        &["no such container"],
+    );
+    assert_engine_error(
+        &sb.engine(&["image", "diff", "changed"]),
+        &["no such image"],
+    );
+}
+
+/// An image's diff is its top layer's changes to the layers below, as podman lists them: the
+/// fixture's top layer deletes /data/gone, makes /data/opaque again (hiding old1 and old2)
+/// with a new file in it, and adds /etc/motd.
+#[test]
+fn diff_of_an_image_lists_its_top_layers_changes() {
+    let sb = sandbox();
+    let expected = "C /data\nD /data/gone\nC /data/opaque\nA /data/opaque/new\n\
+                    D /data/opaque/old1\nD /data/opaque/old2\nC /etc\nA /etc/motd\n";
+    for command in [&["diff"][..], &["image", "diff"][..]] {
+        let out = sb.engine(&[command, &[busybox()]].concat());
+        assert_eq!(out.ok().stdout, expected, "{out}");
+    }
+    // A committed container's image: its top layer is the container's changes.
+    container_after(&sb, "base", "echo hi > /hello; rm /etc/motd");
+    sb.engine(&["commit", "base", "committed"]).ok();
+    let out = sb.engine(&["image", "diff", "--format", "json", "committed"]);
+    let grouped: Value = serde_json::from_str(&out.ok().stdout).expect("diff JSON");
+    assert_eq!(
+        grouped,
+        serde_json::json!({"changed": ["/etc"], "added": ["/hello"], "deleted": ["/etc/motd"]}),
+        "{out}"
+    );
 }
 
 #[test]

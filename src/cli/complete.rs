@@ -99,6 +99,15 @@ pub fn images() -> ArgValueCompleter {
     ArgValueCompleter::new(image_candidates)
 }
 
+/// Completes containers, then local images (`diff`, which takes either).
+pub fn containers_and_images() -> ArgValueCompleter {
+    ArgValueCompleter::new(|current: &OsStr| {
+        let mut candidates = container_candidates(current, |_| true);
+        candidates.extend(image_candidates(current));
+        candidates
+    })
+}
+
 /// Completes local images, or directories when the word starts like a path (`run --rootfs`).
 pub fn images_or_directories() -> ArgValueCompleter {
     ArgValueCompleter::new(|current: &OsStr| {

@@ -397,12 +397,36 @@ fn examples(page: &str) -> &'static [(&'static str, &'static str)] {
                 "engine exec -d web sh -c 'sleep 100'",
             ),
         ],
-        "engine-diff" | "engine-container-diff" => &[
+        "engine-diff" => &[
             (
                 "What a container added (A), changed (C) and deleted (D)",
                 "engine diff web",
             ),
             ("The same grouped as JSON", "engine diff --format json web"),
+            (
+                "What an image's top layer changed in the layers below",
+                "engine diff myapp:1.0",
+            ),
+        ],
+        "engine-container-diff" => &[
+            (
+                "What a container added (A), changed (C) and deleted (D)",
+                "engine container diff web",
+            ),
+            (
+                "The same grouped as JSON",
+                "engine container diff --format json web",
+            ),
+        ],
+        "engine-image-diff" => &[
+            (
+                "What an image's top layer added, changed and deleted",
+                "engine image diff myapp:1.0",
+            ),
+            (
+                "The same grouped as JSON",
+                "engine image diff --format json myapp:1.0",
+            ),
         ],
         "engine-export" | "engine-container-export" => &[
             (

@@ -109,6 +109,8 @@ pub enum Command {
     Rmi(image::RmiArgs),
     /// Display the configuration of containers and images
     Inspect(inspect::InspectArgs),
+    /// List the files a container changed in its image's, or an image's top layer in the rest
+    Diff(diff::DiffArgs),
     /// Manage images
     #[command(subcommand)]
     Image(ImageCommand),
@@ -177,6 +179,8 @@ pub enum ImageCommand {
     Rm(image::RmiArgs),
     /// Display the configuration of an image, local or (--remote) in a registry
     Inspect(transport::ImageInspectArgs),
+    /// List the files an image's top layer added, changed or deleted in the layers below
+    Diff(diff::ImageDiffArgs),
     /// Remove unused images
     Prune(image::PruneArgs),
     /// Copy an image between two transports (registries, archives, directories, the local store)
@@ -196,6 +200,8 @@ pub enum ContainerCommand {
     Ls(ps::PsArgs),
     /// Display the configuration of containers
     Inspect(inspect::ContainerInspectArgs),
+    /// List the files a container added, changed or deleted in its image's
+    Diff(diff::ContainerDiffArgs),
     /// Remove every container that is not running
     Prune(prune::ContainerPruneArgs),
     /// Remove one or more containers
@@ -263,8 +269,6 @@ pub enum ContainerAction {
     Port(port::PortArgs),
     /// Export a container's filesystem as a tar archive
     Export(container_image::ExportArgs),
-    /// List the files a container added, changed or deleted in its image's
-    Diff(diff::DiffArgs),
     /// Create a new image from a container's changes
     Commit(container_image::CommitArgs),
 }
@@ -447,6 +451,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Images(a) | Command::Image(ImageCommand::Ls(a)) => image::images(&session, a),
         Command::Rmi(a) | Command::Image(ImageCommand::Rm(a)) => image::rmi(&session, a),
         Command::Inspect(a) => inspect::inspect(&session, a),
+        Command::Diff(a) => diff::diff(&session, a),
+        Command::Image(ImageCommand::Diff(a)) => diff::image_diff(&session, a),
+        Command::Container(ContainerCommand::Diff(a)) => diff::container_diff(&session, a),
         Command::Image(ImageCommand::Inspect(a)) => transport::image_inspect(&session, a),
         Command::Image(ImageCommand::Copy(a)) => transport::copy(&session, a),
         Command::Image(ImageCommand::Sync(a)) => transport_registry::sync(&session, a),
@@ -510,7 +517,6 @@ fn container_action(session: &Session, action: ContainerAction) -> Result<ExitCo
         ContainerAction::Logs(a) => logs::logs(session, a),
         ContainerAction::Port(a) => port::port(session, a),
         ContainerAction::Export(a) => container_image::export(session, a),
-        ContainerAction::Diff(a) => diff::diff(session, a),
         ContainerAction::Commit(a) => container_image::commit(session, a),
     };
     done.map(|()| ExitCode::SUCCESS)

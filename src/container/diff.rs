@@ -1,23 +1,28 @@
-//! `engine diff`: what a container changed in its image's files, as podman lists it: `A` added,
-//! `C` changed, `D` deleted, one absolute path each, sorted by path.
+//! `engine diff`: what a container changed in its image's files, or what an image's top layer
+//! changed in the layers below, as podman lists it: `A` added, `C` changed, `D` deleted, one
+//! absolute path each, sorted by path.
 //!
 //! The list comes from the container-files child (`__container-tar diff BUNDLE`, see export),
 //! in the user namespace: it mounts the image's own view (the container's lower layers,
 //! read-only) in a mount namespace of its own, keeps a handle on it, chroots into the
 //! container's upper directory and walks it. An overlay whiteout is a deletion; any other
 //! entry is a change when the image has that path and an addition when it has not (a new
-//! directory's entries are all additions), as containers/storage tells them apart.
+//! directory's entries are all additions), as containers/storage tells them apart. For an
+//! image the same walk goes over its top layer, the layers below mounted as the image's view.
 
+use std::collections::HashSet;
+use std::ffi::OsString;
 use std::fs;
 use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, anyhow, bail};
 
-use super::export::{TarContent, container_tar};
+use super::export::{ContainerTar, TarContent, container_tar, layer_change_list};
 use super::state;
 use super::tree_tar::{is_mount_point_stub, is_overlay_opaque, is_overlay_whiteout, read_xattrs};
-use crate::store::Store;
+use crate::store::{ImageRecord, Store};
+use crate::util::digest::Digest;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ChangeKind {
@@ -53,29 +58,70 @@ pub struct Change {
     pub path: String,
 }
 
-/// The changes of container `name` to its image's files.
-pub fn diff(store: &Store, name: &str) -> Result<Vec<Change>> {
-    if store.find_container(name)?.is_none() && store.find_image(name)?.is_some() {
-        bail!(
-            "{name} is an image, and diff compares a container's files to its image's: run a \
-             container from it, or see its layers with `engine history {name}`"
-        );
+/// What `diff` looks `name` up as.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DiffTarget {
+    /// A container, else an image (a container wins when both match, as in podman).
+    Any,
+    Container,
+    Image,
+}
+
+/// The changes of container `name` to its image's files, or of image `name`'s top layer to
+/// the layers below it (podman's `diff IMAGE`).
+pub fn diff(store: &Store, name: &str, target: DiffTarget) -> Result<Vec<Change>> {
+    let container = match target {
+        DiffTarget::Image => None,
+        _ => store.find_container(name)?,
+    };
+    if container.is_some() || target == DiffTarget::Container {
+        return container_changes(store, name);
     }
+    match store.find_image(name)? {
+        Some(image) => image_changes(store, name, &image),
+        None if target == DiffTarget::Image => {
+            bail!("no such image {name:?}: see `engine images`")
+        }
+        None => {
+            bail!("no such container or image {name:?}: see `engine ps -a` and `engine images`")
+        }
+    }
+}
+
+fn container_changes(store: &Store, name: &str) -> Result<Vec<Change>> {
     let record = state::find(store, name)?;
-    let mut child = container_tar(store, &record, TarContent::ChangeList)?;
+    let child = container_tar(store, &record, TarContent::ChangeList)?;
+    let changes = read_changes(child)?;
+    Ok(changes
+        .into_iter()
+        .filter(|c| !RUNTIME_MOUNT_POINTS.contains(&c.path.as_str()))
+        .collect())
+}
+
+/// The image's top layer walked over the others, mounted read-only (top first) on an empty
+/// scratch directory in the child's own mount namespace.
+fn image_changes(store: &Store, name: &str, image: &ImageRecord) -> Result<Vec<Change>> {
+    let chains: Vec<&Digest> = image.layers.iter().map(|l| &l.chain_id).collect();
+    let Some((top, below)) = chains.split_last() else {
+        return Ok(Vec::new());
+    };
+    let lowers: Vec<PathBuf> = below.iter().rev().map(|c| store.layer_diff(c)).collect();
+    let scratch = store.tmp_dir()?;
+    let mount_point = tempfile::tempdir_in(scratch)
+        .with_context(|| format!("creating a mount point in {}", scratch.display()))?;
+    let doing = format!("listing the changes of image {name}");
+    let child = layer_change_list(mount_point.path(), &store.layer_diff(top), &lowers, doing)?;
+    read_changes(child)
+}
+
+/// The child's records, read to the end.
+fn read_changes(mut child: ContainerTar) -> Result<Vec<Change>> {
     let mut listing = String::new();
     if let Err(e) = std::io::Read::read_to_string(&mut child, &mut listing) {
         return Err(child.finish_after(anyhow!(e).context("reading the list of changes")));
     }
     child.finish()?;
-    let changes: Vec<Change> = listing
-        .split_terminator('\0')
-        .map(parse_line)
-        .collect::<Result<_>>()?;
-    Ok(changes
-        .into_iter()
-        .filter(|c| !RUNTIME_MOUNT_POINTS.contains(&c.path.as_str()))
-        .collect())
+    listing.split_terminator('\0').map(parse_line).collect()
 }
 
 /// Where the runtime mounts over the container's files: mount points it made there are no
@@ -106,13 +152,29 @@ fn parse_line(line: &str) -> Result<Change> {
     }
 }
 
-/// The changes an upper directory `upper` records, sorted by path; `in_image` tells whether
-/// the image has a path (relative, without the leading `/`). `xattr_prefix` is overlay's:
-/// `user.overlay.` in a user namespace.
+/// Whether the empty mount point files (see `tree_tar`) of a walked directory are left out:
+/// in a container's upper directory the runtime made them; an image layer's are its own.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MountPointStubs {
+    Skipped,
+    Kept,
+}
+
+/// The image's files (the layers below the walked directory), as the walk asks about them:
+/// paths are relative, without the leading `/`.
+pub trait ImageView {
+    fn has(&self, path: &Path) -> bool;
+    /// The names in the image's directory `path`; none when it has no such directory.
+    fn entries(&self, path: &Path) -> std::io::Result<Vec<OsString>>;
+}
+
+/// The changes an upper directory (or image layer) `upper` records over `image`, sorted by
+/// path. `xattr_prefix` is overlay's: `user.overlay.` in a user namespace.
 pub fn upper_changes(
     upper: &Path,
     xattr_prefix: &str,
-    in_image: &dyn Fn(&Path) -> bool,
+    stubs: MountPointStubs,
+    image: &dyn ImageView,
 ) -> Result<Vec<Change>> {
     let mut changes = Vec::new();
     // (directory on disk, its path in the container, whether the image has it)
@@ -132,21 +194,24 @@ pub fn upper_changes(
                 Err(e) if e.kind() == ErrorKind::NotFound => continue,
                 other => other.with_context(|| format!("inspecting /{}", child.display()))?,
             };
-            if is_mount_point_stub(&child, &meta) {
+            if stubs == MountPointStubs::Skipped && is_mount_point_stub(&child, &meta) {
                 continue;
             }
             let xattrs = read_xattrs(&path).with_context(|| format!("/{}", child.display()))?;
             let kind = if is_overlay_whiteout(&meta, &xattrs, xattr_prefix) {
                 ChangeKind::Deleted
-            } else if dir_in_image && in_image(&child) {
+            } else if dir_in_image && image.has(&child) {
                 ChangeKind::Changed
             } else {
                 ChangeKind::Added
             };
             if meta.is_dir() {
                 // Below a new directory, or one made again (opaque), nothing is the image's.
-                let image_below =
-                    kind == ChangeKind::Changed && !is_overlay_opaque(&xattrs, xattr_prefix);
+                let opaque = is_overlay_opaque(&xattrs, xattr_prefix);
+                if kind == ChangeKind::Changed && opaque {
+                    changes.extend(hidden_by_opaque(&path, &child, image)?);
+                }
+                let image_below = kind == ChangeKind::Changed && !opaque;
                 pending.push((path, child.clone(), image_below));
             }
             changes.push(Change {
@@ -159,6 +224,28 @@ pub fn upper_changes(
     Ok(changes)
 }
 
+/// The image's entries of a directory made again (`rm -rf dir; mkdir dir`: overlay marks it
+/// opaque) that the new one lacks: deleted, as podman lists them.
+fn hidden_by_opaque(dir: &Path, name: &Path, image: &dyn ImageView) -> Result<Vec<Change>> {
+    let kept: HashSet<OsString> = match fs::read_dir(dir) {
+        Err(e) if e.kind() == ErrorKind::NotFound => return Ok(Vec::new()),
+        other => other
+            .and_then(|entries| entries.map(|e| e.map(|e| e.file_name())).collect())
+            .with_context(|| format!("reading the directory /{}", name.display()))?,
+    };
+    let entries = image
+        .entries(name)
+        .with_context(|| format!("reading the image's directory /{}", name.display()))?;
+    Ok(entries
+        .into_iter()
+        .filter(|entry| !kept.contains(entry))
+        .map(|entry| Change {
+            kind: ChangeKind::Deleted,
+            path: format!("/{}", name.join(entry).display()),
+        })
+        .collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -168,6 +255,32 @@ mod tests {
             .iter()
             .map(|c| format!("{} {}", c.kind.letter(), c.path))
             .collect()
+    }
+
+    /// An image unpacked in a directory.
+    struct ImageDir(PathBuf);
+
+    impl ImageView for ImageDir {
+        fn has(&self, path: &Path) -> bool {
+            self.0.join(path).symlink_metadata().is_ok()
+        }
+        fn entries(&self, path: &Path) -> std::io::Result<Vec<OsString>> {
+            fs::read_dir(self.0.join(path))?
+                .map(|e| e.map(|e| e.file_name()))
+                .collect()
+        }
+    }
+
+    /// An image that answers `has` as told and has no directory to list.
+    struct Answers<F>(F);
+
+    impl<F: Fn(&Path) -> bool> ImageView for Answers<F> {
+        fn has(&self, path: &Path) -> bool {
+            (self.0)(path)
+        }
+        fn entries(&self, _: &Path) -> std::io::Result<Vec<OsString>> {
+            Ok(Vec::new())
+        }
     }
 
     /// Sets overlay's marker `xattr` (value `y`) on `path`, as overlay in a user namespace does.
@@ -196,8 +309,13 @@ mod tests {
         // A whiteout as overlay makes it in a user namespace: a file with an xattr.
         fs::write(upper.join("bin/vi"), b"").unwrap();
         mark(&upper.join("bin/vi"), "user.overlay.whiteout");
-        let in_image = |p: &Path| image.join(p).symlink_metadata().is_ok();
-        let changes = upper_changes(&upper, "user.overlay.", &in_image).unwrap();
+        let changes = upper_changes(
+            &upper,
+            "user.overlay.",
+            MountPointStubs::Skipped,
+            &ImageDir(image),
+        )
+        .unwrap();
         assert_eq!(
             listed(&changes),
             [
@@ -219,20 +337,45 @@ mod tests {
         let upper = dir.path().join("upper");
         fs::create_dir_all(upper.join("opt/app")).unwrap();
         // The image has no /opt, yet answers yes for anything: only the top is asked.
-        let changes = upper_changes(&upper, "user.overlay.", &|p| p != Path::new("opt")).unwrap();
+        let image = Answers(|p: &Path| p != Path::new("opt"));
+        let changes =
+            upper_changes(&upper, "user.overlay.", MountPointStubs::Skipped, &image).unwrap();
         assert_eq!(listed(&changes), ["A /opt", "A /opt/app"]);
     }
 
     #[test]
-    fn below_a_directory_made_again_every_entry_is_added() {
+    fn below_a_directory_made_again_entries_are_added_and_the_images_others_deleted() {
         let dir = tempfile::tempdir().unwrap();
-        let upper = dir.path().join("upper");
+        let (image, upper) = (dir.path().join("image"), dir.path().join("upper"));
+        fs::create_dir_all(image.join("etc/ssl")).unwrap();
+        fs::write(image.join("etc/passwd"), b"root").unwrap();
+        fs::write(image.join("etc/ssl/cert.pem"), b"pem").unwrap();
         fs::create_dir_all(upper.join("etc")).unwrap();
         fs::write(upper.join("etc/passwd"), b"new").unwrap();
         mark(&upper.join("etc"), "user.overlay.opaque");
-        // The image has /etc/passwd, but `rm -rf /etc; mkdir /etc` hid it: a new file.
-        let changes = upper_changes(&upper, "user.overlay.", &|_| true).unwrap();
-        assert_eq!(listed(&changes), ["C /etc", "A /etc/passwd"]);
+        // `rm -rf /etc; mkdir /etc; echo new > /etc/passwd`: the image's passwd is hidden, so
+        // the file is new; its /etc/ssl is gone (one line, as for a whiteout of a directory).
+        let changes = upper_changes(
+            &upper,
+            "user.overlay.",
+            MountPointStubs::Skipped,
+            &ImageDir(image),
+        )
+        .unwrap();
+        assert_eq!(listed(&changes), ["C /etc", "A /etc/passwd", "D /etc/ssl"]);
+    }
+
+    #[test]
+    fn an_image_layers_empty_files_at_mount_points_are_its_own() {
+        let dir = tempfile::tempdir().unwrap();
+        let upper = dir.path().join("upper");
+        fs::create_dir_all(upper.join("etc")).unwrap();
+        fs::write(upper.join("etc/hosts"), b"").unwrap();
+        let image = Answers(|_: &Path| true);
+        let skipped = upper_changes(&upper, "user.overlay.", MountPointStubs::Skipped, &image);
+        assert_eq!(listed(&skipped.unwrap()), ["C /etc"]);
+        let kept = upper_changes(&upper, "user.overlay.", MountPointStubs::Kept, &image);
+        assert_eq!(listed(&kept.unwrap()), ["C /etc", "C /etc/hosts"]);
     }
 
     #[test]

@@ -7,18 +7,23 @@
 //! the container's upper directory over the image layers, the same for a stopped and a running
 //! container (the upper is only read, so the container's own mount is left alone; /proc, /dev
 //! and volumes are not part of it, as in podman). Either way it chroots into the tree first.
-//! The same child lists a container's changes for `diff` (see the diff module): not a tar.
+//! The same child lists a container's changes, or an image layer's, for `diff` (see the diff
+//! module): not a tar.
 
 use std::collections::HashMap;
 use std::ffi::OsString;
 use std::io::{self, Read, Write};
+use std::os::fd::OwnedFd;
+use std::os::unix::ffi::OsStringExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdout, ExitCode, Stdio};
 
 use anyhow::{Context, Result, anyhow, bail};
 use nix::mount::{MsFlags, mount};
 use nix::sched::{CloneFlags, unshare};
+use rustix::fs::{AtFlags, Mode, OFlags};
 
+use super::diff::{ImageView, MountPointStubs};
 use super::state;
 use super::tree_tar::{Whiteouts, write_tree};
 use crate::runtime::userns::{UsernsCommand, rootless_mappings};
@@ -26,8 +31,11 @@ use crate::spec::{RootfsDriver, RootfsRecipe};
 use crate::store::{ContainerRecord, Store};
 use crate::util::proc::in_user_namespace;
 
-/// `argv[1]` of the child: `engine __container-tar filesystem|changes BUNDLE`.
+/// `argv[1]` of the child: `engine __container-tar filesystem|changes|diff BUNDLE`, or
+/// `engine __container-tar layer-diff MOUNT_POINT LAYER [LOWER...]` (lowers top first).
 pub const CONTAINER_TAR_COMMAND: &str = "__container-tar";
+
+const LAYER_DIFF: &str = "layer-diff";
 
 /// What the tar holds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -66,31 +74,48 @@ pub fn container_tar(
     content: TarContent,
 ) -> Result<ContainerTar> {
     let bundle = store.container_dir(&record.id);
+    let args = [content.as_arg().as_ref(), bundle.as_os_str()];
+    let doing = match content {
+        TarContent::ChangeList => format!("listing the changes of container {}", record.name),
+        _ => format!("archiving container {}", record.name),
+    };
+    spawn_child(&args, doing)
+}
+
+/// Starts the child listing the changes of the image layer `layer` to the `lowers` below it
+/// (top first), which it mounts on the empty directory `mount_point`; `doing` words its errors.
+pub fn layer_change_list(
+    mount_point: &Path,
+    layer: &Path,
+    lowers: &[PathBuf],
+    doing: String,
+) -> Result<ContainerTar> {
+    let mut args = vec![
+        LAYER_DIFF.as_ref(),
+        mount_point.as_os_str(),
+        layer.as_os_str(),
+    ];
+    args.extend(lowers.iter().map(|dir| dir.as_os_str()));
+    spawn_child(&args, doing)
+}
+
+fn spawn_child(args: &[&std::ffi::OsStr], doing: String) -> Result<ContainerTar> {
     let (mappings, _) = rootless_mappings()?;
-    let mut child = UsernsCommand::new(
-        "/proc/self/exe",
-        [
-            CONTAINER_TAR_COMMAND.as_ref(),
-            content.as_arg().as_ref(),
-            bundle.as_os_str(),
-        ],
-    )
-    .stdin(Stdio::null())
-    .stdout(Stdio::piped())
-    .stderr(Stdio::piped())
-    .spawn(&mappings)
-    .with_context(|| format!("starting the archiver of container {}", record.name))?;
+    let argv = std::iter::once(CONTAINER_TAR_COMMAND.as_ref()).chain(args.iter().copied());
+    let mut child = UsernsCommand::new("/proc/self/exe", argv)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn(&mappings)
+        .with_context(|| format!("{doing}: starting the engine's files child"))?;
     let stdout = child
         .stdout
         .take()
-        .ok_or_else(|| anyhow!("the archiver of container {} has no output", record.name))?;
+        .ok_or_else(|| anyhow!("{doing}: the engine's files child has no output"))?;
     Ok(ContainerTar {
         child,
         stdout: Some(stdout),
-        doing: match content {
-            TarContent::ChangeList => format!("listing the changes of container {}", record.name),
-            _ => format!("archiving container {}", record.name),
-        },
+        doing,
     })
 }
 
@@ -157,9 +182,20 @@ pub fn export(store: &Store, name: &str, out: &mut dyn Write) -> Result<()> {
 /// The child's entry point: exit 0, or 125 after printing the error.
 pub fn container_tar_main(args: &[OsString]) -> ExitCode {
     let result = match args {
+        [_, _, content, mount_point, layer, lowers @ ..] if content == LAYER_DIFF => {
+            let lowers: Vec<PathBuf> = lowers.iter().map(PathBuf::from).collect();
+            let layer = Path::new(layer);
+            write_change_list(
+                Path::new(mount_point),
+                layer,
+                &lowers,
+                MountPointStubs::Kept,
+            )
+        }
         [_, _, content, bundle] => write_container_tar(content, Path::new(bundle)),
         _ => Err(anyhow!(
-            "usage: {CONTAINER_TAR_COMMAND} filesystem|changes|diff BUNDLE"
+            "usage: {CONTAINER_TAR_COMMAND} filesystem|changes|diff BUNDLE, or \
+             {LAYER_DIFF} MOUNT_POINT LAYER [LOWER...]"
         )),
     };
     match result {
@@ -174,11 +210,7 @@ pub fn container_tar_main(args: &[OsString]) -> ExitCode {
 fn write_container_tar(content: &OsString, bundle: &Path) -> Result<()> {
     let recipe = load_recipe(bundle)?;
     let in_userns = in_user_namespace();
-    let xattr_prefix = if in_userns {
-        "user.overlay."
-    } else {
-        "trusted.overlay."
-    };
+    let xattr_prefix = overlay_xattr_prefix(in_userns);
     let (root, whiteouts) = match content.to_str() {
         Some("changes") => {
             let Some(upper) = recipe.upperdir.clone() else {
@@ -190,7 +222,21 @@ fn write_container_tar(content: &OsString, bundle: &Path) -> Result<()> {
             (upper, Whiteouts::Overlay { xattr_prefix })
         }
         Some("filesystem") => (merged_root(bundle, &recipe, in_userns)?, Whiteouts::None),
-        Some("diff") => return write_change_list(bundle, &recipe, in_userns, xattr_prefix),
+        Some("diff") => {
+            let Some(upper) = recipe.upperdir.as_deref() else {
+                bail!(
+                    "the container uses the vfs storage driver, which keeps no record of its \
+                     changes: diff needs a container created with overlay or fuse-overlayfs"
+                );
+            };
+            let image_root = bundle.join("rootfs");
+            return write_change_list(
+                &image_root,
+                upper,
+                &recipe.lowerdirs,
+                MountPointStubs::Skipped,
+            );
+        }
         _ => bail!("unknown content {content:?}: use filesystem, changes or diff"),
     };
     nix::unistd::chroot(&root).with_context(|| format!("chroot {}", root.display()))?;
@@ -208,46 +254,79 @@ fn load_recipe(bundle: &Path) -> Result<RootfsRecipe> {
     RootfsRecipe::from_annotations(&annotations)
 }
 
-/// `diff`'s list: the image's view (the lower layers) mounted read-only on the bundle's
-/// `rootfs/` and held open, then the upper directory walked chrooted into it, each path
-/// looked up in the image's view. Written as `A /path` records ending with NUL.
+/// `diff`'s list: the image's view (the `lowers`, top first) mounted read-only on
+/// `image_root` and held open, then `upper` walked chrooted into it, each path looked up in
+/// the image's view. Written as `A /path` records ending with NUL.
 fn write_change_list(
-    bundle: &Path,
-    recipe: &RootfsRecipe,
-    in_userns: bool,
-    xattr_prefix: &str,
+    image_root: &Path,
+    upper: &Path,
+    lowers: &[PathBuf],
+    stubs: MountPointStubs,
 ) -> Result<()> {
-    use rustix::fs::{AtFlags, Mode, OFlags};
-    let Some(upper) = recipe.upperdir.clone() else {
-        bail!(
-            "the container uses the vfs storage driver, which keeps no record of its changes: \
-             diff needs a container created with overlay or fuse-overlayfs"
-        );
-    };
-    let image_root = bundle.join("rootfs");
-    let image = match recipe.lowerdirs.is_empty() {
+    let in_userns = in_user_namespace();
+    let image = match lowers.is_empty() {
         true => None,
         false => {
-            mount_read_only_view(&image_root, &recipe.lowerdirs, in_userns)?;
+            mount_read_only_view(image_root, lowers, in_userns)?;
             let flags = OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC;
-            let fd = rustix::fs::open(&image_root, flags, Mode::empty())
+            let fd = rustix::fs::open(image_root, flags, Mode::empty())
                 .with_context(|| format!("opening {}", image_root.display()))?;
             Some(fd)
         }
     };
-    nix::unistd::chroot(&upper).with_context(|| format!("chroot {}", upper.display()))?;
+    nix::unistd::chroot(upper).with_context(|| format!("chroot {}", upper.display()))?;
     nix::unistd::chdir("/").context("chdir /")?;
-    let in_image = |path: &Path| {
-        image
-            .as_ref()
-            .is_some_and(|fd| rustix::fs::statat(fd, path, AtFlags::SYMLINK_NOFOLLOW).is_ok())
-    };
-    let changes = super::diff::upper_changes(Path::new("/"), xattr_prefix, &in_image)?;
+    let xattr_prefix = overlay_xattr_prefix(in_userns);
+    let image = MountedImage(image);
+    let changes = super::diff::upper_changes(Path::new("/"), xattr_prefix, stubs, &image)?;
     let mut out = io::BufWriter::new(io::stdout().lock());
     for change in changes {
         write!(out, "{} {}\0", change.kind.letter(), change.path)?;
     }
     out.flush().context("writing the list of changes")
+}
+
+/// The image's view mounted outside the chroot, reached through a descriptor (none when the
+/// walked directory is the bottom layer).
+struct MountedImage(Option<OwnedFd>);
+
+impl ImageView for MountedImage {
+    fn has(&self, path: &Path) -> bool {
+        let Some(root) = &self.0 else { return false };
+        rustix::fs::statat(root, path, AtFlags::SYMLINK_NOFOLLOW).is_ok()
+    }
+
+    fn entries(&self, path: &Path) -> io::Result<Vec<OsString>> {
+        let Some(root) = &self.0 else {
+            return Ok(Vec::new());
+        };
+        let path = if path.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            path
+        };
+        let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+        let dir = match rustix::fs::openat(root, path, flags, Mode::empty()) {
+            Err(rustix::io::Errno::NOENT | rustix::io::Errno::NOTDIR) => return Ok(Vec::new()),
+            other => other?,
+        };
+        let mut names = Vec::new();
+        for entry in rustix::fs::Dir::read_from(&dir)? {
+            let name = OsString::from_vec(entry?.file_name().to_bytes().to_vec());
+            if name != "." && name != ".." {
+                names.push(name);
+            }
+        }
+        Ok(names)
+    }
+}
+
+/// Where overlay keeps its whiteout and opaque markers: user xattrs in a user namespace.
+fn overlay_xattr_prefix(in_userns: bool) -> &'static str {
+    match in_userns {
+        true => "user.overlay.",
+        false => "trusted.overlay.",
+    }
 }
 
 /// Mounts the read-only merged view on the bundle's `rootfs/` in a private mount namespace
