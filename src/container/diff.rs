@@ -250,7 +250,9 @@ fn hidden_by_opaque(dir: &Path, name: &Path, image: &dyn ImageView) -> Result<Ve
 mod tests {
     use super::*;
 
-    fn listed(changes: &[Change]) -> Vec<String> {
+    /// The changes of `upper` over `image`, as `diff` prints them.
+    fn walk(upper: &Path, stubs: MountPointStubs, image: &dyn ImageView) -> Vec<String> {
+        let changes = upper_changes(upper, "user.overlay.", stubs, image).unwrap();
         changes
             .iter()
             .map(|c| format!("{} {}", c.kind.letter(), c.path))
@@ -309,15 +311,8 @@ mod tests {
         // A whiteout as overlay makes it in a user namespace: a file with an xattr.
         fs::write(upper.join("bin/vi"), b"").unwrap();
         mark(&upper.join("bin/vi"), "user.overlay.whiteout");
-        let changes = upper_changes(
-            &upper,
-            "user.overlay.",
-            MountPointStubs::Skipped,
-            &ImageDir(image),
-        )
-        .unwrap();
         assert_eq!(
-            listed(&changes),
+            walk(&upper, MountPointStubs::Skipped, &ImageDir(image)),
             [
                 "C /bin",
                 "D /bin/vi",
@@ -338,9 +333,8 @@ mod tests {
         fs::create_dir_all(upper.join("opt/app")).unwrap();
         // The image has no /opt, yet answers yes for anything: only the top is asked.
         let image = Answers(|p: &Path| p != Path::new("opt"));
-        let changes =
-            upper_changes(&upper, "user.overlay.", MountPointStubs::Skipped, &image).unwrap();
-        assert_eq!(listed(&changes), ["A /opt", "A /opt/app"]);
+        let listed = walk(&upper, MountPointStubs::Skipped, &image);
+        assert_eq!(listed, ["A /opt", "A /opt/app"]);
     }
 
     #[test]
@@ -355,14 +349,8 @@ mod tests {
         mark(&upper.join("etc"), "user.overlay.opaque");
         // `rm -rf /etc; mkdir /etc; echo new > /etc/passwd`: the image's passwd is hidden, so
         // the file is new; its /etc/ssl is gone (one line, as for a whiteout of a directory).
-        let changes = upper_changes(
-            &upper,
-            "user.overlay.",
-            MountPointStubs::Skipped,
-            &ImageDir(image),
-        )
-        .unwrap();
-        assert_eq!(listed(&changes), ["C /etc", "A /etc/passwd", "D /etc/ssl"]);
+        let listed = walk(&upper, MountPointStubs::Skipped, &ImageDir(image));
+        assert_eq!(listed, ["C /etc", "A /etc/passwd", "D /etc/ssl"]);
     }
 
     #[test]
@@ -372,10 +360,9 @@ mod tests {
         fs::create_dir_all(upper.join("etc")).unwrap();
         fs::write(upper.join("etc/hosts"), b"").unwrap();
         let image = Answers(|_: &Path| true);
-        let skipped = upper_changes(&upper, "user.overlay.", MountPointStubs::Skipped, &image);
-        assert_eq!(listed(&skipped.unwrap()), ["C /etc"]);
-        let kept = upper_changes(&upper, "user.overlay.", MountPointStubs::Kept, &image);
-        assert_eq!(listed(&kept.unwrap()), ["C /etc", "C /etc/hosts"]);
+        assert_eq!(walk(&upper, MountPointStubs::Skipped, &image), ["C /etc"]);
+        let kept = walk(&upper, MountPointStubs::Kept, &image);
+        assert_eq!(kept, ["C /etc", "C /etc/hosts"]);
     }
 
     #[test]
