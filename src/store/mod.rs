@@ -60,6 +60,8 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 use tmp::TmpDir;
 
+use crate::util::fs::temp_siblings;
+
 const LOCK_FILE: &str = "store.lock";
 const INDEX_FILE: &str = "images.json";
 
@@ -149,12 +151,13 @@ impl Store {
             .ok_or_else(|| anyhow!("internal error: store tmp dir not initialised"))
     }
 
-    /// Sweeps tmp dirs of dead processes, `images.json` temp files of crashed writers and what
-    /// interrupted removals left. Takes the exclusive lock only when there is something to look
-    /// at, so a clean open stays cheap.
+    /// Sweeps tmp dirs of dead processes, temp files of crashed writers of `images.json` and
+    /// of container records, and what interrupted removals left. Takes the exclusive lock only
+    /// when there is something to look at, so a clean open stays cheap.
     fn remove_stale_files(&self) -> Result<()> {
         if !tmp::has_candidates(&self.tmp_root())?
             && self.index_temp_files()?.is_empty()
+            && self.record_temp_files()?.is_empty()
             && self.interrupted_removals()?.is_empty()
             && !self.has_deletion_journal()
         {
@@ -176,14 +179,18 @@ impl Store {
                 ));
             }
         }
-        // The index is written only under the exclusive lock, which we hold: any temp file
-        // of it now belongs to a writer that died mid-write.
-        for path in self.index_temp_files()? {
+        // The index and the container records are written only under the exclusive lock,
+        // which we hold: any temp file of them now belongs to a writer that died mid-write.
+        for path in self
+            .index_temp_files()?
+            .into_iter()
+            .chain(self.record_temp_files()?)
+        {
             match fs::remove_file(&path) {
                 Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
                     return Err(e).with_context(|| {
                         format!(
-                            "removing stale index temp file {}: remove it by hand",
+                            "removing the stale temp file {}: remove it by hand",
                             path.display()
                         )
                     });
@@ -192,6 +199,19 @@ impl Store {
             }
         }
         Ok(())
+    }
+
+    /// Leftovers of `util::fs::write_replace` for container records:
+    /// `containers/<id>/.container.json.tmp-<pid>-<n>`.
+    fn record_temp_files(&self) -> Result<Vec<PathBuf>> {
+        let mut found = Vec::new();
+        for id in self.container_dir_names()? {
+            let dir = self.container_dir(&id);
+            let temps = temp_siblings(&dir.join(containers::RECORD_FILE))
+                .with_context(|| format!("listing {}", dir.display()))?;
+            found.extend(temps);
+        }
+        Ok(found)
     }
 
     /// Layers renamed for removal (`layers/.removing-*`) and container directories whose record
@@ -214,21 +234,8 @@ impl Store {
 
     /// Leftovers of `util::fs::write_atomic` for the index: `.images.json.tmp-<pid>-<n>`.
     fn index_temp_files(&self) -> Result<Vec<PathBuf>> {
-        let prefix = format!(".{INDEX_FILE}.tmp-");
-        let entries = fs::read_dir(&self.root)
-            .with_context(|| format!("listing store directory {}", self.root.display()))?;
-        let mut found = Vec::new();
-        for entry in entries {
-            let entry = entry.with_context(|| format!("listing {}", self.root.display()))?;
-            if entry
-                .file_name()
-                .to_str()
-                .is_some_and(|n| n.starts_with(&prefix))
-            {
-                found.push(entry.path());
-            }
-        }
-        Ok(found)
+        temp_siblings(&self.root.join(INDEX_FILE))
+            .with_context(|| format!("listing store directory {}", self.root.display()))
     }
 
     fn lock_shared(&self) -> Result<LockGuard> {

@@ -79,6 +79,32 @@ pub fn temp_sibling(path: &Path) -> PathBuf {
     path.with_file_name(format!(".{name}.tmp-{}-{n}", std::process::id()))
 }
 
+/// The temporary siblings of `path` ([`temp_sibling`]'s names) that exist: what writers that
+/// died mid-write left. None when the directory is missing.
+pub fn temp_siblings(path: &Path) -> io::Result<Vec<PathBuf>> {
+    let name = path
+        .file_name()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let prefix = format!(".{name}.tmp-");
+    let entries = match fs::read_dir(path.parent().unwrap_or_else(|| Path::new("."))) {
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+        other => other?,
+    };
+    let mut found = Vec::new();
+    for entry in entries {
+        let entry = entry?;
+        if entry
+            .file_name()
+            .to_str()
+            .is_some_and(|n| n.starts_with(&prefix))
+        {
+            found.push(entry.path());
+        }
+    }
+    Ok(found)
+}
+
 /// Reads the regular file `rel` below the directory `root` as if `root` were `/`: symlinks and
 /// `..` cannot leave it (openat2 RESOLVE_IN_ROOT, no magic links), a FIFO does not block (the
 /// open is non-blocking and only regular files are read), and at most `max` bytes are read.

@@ -14,6 +14,7 @@ use crate::store::images::ImageIndex;
 use crate::store::layers::{DIFF_DIR, META_FILE};
 use crate::store::{ContainerRecord, LayerMeta, Store, chain_ids, tmp};
 use crate::util::digest::Digest;
+use crate::util::fs::temp_siblings;
 
 /// A scan's report plus what a repair needs to act on it.
 pub(super) struct Findings {
@@ -187,7 +188,10 @@ impl Store {
         let mut found = Vec::new();
         for id in self.container_dir_names()? {
             let dir = self.container_dir(&id);
-            for temp in temp_files_of(&dir, super::super::containers::RECORD_FILE)? {
+            let record = dir.join(super::super::containers::RECORD_FILE);
+            let temps =
+                temp_siblings(&record).with_context(|| format!("listing {}", dir.display()))?;
+            for temp in temps {
                 report.leftovers.insert(
                     temp.display().to_string(),
                     "a temp file of an interrupted record update".into(),
@@ -226,25 +230,6 @@ impl Store {
         }
         Ok(())
     }
-}
-
-/// `.NAME.tmp-*` files next to `NAME` in `dir` (what `util::fs` atomic writes leave on a crash).
-pub(super) fn temp_files_of(dir: &Path, name: &str) -> Result<Vec<std::path::PathBuf>> {
-    let prefix = format!(".{name}.tmp-");
-    let entries = match fs::read_dir(dir) {
-        Ok(entries) => entries,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => return Err(e).with_context(|| format!("listing {}", dir.display())),
-    };
-    Ok(entries
-        .flatten()
-        .filter(|e| {
-            e.file_name()
-                .to_str()
-                .is_some_and(|n| n.starts_with(&prefix))
-        })
-        .map(|e| e.path())
-        .collect())
 }
 
 /// Whether `path` was last modified more than `max` ago (a missing path is not).

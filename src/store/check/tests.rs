@@ -289,6 +289,23 @@ fn leftovers_of_interrupted_operations_are_reported_and_removed() {
 }
 
 #[test]
+fn open_sweeps_a_crashed_record_write_and_keeps_the_record() {
+    let (dir, store) = open();
+    let image = add_image(&store, "img", &["one"]);
+    let id = add_container(&store, '3', &image);
+    // An engine killed between writing its temp file and renaming it over the record.
+    let stale = store
+        .container_dir(&id)
+        .join(".container.json.tmp-999999-4");
+    fs::write(&stale, b"{").unwrap();
+    drop(store);
+    let store = Store::open(&dir.path().join("store")).unwrap();
+    assert!(!stale.exists());
+    assert!(store.find_container(&id).unwrap().is_some());
+    assert_clean(&store);
+}
+
+#[test]
 fn open_sweeps_what_interrupted_removals_left() {
     let (dir, store) = open();
     let removing = store.root().join("layers/.removing-abc");
