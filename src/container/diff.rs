@@ -206,12 +206,13 @@ pub fn upper_changes(
                 ChangeKind::Added
             };
             if meta.is_dir() {
-                // Below a new directory, or one made again (opaque), nothing is the image's.
-                let opaque = is_overlay_opaque(&xattrs, xattr_prefix);
-                if kind == ChangeKind::Changed && opaque {
+                // Below a new directory nothing is the image's. Below one made again (opaque)
+                // the image's entries are hidden: those it lacks are deleted, those it made
+                // again changed (podman 4.3.1 lists both so).
+                let image_below = kind == ChangeKind::Changed;
+                if image_below && is_overlay_opaque(&xattrs, xattr_prefix) {
                     changes.extend(hidden_by_opaque(&path, &child, image)?);
                 }
-                let image_below = kind == ChangeKind::Changed && !opaque;
                 pending.push((path, child.clone(), image_below));
             }
             changes.push(Change {
@@ -225,7 +226,7 @@ pub fn upper_changes(
 }
 
 /// The image's entries of a directory made again (`rm -rf dir; mkdir dir`: overlay marks it
-/// opaque) that the new one lacks: deleted, as podman lists them.
+/// opaque) that the new one lacks: deleted.
 fn hidden_by_opaque(dir: &Path, name: &Path, image: &dyn ImageView) -> Result<Vec<Change>> {
     let kept: HashSet<OsString> = match fs::read_dir(dir) {
         Err(e) if e.kind() == ErrorKind::NotFound => return Ok(Vec::new()),
@@ -338,7 +339,7 @@ mod tests {
     }
 
     #[test]
-    fn below_a_directory_made_again_entries_are_added_and_the_images_others_deleted() {
+    fn below_a_directory_made_again_the_images_entries_are_changed_or_deleted() {
         let dir = tempfile::tempdir().unwrap();
         let (image, upper) = (dir.path().join("image"), dir.path().join("upper"));
         fs::create_dir_all(image.join("etc/ssl")).unwrap();
@@ -347,10 +348,14 @@ mod tests {
         fs::create_dir_all(upper.join("etc")).unwrap();
         fs::write(upper.join("etc/passwd"), b"new").unwrap();
         mark(&upper.join("etc"), "user.overlay.opaque");
-        // `rm -rf /etc; mkdir /etc; echo new > /etc/passwd`: the image's passwd is hidden, so
-        // the file is new; its /etc/ssl is gone (one line, as for a whiteout of a directory).
+        fs::write(upper.join("etc/added"), b"x").unwrap();
+        // `rm -rf /etc; mkdir /etc; echo new > /etc/passwd; echo x > /etc/added`: passwd is
+        // made again, /etc/ssl is gone (one line, as for a whiteout of a directory).
         let listed = walk(&upper, MountPointStubs::Skipped, &ImageDir(image));
-        assert_eq!(listed, ["C /etc", "A /etc/passwd", "D /etc/ssl"]);
+        assert_eq!(
+            listed,
+            ["C /etc", "A /etc/added", "C /etc/passwd", "D /etc/ssl"]
+        );
     }
 
     #[test]
