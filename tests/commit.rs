@@ -312,6 +312,43 @@ fn diff_lists_added_changed_and_deleted_files() {
     );
 }
 
+/// `diff A B` compares two filesystems entry by entry, whatever each is: containers, an image.
+#[test]
+fn diff_of_two_containers_or_images_compares_their_files() {
+    let sb = sandbox();
+    container_after(
+        &sb,
+        "one",
+        "echo x > /etc/passwd; touch /etc/newf; rm /bin/ls",
+    );
+    container_after(&sb, "two", "true");
+    let listed = |args: &[&str]| {
+        let out = sb.engine(args);
+        out.ok().stdout.clone()
+    };
+    let one_over_two = "C /bin\nD /bin/ls\nC /etc\nA /etc/newf\nC /etc/passwd\n";
+    assert_eq!(listed(&["diff", "one", "two"]), one_over_two);
+    assert_eq!(
+        listed(&["container", "diff", "two", "one"]),
+        "C /bin\nA /bin/ls\nC /etc\nD /etc/newf\nC /etc/passwd\n"
+    );
+    // Against its own image: what the one-argument diff says.
+    assert_eq!(
+        listed(&["diff", "one", busybox()]),
+        listed(&["diff", "one"])
+    );
+    sb.engine(&["commit", "one", "committed"]).ok();
+    assert_eq!(
+        listed(&["image", "diff", "committed", busybox()]),
+        one_over_two
+    );
+    assert_eq!(listed(&["image", "diff", busybox(), busybox()]), "");
+    assert_engine_error(
+        &sb.engine(&["image", "diff", "committed", "nosuch"]),
+        &["no such image \"nosuch\""],
+    );
+}
+
 /// An image's diff is its top layer's changes to the layers below, as podman lists them: the
 /// fixture's top layer deletes /data/gone, makes /data/opaque again (hiding old1 and old2)
 /// with a new file in it, and adds /etc/motd.

@@ -15,6 +15,9 @@ pub struct DiffArgs {
     /// The container or image, by name or ID (a container wins when both match)
     #[arg(value_name = "CONTAINER|IMAGE", add = super::complete::containers_and_images())]
     pub name: String,
+    /// Compare to this container or image instead of the first one's image (or parent layers)
+    #[arg(value_name = "CONTAINER|IMAGE", add = super::complete::containers_and_images())]
+    pub other: Option<String>,
     #[command(flatten)]
     pub output: DiffOutput,
 }
@@ -24,6 +27,9 @@ pub struct ContainerDiffArgs {
     /// The container, by name or ID
     #[arg(value_name = "CONTAINER", add = super::complete::containers())]
     pub container: String,
+    /// Compare to this container instead of the first one's image
+    #[arg(value_name = "CONTAINER", add = super::complete::containers())]
+    pub other: Option<String>,
     #[command(flatten)]
     pub output: DiffOutput,
 }
@@ -33,6 +39,9 @@ pub struct ImageDiffArgs {
     /// The image, by name or ID
     #[arg(value_name = "IMAGE", add = super::complete::images())]
     pub image: String,
+    /// Compare to this image instead of the first one's parent layers
+    #[arg(value_name = "IMAGE", add = super::complete::images())]
+    pub other: Option<String>,
     #[command(flatten)]
     pub output: DiffOutput,
 }
@@ -45,25 +54,35 @@ pub struct DiffOutput {
 }
 
 pub fn diff(session: &Session, args: DiffArgs) -> Result<()> {
-    print_changes(session, &args.name, DiffTarget::Any, &args.output)
+    print_changes(
+        session,
+        (&args.name, args.other.as_deref()),
+        DiffTarget::Any,
+        &args.output,
+    )
 }
 
 pub fn container_diff(session: &Session, args: ContainerDiffArgs) -> Result<()> {
     print_changes(
         session,
-        &args.container,
+        (&args.container, args.other.as_deref()),
         DiffTarget::Container,
         &args.output,
     )
 }
 
 pub fn image_diff(session: &Session, args: ImageDiffArgs) -> Result<()> {
-    print_changes(session, &args.image, DiffTarget::Image, &args.output)
+    print_changes(
+        session,
+        (&args.image, args.other.as_deref()),
+        DiffTarget::Image,
+        &args.output,
+    )
 }
 
 fn print_changes(
     session: &Session,
-    name: &str,
+    (name, other): (&str, Option<&str>),
     target: DiffTarget,
     output: &DiffOutput,
 ) -> Result<()> {
@@ -73,7 +92,7 @@ fn print_changes(
         Some(other) => bail!("--format {other:?} is not supported by diff; use --format json"),
     };
     let store = session.open_store()?;
-    let changes = list_changes(&store, name, target)?;
+    let changes = list_changes(&store, name, other, target)?;
     let mut out = std::io::stdout().lock();
     if json {
         // podman's object: a key per kind of change, left out when it has none.

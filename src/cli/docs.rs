@@ -407,6 +407,10 @@ fn examples(page: &str) -> &'static [(&'static str, &'static str)] {
                 "What an image's top layer changed in the layers below",
                 "engine diff myapp:1.0",
             ),
+            (
+                "How a container's files differ from another's",
+                "engine diff web web-old",
+            ),
         ],
         "engine-container-diff" => &[
             (
@@ -426,6 +430,10 @@ fn examples(page: &str) -> &'static [(&'static str, &'static str)] {
             (
                 "The same grouped as JSON",
                 "engine image diff --format json myapp:1.0",
+            ),
+            (
+                "What changed between two versions of an image",
+                "engine image diff myapp:2.0 myapp:1.0",
             ),
         ],
         "engine-export" | "engine-container-export" => &[

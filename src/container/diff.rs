@@ -18,10 +18,13 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, anyhow, bail};
 
-use super::export::{ContainerTar, TarContent, container_tar, layer_change_list};
+use super::export::{
+    ContainerTar, TarContent, container_tar, layer_change_list, load_recipe, tree_change_list,
+};
 use super::state;
 use super::tree_tar::{is_mount_point_stub, is_overlay_opaque, is_overlay_whiteout, read_xattrs};
-use crate::store::{ImageRecord, Store};
+use crate::spec::RootfsDriver;
+use crate::store::{ContainerRecord, ImageRecord, Store};
 use crate::util::digest::Digest;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -67,18 +70,22 @@ pub enum DiffTarget {
     Image,
 }
 
-/// The changes of container `name` to its image's files, or of image `name`'s top layer to
-/// the layers below it (podman's `diff IMAGE`).
-pub fn diff(store: &Store, name: &str, target: DiffTarget) -> Result<Vec<Change>> {
+/// A container or an image, found.
+enum Object {
+    Container(Box<ContainerRecord>),
+    Image(Box<ImageRecord>),
+}
+
+fn find(store: &Store, name: &str, target: DiffTarget) -> Result<Object> {
     let container = match target {
         DiffTarget::Image => None,
         _ => store.find_container(name)?,
     };
     if container.is_some() || target == DiffTarget::Container {
-        return container_changes(store, name);
+        return Ok(Object::Container(Box::new(state::find(store, name)?)));
     }
     match store.find_image(name)? {
-        Some(image) => image_changes(store, name, &image),
+        Some(image) => Ok(Object::Image(Box::new(image))),
         None if target == DiffTarget::Image => {
             bail!("no such image {name:?}: see `engine images`")
         }
@@ -88,14 +95,85 @@ pub fn diff(store: &Store, name: &str, target: DiffTarget) -> Result<Vec<Change>
     }
 }
 
-fn container_changes(store: &Store, name: &str) -> Result<Vec<Change>> {
-    let record = state::find(store, name)?;
-    let child = container_tar(store, &record, TarContent::ChangeList)?;
+/// The changes of container `name` to its image's files, or of image `name`'s top layer to
+/// the layers below it (podman's `diff IMAGE`); with `other`, from the files of `other` to
+/// those of `name` (podman's `diff A B`).
+pub fn diff(
+    store: &Store,
+    name: &str,
+    other: Option<&str>,
+    target: DiffTarget,
+) -> Result<Vec<Change>> {
+    let object = find(store, name, target)?;
+    if let Some(other) = other {
+        let base = find(store, other, target)?;
+        return changes_between(store, (name, &object), (other, &base));
+    }
+    match object {
+        Object::Container(record) => container_changes(store, &record),
+        Object::Image(image) => image_changes(store, name, &image),
+    }
+}
+
+fn container_changes(store: &Store, record: &ContainerRecord) -> Result<Vec<Change>> {
+    let child = container_tar(store, record, TarContent::ChangeList)?;
     let changes = read_changes(child)?;
     Ok(changes
         .into_iter()
         .filter(|c| !RUNTIME_MOUNT_POINTS.contains(&c.path.as_str()))
         .collect())
+}
+
+/// Both filesystems mounted read-only by the child, each on an empty scratch directory, and
+/// compared entry by entry (see `tree_diff`).
+fn changes_between(
+    store: &Store,
+    (name, new): (&str, &Object),
+    (other, old): (&str, &Object),
+) -> Result<Vec<Change>> {
+    let (new_layers, old_layers) = (layers_of(store, new)?, layers_of(store, old)?);
+    let scratch = store.tmp_dir()?;
+    let mount_point = || {
+        tempfile::tempdir_in(scratch)
+            .with_context(|| format!("creating a mount point in {}", scratch.display()))
+    };
+    let (new_mount, old_mount) = (mount_point()?, mount_point()?);
+    let doing = format!("comparing the files of {name} to those of {other}");
+    let child = tree_change_list(
+        (new_mount.path(), &new_layers),
+        (old_mount.path(), &old_layers),
+        doing,
+    )?;
+    let changes = read_changes(child)?;
+    // What the runtime mounted over in a container differs from anything else by its times.
+    let runtime_made = |c: &Change| {
+        let a_container = [new, old].iter().any(|o| matches!(o, Object::Container(_)));
+        a_container && RUNTIME_MOUNT_POINTS.contains(&c.path.as_str())
+    };
+    Ok(changes.into_iter().filter(|c| !runtime_made(c)).collect())
+}
+
+/// The directories whose union is the object's filesystem, top first: a container's upper
+/// directory over its image's layers (its copy, for vfs), an image's layers.
+fn layers_of(store: &Store, object: &Object) -> Result<Vec<PathBuf>> {
+    match object {
+        Object::Image(image) => {
+            let chains = image.layers.iter().rev();
+            Ok(chains.map(|l| store.layer_diff(&l.chain_id)).collect())
+        }
+        Object::Container(record) => {
+            let bundle = store.container_dir(&record.id);
+            let recipe = load_recipe(&bundle)?;
+            if recipe.driver == RootfsDriver::Vfs {
+                return Ok(vec![bundle.join("rootfs")]);
+            }
+            Ok(recipe
+                .upperdir
+                .into_iter()
+                .chain(recipe.lowerdirs)
+                .collect())
+        }
+    }
 }
 
 /// The image's top layer walked over the others, mounted read-only (top first) on an empty

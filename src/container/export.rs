@@ -13,7 +13,7 @@
 use std::collections::HashMap;
 use std::ffi::OsString;
 use std::io::{self, Read, Write};
-use std::os::fd::OwnedFd;
+use std::os::fd::{AsFd, OwnedFd};
 use std::os::unix::ffi::OsStringExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdout, ExitCode, Stdio};
@@ -31,11 +31,14 @@ use crate::spec::{RootfsDriver, RootfsRecipe};
 use crate::store::{ContainerRecord, Store};
 use crate::util::proc::in_user_namespace;
 
-/// `argv[1]` of the child: `engine __container-tar filesystem|changes|diff BUNDLE`, or
-/// `engine __container-tar layer-diff MOUNT_POINT LAYER [LOWER...]` (lowers top first).
+/// `argv[1]` of the child: `engine __container-tar filesystem|changes|diff BUNDLE`,
+/// `engine __container-tar layer-diff MOUNT_POINT LAYER [LOWER...]` (lowers top first), or
+/// `engine __container-tar tree-diff NEW_MOUNT OLD_MOUNT N NEW_LAYER... OLD_LAYER...` (N new
+/// layers, then the old ones; top first).
 pub const CONTAINER_TAR_COMMAND: &str = "__container-tar";
 
 const LAYER_DIFF: &str = "layer-diff";
+const TREE_DIFF: &str = "tree-diff";
 
 /// What the tar holds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -96,6 +99,24 @@ pub fn layer_change_list(
         layer.as_os_str(),
     ];
     args.extend(lowers.iter().map(|dir| dir.as_os_str()));
+    spawn_child(&args, doing)
+}
+
+/// Starts the child listing the changes from the filesystem of `old` layers (top first) to that
+/// of `new` ones, each mounted read-only on an empty directory of its own.
+pub fn tree_change_list(
+    new: (&Path, &[PathBuf]),
+    old: (&Path, &[PathBuf]),
+    doing: String,
+) -> Result<ContainerTar> {
+    let count = new.1.len().to_string();
+    let mut args = vec![
+        TREE_DIFF.as_ref(),
+        new.0.as_os_str(),
+        old.0.as_os_str(),
+        count.as_ref(),
+    ];
+    args.extend(new.1.iter().chain(old.1).map(|dir| dir.as_os_str()));
     spawn_child(&args, doing)
 }
 
@@ -192,10 +213,21 @@ pub fn container_tar_main(args: &[OsString]) -> ExitCode {
                 MountPointStubs::Kept,
             )
         }
+        [_, _, content, new_mount, old_mount, count, layers @ ..] if content == TREE_DIFF => {
+            let layers: Vec<PathBuf> = layers.iter().map(PathBuf::from).collect();
+            match count.to_str().and_then(|n| n.parse::<usize>().ok()) {
+                Some(n) if n <= layers.len() => write_tree_change_list(
+                    (Path::new(new_mount), &layers[..n]),
+                    (Path::new(old_mount), &layers[n..]),
+                ),
+                _ => Err(anyhow!("{TREE_DIFF}: bad layer count {count:?}")),
+            }
+        }
         [_, _, content, bundle] => write_container_tar(content, Path::new(bundle)),
         _ => Err(anyhow!(
-            "usage: {CONTAINER_TAR_COMMAND} filesystem|changes|diff BUNDLE, or \
-             {LAYER_DIFF} MOUNT_POINT LAYER [LOWER...]"
+            "usage: {CONTAINER_TAR_COMMAND} filesystem|changes|diff BUNDLE, \
+             {LAYER_DIFF} MOUNT_POINT LAYER [LOWER...], or \
+             {TREE_DIFF} NEW_MOUNT OLD_MOUNT N LAYER..."
         )),
     };
     match result {
@@ -246,7 +278,7 @@ fn write_container_tar(content: &OsString, bundle: &Path) -> Result<()> {
 }
 
 /// The rootfs recipe the container was created with (from its spec's annotations).
-fn load_recipe(bundle: &Path) -> Result<RootfsRecipe> {
+pub(super) fn load_recipe(bundle: &Path) -> Result<RootfsRecipe> {
     let path = bundle.join("config.json");
     let spec = oci_spec::runtime::Spec::load(&path)
         .map_err(|e| anyhow!("reading {}: {e}", path.display()))?;
@@ -279,6 +311,29 @@ fn write_change_list(
     let xattr_prefix = overlay_xattr_prefix(in_userns);
     let image = MountedImage(image);
     let changes = super::diff::upper_changes(Path::new("/"), xattr_prefix, stubs, &image)?;
+    write_changes(&changes)
+}
+
+/// `diff A B`'s list: both filesystems mounted read-only, compared entry by entry.
+fn write_tree_change_list(new: (&Path, &[PathBuf]), old: (&Path, &[PathBuf])) -> Result<()> {
+    let in_userns = in_user_namespace();
+    let mut roots = Vec::new();
+    for (mount_point, layers) in [new, old] {
+        // A tree of no layers is empty: the mount point as it is.
+        if !layers.is_empty() {
+            mount_read_only_view(mount_point, layers, in_userns)?;
+        }
+        let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC;
+        let root = rustix::fs::open(mount_point, flags, Mode::empty())
+            .with_context(|| format!("opening {}", mount_point.display()))?;
+        roots.push(root);
+    }
+    let changes = super::tree_diff::tree_changes(roots[0].as_fd(), roots[1].as_fd())?;
+    write_changes(&changes)
+}
+
+/// The changes as `A /path` records ending with NUL (a path may hold a newline).
+fn write_changes(changes: &[super::diff::Change]) -> Result<()> {
     let mut out = io::BufWriter::new(io::stdout().lock());
     for change in changes {
         write!(out, "{} {}\0", change.kind.letter(), change.path)?;

@@ -15,5 +15,6 @@ pub mod monitor;
 pub mod names;
 pub mod state;
 pub mod top;
+mod tree_diff;
 mod tree_tar;
 pub mod userns;
