@@ -107,9 +107,27 @@ pub fn diff(
     let object = find(store, name, target)?;
     if let Some(other) = other {
         let base = find(store, other, target)?;
-        return changes_between(store, (name, &object), (other, &base));
+        let a_container = [&object, &base]
+            .iter()
+            .any(|o| matches!(o, Object::Container(_)));
+        let trees = (layers_of(store, &object)?, layers_of(store, &base)?);
+        let doing = format!("comparing the files of {name} to those of {other}");
+        return changes_between(store, trees, a_container, doing);
     }
     match object {
+        // vfs keeps no record of the changes: the copy is compared with the image's layers,
+        // as podman's naive differ does.
+        Object::Container(record) if record.rootfs_driver == RootfsDriver::Vfs.as_str() => {
+            let image = record
+                .layers
+                .iter()
+                .rev()
+                .map(|c| store.layer_diff(c))
+                .collect();
+            let copy = layers_of(store, &Object::Container(record))?;
+            let doing = format!("comparing the files of container {name} to its image's");
+            changes_between(store, (copy, image), true, doing)
+        }
         Object::Container(record) => container_changes(store, &record),
         Object::Image(image) => image_changes(store, name, &image),
     }
@@ -124,21 +142,21 @@ fn container_changes(store: &Store, record: &ContainerRecord) -> Result<Vec<Chan
         .collect())
 }
 
-/// Both filesystems mounted read-only by the child, each on an empty scratch directory, and
-/// compared entry by entry (see `tree_diff`).
+/// The filesystems of the `(new, old)` layer stacks (top first) mounted read-only by the
+/// child, each on an empty scratch directory, and compared entry by entry (see `tree_diff`);
+/// the runtime's mount points are left out when `a_container` is compared.
 fn changes_between(
     store: &Store,
-    (name, new): (&str, &Object),
-    (other, old): (&str, &Object),
+    (new_layers, old_layers): (Vec<PathBuf>, Vec<PathBuf>),
+    a_container: bool,
+    doing: String,
 ) -> Result<Vec<Change>> {
-    let (new_layers, old_layers) = (layers_of(store, new)?, layers_of(store, old)?);
     let scratch = store.tmp_dir()?;
     let mount_point = || {
         tempfile::tempdir_in(scratch)
             .with_context(|| format!("creating a mount point in {}", scratch.display()))
     };
     let (new_mount, old_mount) = (mount_point()?, mount_point()?);
-    let doing = format!("comparing the files of {name} to those of {other}");
     let child = tree_change_list(
         (new_mount.path(), &new_layers),
         (old_mount.path(), &old_layers),
@@ -146,10 +164,7 @@ fn changes_between(
     )?;
     let changes = read_changes(child)?;
     // What the runtime mounted over in a container differs from anything else by its times.
-    let runtime_made = |c: &Change| {
-        let a_container = [new, old].iter().any(|o| matches!(o, Object::Container(_)));
-        a_container && RUNTIME_MOUNT_POINTS.contains(&c.path.as_str())
-    };
+    let runtime_made = |c: &Change| a_container && RUNTIME_MOUNT_POINTS.contains(&c.path.as_str());
     Ok(changes.into_iter().filter(|c| !runtime_made(c)).collect())
 }
 
