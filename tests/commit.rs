@@ -345,7 +345,14 @@ fn diff_of_two_containers_or_images_compares_their_files() {
     assert_eq!(listed(&["image", "diff", busybox(), busybox()]), "");
     // The vfs driver keeps no upper directory: its copy is compared with the image.
     let script = "touch /etc/newf; rm /bin/ls";
-    let run = ["--storage-driver", "vfs", "run", "--name", "copied", busybox()];
+    let run = [
+        "--storage-driver",
+        "vfs",
+        "run",
+        "--name",
+        "copied",
+        busybox(),
+    ];
     sb.engine(&[&run[..], &["sh", "-c", script]].concat()).ok();
     assert_eq!(
         listed(&["diff", "copied"]),
