@@ -358,6 +358,14 @@ fn diff_of_two_containers_or_images_compares_their_files() {
         listed(&["diff", "copied"]),
         "C /bin\nD /bin/ls\nC /etc\nA /etc/newf\n"
     );
+    // With IDs of its own, a container's files are stored with shifted owners: they are not
+    // compared (every file would differ), and a warning says so.
+    let run = ["run", "--userns=auto", "--name", "auto", busybox()];
+    sb.engine(&[&run[..], &["touch", "/etc/newf"]].concat())
+        .ok();
+    let out = sb.engine(&["diff", "auto", busybox()]);
+    assert_eq!(out.ok().stdout, "C /etc\nA /etc/newf\n", "{out}");
+    out.stderr_has("owners are not compared");
     assert_engine_error(
         &sb.engine(&["image", "diff", "committed", "nosuch"]),
         &["no such image \"nosuch\""],

@@ -22,6 +22,7 @@ use super::export::{
     ContainerTar, TarContent, container_tar, layer_change_list, load_recipe, tree_change_list,
 };
 use super::state;
+use super::tree_diff::Owners;
 use super::tree_tar::{is_mount_point_stub, is_overlay_opaque, is_overlay_whiteout, read_xattrs};
 use crate::spec::RootfsDriver;
 use crate::store::{ContainerRecord, ImageRecord, Store};
@@ -107,30 +108,45 @@ pub fn diff(
     let object = find(store, name, target)?;
     if let Some(other) = other {
         let base = find(store, other, target)?;
-        let a_container = [&object, &base]
-            .iter()
-            .any(|o| matches!(o, Object::Container(_)));
+        let objects = [&object, &base];
+        let a_container = objects.iter().any(|o| matches!(o, Object::Container(_)));
         let trees = (layers_of(store, &object)?, layers_of(store, &base)?);
         let doing = format!("comparing the files of {name} to those of {other}");
-        return changes_between(store, trees, a_container, doing);
+        let owners = owners_comparable(&objects);
+        return changes_between(store, trees, (a_container, owners), doing);
+    }
+    // vfs keeps no record of the changes: the copy is compared with the image's layers, as
+    // podman's naive differ does.
+    if let Object::Container(record) = &object
+        && record.rootfs_driver == RootfsDriver::Vfs.as_str()
+    {
+        let image = record.layers.iter().rev().map(|c| store.layer_diff(c));
+        let trees = (layers_of(store, &object)?, image.collect());
+        let doing = format!("comparing the files of container {name} to its image's");
+        let owners = owners_comparable(&[&object]);
+        return changes_between(store, trees, (true, owners), doing);
     }
     match object {
-        // vfs keeps no record of the changes: the copy is compared with the image's layers,
-        // as podman's naive differ does.
-        Object::Container(record) if record.rootfs_driver == RootfsDriver::Vfs.as_str() => {
-            let image = record
-                .layers
-                .iter()
-                .rev()
-                .map(|c| store.layer_diff(c))
-                .collect();
-            let copy = layers_of(store, &Object::Container(record))?;
-            let doing = format!("comparing the files of container {name} to its image's");
-            changes_between(store, (copy, image), true, doing)
-        }
         Object::Container(record) => container_changes(store, &record),
         Object::Image(image) => image_changes(store, name, &image),
     }
+}
+
+/// Owners are compared unless a container's files are stored with shifted owners
+/// (`--userns=keep-id|auto`), where every file would differ; a warning says so.
+fn owners_comparable(objects: &[&Object]) -> Owners {
+    let shifted = objects.iter().find_map(|object| match object {
+        Object::Container(record) if record.userns.is_some() => Some(record.name.as_str()),
+        _ => None,
+    });
+    let Some(name) = shifted else {
+        return Owners::Compared;
+    };
+    eprintln!(
+        "WARNING: owners are not compared: container {name} runs in a user namespace of its \
+         own (--userns), and its files are stored with shifted owners"
+    );
+    Owners::Ignored
 }
 
 fn container_changes(store: &Store, record: &ContainerRecord) -> Result<Vec<Change>> {
@@ -144,11 +160,12 @@ fn container_changes(store: &Store, record: &ContainerRecord) -> Result<Vec<Chan
 
 /// The filesystems of the `(new, old)` layer stacks (top first) mounted read-only by the
 /// child, each on an empty scratch directory, and compared entry by entry (see `tree_diff`);
-/// the runtime's mount points are left out when `a_container` is compared.
+/// the runtime's mount points are left out when `a_container` is compared, owners unless
+/// `owners` says they are comparable.
 fn changes_between(
     store: &Store,
     (new_layers, old_layers): (Vec<PathBuf>, Vec<PathBuf>),
-    a_container: bool,
+    (a_container, owners): (bool, Owners),
     doing: String,
 ) -> Result<Vec<Change>> {
     let scratch = store.tmp_dir()?;
@@ -160,6 +177,7 @@ fn changes_between(
     let child = tree_change_list(
         (new_mount.path(), &new_layers),
         (old_mount.path(), &old_layers),
+        owners,
         doing,
     )?;
     let changes = read_changes(child)?;

@@ -25,6 +25,7 @@ use rustix::fs::{AtFlags, Mode, OFlags};
 
 use super::diff::{ImageView, MountPointStubs};
 use super::state;
+use super::tree_diff::Owners;
 use super::tree_tar::{Whiteouts, write_tree};
 use crate::runtime::userns::{UsernsCommand, rootless_mappings};
 use crate::spec::{RootfsDriver, RootfsRecipe};
@@ -33,8 +34,8 @@ use crate::util::proc::in_user_namespace;
 
 /// `argv[1]` of the child: `engine __container-tar filesystem|changes|diff BUNDLE`,
 /// `engine __container-tar layer-diff MOUNT_POINT LAYER [LOWER...]` (lowers top first), or
-/// `engine __container-tar tree-diff NEW_MOUNT OLD_MOUNT N NEW_LAYER... OLD_LAYER...` (N new
-/// layers, then the old ones; top first).
+/// `engine __container-tar tree-diff NEW_MOUNT OLD_MOUNT owners|no-owners N NEW_LAYER...
+/// OLD_LAYER...` (N new layers, then the old ones; top first).
 pub const CONTAINER_TAR_COMMAND: &str = "__container-tar";
 
 const LAYER_DIFF: &str = "layer-diff";
@@ -107,13 +108,19 @@ pub fn layer_change_list(
 pub fn tree_change_list(
     new: (&Path, &[PathBuf]),
     old: (&Path, &[PathBuf]),
+    owners: Owners,
     doing: String,
 ) -> Result<ContainerTar> {
     let count = new.1.len().to_string();
+    let owners = match owners {
+        Owners::Compared => "owners",
+        Owners::Ignored => "no-owners",
+    };
     let mut args = vec![
         TREE_DIFF.as_ref(),
         new.0.as_os_str(),
         old.0.as_os_str(),
+        owners.as_ref(),
         count.as_ref(),
     ];
     args.extend(new.1.iter().chain(old.1).map(|dir| dir.as_os_str()));
@@ -213,21 +220,36 @@ pub fn container_tar_main(args: &[OsString]) -> ExitCode {
                 MountPointStubs::Kept,
             )
         }
-        [_, _, content, new_mount, old_mount, count, layers @ ..] if content == TREE_DIFF => {
+        [
+            _,
+            _,
+            content,
+            new_mount,
+            old_mount,
+            owners,
+            count,
+            layers @ ..,
+        ] if content == TREE_DIFF => {
             let layers: Vec<PathBuf> = layers.iter().map(PathBuf::from).collect();
-            match count.to_str().and_then(|n| n.parse::<usize>().ok()) {
-                Some(n) if n <= layers.len() => write_tree_change_list(
+            let owners = match owners.to_str() {
+                Some("owners") => Some(Owners::Compared),
+                Some("no-owners") => Some(Owners::Ignored),
+                _ => None,
+            };
+            match (owners, count.to_str().and_then(|n| n.parse::<usize>().ok())) {
+                (Some(owners), Some(n)) if n <= layers.len() => write_tree_change_list(
                     (Path::new(new_mount), &layers[..n]),
                     (Path::new(old_mount), &layers[n..]),
+                    owners,
                 ),
-                _ => Err(anyhow!("{TREE_DIFF}: bad layer count {count:?}")),
+                _ => Err(anyhow!("{TREE_DIFF}: bad arguments {owners:?} {count:?}")),
             }
         }
         [_, _, content, bundle] => write_container_tar(content, Path::new(bundle)),
         _ => Err(anyhow!(
             "usage: {CONTAINER_TAR_COMMAND} filesystem|changes|diff BUNDLE, \
              {LAYER_DIFF} MOUNT_POINT LAYER [LOWER...], or \
-             {TREE_DIFF} NEW_MOUNT OLD_MOUNT N LAYER..."
+             {TREE_DIFF} NEW_MOUNT OLD_MOUNT owners|no-owners N LAYER..."
         )),
     };
     match result {
@@ -315,7 +337,11 @@ fn write_change_list(
 }
 
 /// `diff A B`'s list: both filesystems mounted read-only, compared entry by entry.
-fn write_tree_change_list(new: (&Path, &[PathBuf]), old: (&Path, &[PathBuf])) -> Result<()> {
+fn write_tree_change_list(
+    new: (&Path, &[PathBuf]),
+    old: (&Path, &[PathBuf]),
+    owners: Owners,
+) -> Result<()> {
     let in_userns = in_user_namespace();
     let mut roots = Vec::new();
     for (mount_point, layers) in [new, old] {
@@ -328,7 +354,7 @@ fn write_tree_change_list(new: (&Path, &[PathBuf]), old: (&Path, &[PathBuf])) ->
             .with_context(|| format!("opening {}", mount_point.display()))?;
         roots.push(root);
     }
-    let changes = super::tree_diff::tree_changes(roots[0].as_fd(), roots[1].as_fd())?;
+    let changes = super::tree_diff::tree_changes(roots[0].as_fd(), roots[1].as_fd(), owners)?;
     write_changes(&changes)
 }
 

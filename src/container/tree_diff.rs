@@ -18,72 +18,103 @@ use rustix::fs::{AtFlags, FileType, Mode, OFlags, Stat};
 
 use super::diff::{Change, ChangeKind};
 
+/// Whether owners are compared: not where one tree's are stored shifted (a container with
+/// `--userns=keep-id|auto`), where every file would differ.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Owners {
+    Compared,
+    Ignored,
+}
+
 /// The changes from the tree `old` to the tree `new` (open directories), sorted by path.
-pub fn tree_changes(new: BorrowedFd, old: BorrowedFd) -> Result<Vec<Change>> {
+pub fn tree_changes(new: BorrowedFd, old: BorrowedFd, owners: Owners) -> Result<Vec<Change>> {
     let mut changes = Vec::new();
-    compare_dirs(new, Some(old), Path::new(""), true, &mut changes)?;
+    let walk = Walk { owners };
+    walk.compare_dirs(new, Some(old), Path::new(""), true, &mut changes)?;
     changes.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(changes)
 }
 
-/// Compares the directory `path` of both trees (`old` none when only the new one has it);
-/// `listed` when its own change is already recorded.
-fn compare_dirs(
-    new: BorrowedFd,
-    old: Option<BorrowedFd>,
-    path: &Path,
-    listed: bool,
-    changes: &mut Vec<Change>,
-) -> Result<()> {
-    let at_entry = changes.len();
-    let new_names =
-        names(new).with_context(|| format!("reading the directory /{}", path.display()))?;
-    let mut old_names = match old {
-        Some(old) => {
-            names(old).with_context(|| format!("reading the directory /{}", path.display()))?
-        }
-        None => BTreeSet::new(),
-    };
-    for name in &new_names {
-        let child = path.join(name);
-        let new_stat = lstat(new, name, &child)?;
-        let old_stat = match (old, old_names.remove(name)) {
-            (Some(old), true) => Some(lstat(old, name, &child)?),
-            _ => None,
-        };
-        let kind = match (old, &old_stat) {
-            (Some(old), Some(old_stat)) => {
-                let changed = differ(old_stat, &new_stat)
-                    || (is_regular(&new_stat) && capability(new, name) != capability(old, name));
-                changed.then_some(ChangeKind::Changed)
+struct Walk {
+    owners: Owners,
+}
+
+impl Walk {
+    /// Compares the directory `path` of both trees (`old` none when only the new one has it);
+    /// `listed` when its own change is already recorded.
+    fn compare_dirs(
+        &self,
+        new: BorrowedFd,
+        old: Option<BorrowedFd>,
+        path: &Path,
+        listed: bool,
+        changes: &mut Vec<Change>,
+    ) -> Result<()> {
+        let at_entry = changes.len();
+        let new_names =
+            names(new).with_context(|| format!("reading the directory /{}", path.display()))?;
+        let mut old_names = match old {
+            Some(old) => {
+                names(old).with_context(|| format!("reading the directory /{}", path.display()))?
             }
-            _ => Some(ChangeKind::Added),
+            None => BTreeSet::new(),
         };
-        if let Some(kind) = kind {
-            changes.push(change(kind, &child));
-        }
-        if FileType::from_raw_mode(new_stat.st_mode) == FileType::Directory {
-            let new_dir = open_dir(new, name, &child)?;
-            let old_dir = match (old, &old_stat) {
-                (Some(old), Some(s))
-                    if FileType::from_raw_mode(s.st_mode) == FileType::Directory =>
-                {
-                    Some(open_dir(old, name, &child)?)
-                }
+        for name in &new_names {
+            let child = path.join(name);
+            let new_stat = lstat(new, name, &child)?;
+            let old_stat = match (old, old_names.remove(name)) {
+                (Some(old), true) => Some(lstat(old, name, &child)?),
                 _ => None,
             };
-            let old_dir = old_dir.as_ref().map(AsFd::as_fd);
-            compare_dirs(new_dir.as_fd(), old_dir, &child, kind.is_some(), changes)?;
+            let kind = match (old, &old_stat) {
+                (Some(old), Some(old_stat)) => {
+                    let changed = self.differ(old_stat, &new_stat)
+                        || (is_regular(&new_stat)
+                            && capability(new, name) != capability(old, name));
+                    changed.then_some(ChangeKind::Changed)
+                }
+                _ => Some(ChangeKind::Added),
+            };
+            if let Some(kind) = kind {
+                changes.push(change(kind, &child));
+            }
+            if FileType::from_raw_mode(new_stat.st_mode) == FileType::Directory {
+                let new_dir = open_dir(new, name, &child)?;
+                let old_dir = match (old, &old_stat) {
+                    (Some(old), Some(s))
+                        if FileType::from_raw_mode(s.st_mode) == FileType::Directory =>
+                    {
+                        Some(open_dir(old, name, &child)?)
+                    }
+                    _ => None,
+                };
+                let old_dir = old_dir.as_ref().map(AsFd::as_fd);
+                self.compare_dirs(new_dir.as_fd(), old_dir, &child, kind.is_some(), changes)?;
+            }
         }
+        for name in old_names {
+            changes.push(change(ChangeKind::Deleted, &path.join(name)));
+        }
+        // A directory with changes inside is changed too (the root excepted), as podman lists it.
+        if changes.len() > at_entry && !listed && !path.as_os_str().is_empty() {
+            changes.push(change(ChangeKind::Changed, path));
+        }
+        Ok(())
     }
-    for name in old_names {
-        changes.push(change(ChangeKind::Deleted, &path.join(name)));
+
+    /// What counts as a change of an entry both trees have: a directory's size and time say
+    /// nothing (they move whenever an entry is added), a file's do.
+    fn differ(&self, old: &Stat, new: &Stat) -> bool {
+        let is_dir = FileType::from_raw_mode(new.st_mode) == FileType::Directory;
+        let owners = self.owners == Owners::Compared;
+        old.st_mode != new.st_mode
+            || (owners && (old.st_uid != new.st_uid || old.st_gid != new.st_gid))
+            || old.st_rdev != new.st_rdev
+            || (!is_dir
+                && (old.st_size != new.st_size
+                    || old.st_mtime != new.st_mtime
+                    || old.st_mtime_nsec != new.st_mtime_nsec))
     }
-    // A directory with changes inside is changed too (the root excepted), as podman lists it.
-    if changes.len() > at_entry && !listed && !path.as_os_str().is_empty() {
-        changes.push(change(ChangeKind::Changed, path));
-    }
-    Ok(())
 }
 
 fn change(kind: ChangeKind, path: &Path) -> Change {
@@ -91,20 +122,6 @@ fn change(kind: ChangeKind, path: &Path) -> Change {
         kind,
         path: format!("/{}", path.display()),
     }
-}
-
-/// What counts as a change of an entry both trees have: a directory's size and time say
-/// nothing (they move whenever an entry is added), a file's do.
-fn differ(old: &Stat, new: &Stat) -> bool {
-    let is_dir = FileType::from_raw_mode(new.st_mode) == FileType::Directory;
-    old.st_mode != new.st_mode
-        || old.st_uid != new.st_uid
-        || old.st_gid != new.st_gid
-        || old.st_rdev != new.st_rdev
-        || (!is_dir
-            && (old.st_size != new.st_size
-                || old.st_mtime != new.st_mtime
-                || old.st_mtime_nsec != new.st_mtime_nsec))
 }
 
 fn is_regular(stat: &Stat) -> bool {
@@ -176,7 +193,7 @@ mod tests {
 
     fn listed(new: &Path, old: &Path) -> Vec<String> {
         let (new, old) = (open(new), open(old));
-        let changes = tree_changes(new.as_fd(), old.as_fd()).unwrap();
+        let changes = tree_changes(new.as_fd(), old.as_fd(), Owners::Compared).unwrap();
         changes
             .iter()
             .map(|c| format!("{} {}", c.kind.letter(), c.path))
