@@ -61,9 +61,12 @@ impl Walk {
         };
         for name in &new_names {
             let child = path.join(name);
-            let new_stat = lstat(new, name, &child)?;
+            // A running container may remove what is being compared: gone is no error.
+            let Some(new_stat) = lstat(new, name, &child)? else {
+                continue;
+            };
             let old_stat = match (old, old_names.remove(name)) {
-                (Some(old), true) => Some(lstat(old, name, &child)?),
+                (Some(old), true) => lstat(old, name, &child)?,
                 _ => None,
             };
             let kind = match (old, &old_stat) {
@@ -79,12 +82,14 @@ impl Walk {
                 changes.push(change(kind, &child));
             }
             if FileType::from_raw_mode(new_stat.st_mode) == FileType::Directory {
-                let new_dir = open_dir(new, name, &child)?;
+                let Some(new_dir) = open_dir(new, name, &child)? else {
+                    continue;
+                };
                 let old_dir = match (old, &old_stat) {
                     (Some(old), Some(s))
                         if FileType::from_raw_mode(s.st_mode) == FileType::Directory =>
                     {
-                        Some(open_dir(old, name, &child)?)
+                        open_dir(old, name, &child)?
                     }
                     _ => None,
                 };
@@ -140,15 +145,29 @@ fn names(dir: BorrowedFd) -> std::io::Result<BTreeSet<OsString>> {
     Ok(listed)
 }
 
-fn lstat(dir: BorrowedFd, name: &OsStr, path: &Path) -> Result<Stat> {
-    rustix::fs::statat(dir, name, AtFlags::SYMLINK_NOFOLLOW)
-        .with_context(|| format!("inspecting /{}", path.display()))
+/// The entry's status; none when it is gone.
+fn lstat(dir: BorrowedFd, name: &OsStr, path: &Path) -> Result<Option<Stat>> {
+    match rustix::fs::statat(dir, name, AtFlags::SYMLINK_NOFOLLOW) {
+        Err(rustix::io::Errno::NOENT) => Ok(None),
+        other => {
+            Ok(Some(other.with_context(|| {
+                format!("inspecting /{}", path.display())
+            })?))
+        }
+    }
 }
 
-fn open_dir(dir: BorrowedFd, name: &OsStr, path: &Path) -> Result<OwnedFd> {
+/// The directory, opened; none when it is gone (or no longer a directory).
+fn open_dir(dir: BorrowedFd, name: &OsStr, path: &Path) -> Result<Option<OwnedFd>> {
     let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
-    rustix::fs::openat(dir, name, flags, Mode::empty())
-        .with_context(|| format!("opening the directory /{}", path.display()))
+    match rustix::fs::openat(dir, name, flags, Mode::empty()) {
+        Err(rustix::io::Errno::NOENT | rustix::io::Errno::NOTDIR | rustix::io::Errno::LOOP) => {
+            Ok(None)
+        }
+        other => Ok(Some(other.with_context(|| {
+            format!("opening the directory /{}", path.display())
+        })?)),
+    }
 }
 
 /// The file's `security.capability`, read through its directory's descriptor; none when it has
