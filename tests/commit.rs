@@ -298,18 +298,13 @@ fn diff_lists_added_changed_and_deleted_files() {
     let out = sb.engine(&["diff", "untouched"]);
     let listed = out.ok().stdout.clone();
     assert!(listed.lines().all(|l| l == "C /etc"), "{out}");
-    assert_engine_error(
-        &sb.engine(&["diff", "nosuch"]),
-        &["no such container or image"],
-    );
-    assert_engine_error(
-        &sb.engine(&["container", "diff", busybox()]),
-        &["no such container"],
-    );
-    assert_engine_error(
-        &sb.engine(&["image", "diff", "changed"]),
-        &["no such image"],
-    );
+    for (args, error) in [
+        (&["diff", "nosuch"][..], "no such container or image"),
+        (&["container", "diff", busybox()][..], "no such container"),
+        (&["image", "diff", "changed"][..], "no such image"),
+    ] {
+        assert_engine_error(&sb.engine(args), &[error]);
+    }
 }
 
 /// `diff A B` compares two filesystems entry by entry, whatever each is: containers, an image.
