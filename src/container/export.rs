@@ -14,7 +14,6 @@ use std::collections::HashMap;
 use std::ffi::OsString;
 use std::io::{self, Read, Write};
 use std::os::fd::{AsFd, OwnedFd};
-use std::os::unix::ffi::OsStringExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdout, ExitCode, Stdio};
 
@@ -25,7 +24,7 @@ use rustix::fs::{AtFlags, Mode, OFlags};
 
 use super::diff::{ImageView, MountPointStubs};
 use super::state;
-use super::tree_diff::Owners;
+use super::tree_diff::{Owners, names, open_dir_at};
 use super::tree_tar::{Whiteouts, write_tree};
 use crate::runtime::userns::{UsernsCommand, rootless_mappings};
 use crate::spec::{RootfsDriver, RootfsRecipe};
@@ -277,10 +276,10 @@ fn write_container_tar(content: &OsString, bundle: &Path) -> Result<()> {
         }
         Some("filesystem") => (merged_root(bundle, &recipe, in_userns)?, Whiteouts::None),
         Some("diff") => {
+            // `diff` compares a vfs container's copy with its image (tree-diff) instead.
             let Some(upper) = recipe.upperdir.as_deref() else {
                 bail!(
-                    "the container uses the vfs storage driver, which keeps no record of its \
-                     changes: diff needs a container created with overlay or fuse-overlayfs"
+                    "the container uses the vfs storage driver: it has no upper directory to list"
                 );
             };
             let image_root = bundle.join("rootfs");
@@ -386,19 +385,10 @@ impl ImageView for MountedImage {
         } else {
             path
         };
-        let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
-        let dir = match rustix::fs::openat(root, path, flags, Mode::empty()) {
-            Err(rustix::io::Errno::NOENT | rustix::io::Errno::NOTDIR) => return Ok(Vec::new()),
-            other => other?,
+        let Some(dir) = open_dir_at(root.as_fd(), path)? else {
+            return Ok(Vec::new());
         };
-        let mut names = Vec::new();
-        for entry in rustix::fs::Dir::read_from(&dir)? {
-            let name = OsString::from_vec(entry?.file_name().to_bytes().to_vec());
-            if name != "." && name != ".." {
-                names.push(name);
-            }
-        }
-        Ok(names)
+        Ok(names(dir.as_fd())?.into_iter().collect())
     }
 }
 

@@ -133,7 +133,8 @@ fn is_regular(stat: &Stat) -> bool {
     FileType::from_raw_mode(stat.st_mode) == FileType::RegularFile
 }
 
-fn names(dir: BorrowedFd) -> std::io::Result<BTreeSet<OsString>> {
+/// The names in the open directory `dir`.
+pub(super) fn names(dir: BorrowedFd) -> std::io::Result<BTreeSet<OsString>> {
     // Dir reads from its own descriptor: a duplicate keeps `dir`'s offset alone.
     let mut listed = BTreeSet::new();
     for entry in rustix::fs::Dir::read_from(dir)? {
@@ -159,14 +160,19 @@ fn lstat(dir: BorrowedFd, name: &OsStr, path: &Path) -> Result<Option<Stat>> {
 
 /// The directory, opened; none when it is gone (or no longer a directory).
 fn open_dir(dir: BorrowedFd, name: &OsStr, path: &Path) -> Result<Option<OwnedFd>> {
+    open_dir_at(dir, Path::new(name))
+        .with_context(|| format!("opening the directory /{}", path.display()))
+}
+
+/// The directory `path` below `dir`, opened without following a symlink at its end; none when
+/// it is gone or no directory.
+pub(super) fn open_dir_at(dir: BorrowedFd, path: &Path) -> std::io::Result<Option<OwnedFd>> {
     let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
-    match rustix::fs::openat(dir, name, flags, Mode::empty()) {
+    match rustix::fs::openat(dir, path, flags, Mode::empty()) {
         Err(rustix::io::Errno::NOENT | rustix::io::Errno::NOTDIR | rustix::io::Errno::LOOP) => {
             Ok(None)
         }
-        other => Ok(Some(other.with_context(|| {
-            format!("opening the directory /{}", path.display())
-        })?)),
+        other => Ok(Some(other?)),
     }
 }
 
